@@ -1,0 +1,43 @@
+# Sightline: `make run` serves the site, `make test` runs every check.
+# Both install what is missing first (see deploy/).
+
+PORT ?= 8000
+PYTHON := .venv/bin/python
+# With DATABASE_URL set, Sightline uses that database and leaves the local
+# cluster alone.
+LOCAL_DB := $(if $(DATABASE_URL),,local-db)
+
+.PHONY: run test setup system-packages python-env local-db data stop lint
+
+run: setup data
+	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) manage.py makemigrations --check --dry-run
+	$(PYTHON) -m pytest
+
+setup: system-packages python-env $(LOCAL_DB)
+	$(PYTHON) manage.py migrate --no-input -v 0
+	$(PYTHON) manage.py load_reference_data
+
+data:
+	$(PYTHON) manage.py import_cameras registry/data/demo/seattle.geojson.gz --source sightline-demo
+
+system-packages:
+	@deploy/system-packages
+
+python-env: system-packages
+	@deploy/python-env
+
+local-db: system-packages
+	@deploy/local-postgres start
+
+# Stops the local database cluster (its data stays in var/postgres).
+stop:
+	@deploy/local-postgres stop
+
+lint: python-env
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .

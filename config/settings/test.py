@@ -1,0 +1,11 @@
+"""The test suite: the same PostGIS as development, a throwaway database."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret-sightline"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests must not load anything from the network.
+BASEMAP_TILE_URL = "/static/registry/blank-tile.png"
+LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [("blank", BASEMAP_TILE_URL, {})]}  # noqa: F405

@@ -1,0 +1,40 @@
+from .cameras import Camera, CameraCapability, Dataset, Evidence
+from .choices import (
+    CameraType,
+    Capability,
+    EvidenceKind,
+    Kind,
+    Mount,
+    OperatorType,
+    OsmType,
+    RestrictionRegime,
+    Status,
+    Visibility,
+    Zone,
+)
+from .history import ANONYMOUS, Changeset, Revision
+from .organisations import Operator, Vendor, VendorRestriction
+
+__all__ = [
+    "ANONYMOUS",
+    "Camera",
+    "CameraCapability",
+    "CameraType",
+    "Capability",
+    "Changeset",
+    "Dataset",
+    "Evidence",
+    "EvidenceKind",
+    "Kind",
+    "Mount",
+    "Operator",
+    "OperatorType",
+    "OsmType",
+    "RestrictionRegime",
+    "Revision",
+    "Status",
+    "Vendor",
+    "VendorRestriction",
+    "Visibility",
+    "Zone",
+]

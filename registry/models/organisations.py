@@ -1,0 +1,113 @@
+"""Who makes the devices (vendors) and who runs them (operators)."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import OperatorType, RestrictionRegime
+
+wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    aliases = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Other spellings seen in the wild (OSM tags, contracts). Imports match "
+            "these as well as the name."
+        ),
+    )
+    wikidata = models.CharField(
+        _("Wikidata id"),
+        max_length=20,
+        blank=True,
+        validators=[wikidata_validator],
+        help_text=_("e.g. Q108485435; OSM's manufacturer:wikidata / operator:wikidata."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def all_names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class Vendor(Organisation):
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2 code.")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
+        verbose_name=_("parent company"),
+    )
+
+    class Meta(Organisation.Meta):
+        verbose_name = _("vendor")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata"],
+                condition=~models.Q(wikidata=""),
+                name="vendor_wikidata_unique",
+            )
+        ]
+
+
+class VendorRestriction(models.Model):
+    """One legal restriction on a vendor, with its own source, so that the table
+    can be corrected and extended (EU, UK lists) by moderators."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="restrictions")
+    regime = models.CharField(_("regime"), max_length=40, choices=RestrictionRegime.choices)
+    regime_detail = models.CharField(
+        _("regime detail"), max_length=200, blank=True, help_text=_("Used with 'other'.")
+    )
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    scope = models.TextField(
+        _("scope"), blank=True, help_text=_("To what extent the restriction applies.")
+    )
+    source_url = models.URLField(_("source URL"), max_length=500)
+    source_title = models.CharField(_("source title"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("vendor restriction")
+        ordering = ["vendor__name", "effective_date", "regime"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "regime", "regime_detail"], name="vendor_restriction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}: {self.get_regime_display()}"
+
+
+class Operator(Organisation):
+    operator_type = models.CharField(
+        _("type"), max_length=20, choices=OperatorType.choices, blank=True
+    )
+
+    class Meta(Organisation.Meta):
+        verbose_name = _("operator")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata"],
+                condition=~models.Q(wikidata=""),
+                name="operator_wikidata_unique",
+            )
+        ]

@@ -1,0 +1,374 @@
+"""OpenStreetMap surveillance tags <-> Sightline's normalised camera fields.
+
+Both directions live here so that they stay each other's inverse:
+
+- `tags_to_fields(tags)` reads raw tags into normalised fields. A value it
+  does not understand never costs the feature: the field stays empty and the
+  problem is reported, while the raw tag is kept by the caller.
+- `fields_to_tags(fields, raw_tags=...)` writes tags back. Where a raw tag
+  still means what the field holds, the raw spelling is kept (`N`, `338-23`,
+  `5 m`), so exports do not churn other people's OSM data; otherwise the
+  canonical spelling is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import date
+
+from .models.choices import CameraType, Kind, Mount, Visibility, Zone
+
+CARDINAL_NAMES = [
+    "N",
+    "NNE",
+    "NE",
+    "ENE",
+    "E",
+    "ESE",
+    "SE",
+    "SSE",
+    "S",
+    "SSW",
+    "SW",
+    "WSW",
+    "W",
+    "WNW",
+    "NW",
+    "NNW",
+]
+CARDINALS = {name: index * 22.5 for index, name in enumerate(CARDINAL_NAMES)}
+
+# OSM keys, most authoritative first.
+DIRECTION_KEYS = ("camera:direction", "direction")
+VENDOR_KEYS = ("manufacturer", "surveillance:manufacturer", "brand", "surveillance:brand")
+OPERATOR_KEYS = ("operator",)
+CONFIRMED_KEYS = ("check_date", "survey:date")
+
+# Spellings that unambiguously mean an OSM value; everything else must match a
+# value case-insensitively or it is reported as unrecognised.
+SYNONYMS = {
+    "kind": {"alpr": Kind.ALPR, "anpr": Kind.ALPR},
+    "camera_type": {"ptz": CameraType.PANNING, "360": CameraType.PANORAMA},
+    "mount": {"traffic_signal": Mount.TRAFFIC_SIGNALS, "ceilling": Mount.CEILING},
+    "visibility": {},
+    "zone": {},
+}
+
+CHOICE_FIELDS = {
+    "kind": ("surveillance:type", Kind),
+    "visibility": ("surveillance", Visibility),
+    "zone": ("surveillance:zone", Zone),
+    "camera_type": ("camera:type", CameraType),
+    "mount": ("camera:mount", Mount),
+}
+
+FEET_IN_METRES = 0.3048
+_NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)"
+_HEIGHT_RE = re.compile(
+    rf"^\s*(?P<value>{_NUMBER})\s*(?P<unit>m|metres?|meters?|ft|feet|foot|'|′)?\s*$",
+    re.IGNORECASE,
+)
+_FEET_INCHES_RE = re.compile(
+    r"^\s*(?P<feet>\d+)\s*['′]\s*(?P<inches>\d+(?:\.\d+)?)\s*(?:\"|″)\s*$"
+)
+_ANGLE_RE = re.compile(rf"^\s*(?P<value>{_NUMBER})\s*°?\s*$")
+_DATE_RE = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?\s*$")
+
+
+class TagValueError(ValueError):
+    """A tag value that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class TagProblem:
+    key: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value!r}: {self.message}"
+
+
+@dataclass
+class CameraFields:
+    """The normalised fields that OSM tags carry."""
+
+    kind: str = ""
+    visibility: str = ""
+    zone: str = ""
+    camera_type: str = ""
+    mount: str = ""
+    directions: list[float] = field(default_factory=list)
+    tilt: float | None = None
+    height: float | None = None
+    vendor_raw: str = ""
+    vendor_wikidata: str = ""
+    product: str = ""
+    operator_raw: str = ""
+    operator_wikidata: str = ""
+    last_confirmed: date | None = None
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+
+
+@dataclass
+class ParsedTags:
+    fields: CameraFields
+    problems: list[TagProblem]
+
+
+# ---------------------------------------------------------------- values
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _bearing(token: str) -> float:
+    token = token.strip()
+    cardinal = CARDINALS.get(token.upper())
+    if cardinal is not None:
+        return cardinal
+    try:
+        value = _number(token.rstrip("°").strip())
+    except ValueError:
+        raise TagValueError(f"{token!r} is neither degrees nor a 16-point cardinal") from None
+    if not 0 <= value <= 360:
+        raise TagValueError(f"{token!r} is outside 0-360 degrees")
+    return value
+
+
+def _range_middle(start: float, end: float) -> float:
+    """The middle of the clockwise sweep from start to end: 338-23 faces 0.5."""
+    width = (end - start) % 360
+    return round((start + width / 2) % 360, 6)
+
+
+def parse_directions(value: str) -> list[float]:
+    """`90`, `N`, `338-23`, `90;180`, `NE; 270`, ... -> degrees, in order."""
+    directions = []
+    for token in value.split(";"):
+        token = token.strip()
+        if not token:
+            continue
+        # A range is two bearings joined by a dash; a lone leading minus is a
+        # negative number and rejected by _bearing.
+        parts = token.split("-")
+        if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+            directions.append(_range_middle(_bearing(parts[0]), _bearing(parts[1])))
+        else:
+            directions.append(_bearing(token))
+    if not directions:
+        raise TagValueError("no direction given")
+    return directions
+
+
+def parse_height(value: str) -> float:
+    """`5`, `5 m`, `5.5m`, `16 ft`, `16'`, `12'6"` -> metres."""
+    match = _FEET_INCHES_RE.match(value)
+    if match:
+        feet = int(match["feet"]) + float(match["inches"]) / 12
+        return round(feet * FEET_IN_METRES, 3)
+    match = _HEIGHT_RE.match(value)
+    if not match:
+        raise TagValueError("not a height (a number of metres, optionally with a unit)")
+    height = _number(match["value"])
+    if height < 0:
+        raise TagValueError("a height cannot be negative")
+    unit = (match["unit"] or "m").lower()
+    if unit in {"ft", "feet", "foot", "'", "′"}:
+        height = round(height * FEET_IN_METRES, 3)
+    return height
+
+
+def parse_tilt(value: str) -> float:
+    """`camera:angle`: degrees below horizontal, -90..90."""
+    match = _ANGLE_RE.match(value)
+    if not match:
+        raise TagValueError("not an angle in degrees")
+    angle = _number(match["value"])
+    if not -90 <= angle <= 90:
+        raise TagValueError("an angle below horizontal must be within -90..90 degrees")
+    return angle
+
+
+def parse_date(value: str) -> date:
+    """`2024-05-17`, `2024-05`, `2024` -> a date (the first day of the period)."""
+    match = _DATE_RE.match(value)
+    if not match:
+        raise TagValueError("not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    try:
+        return date(int(match["year"]), int(match["month"] or 1), int(match["day"] or 1))
+    except ValueError as error:
+        raise TagValueError(f"not a real date ({error})") from None
+
+
+def parse_choice(field_name: str, value: str) -> str:
+    """The first value of a `;` list that means one of the field's OSM values."""
+    _key, choices = CHOICE_FIELDS[field_name]
+    by_lower = {choice.value.lower(): choice.value for choice in choices}
+    synonyms = SYNONYMS[field_name]
+    for token in value.split(";"):
+        token = token.strip().lower()
+        if token in by_lower:
+            return by_lower[token]
+        if token in synonyms:
+            return str(synonyms[token])
+    raise TagValueError(f"not a known value (known: {', '.join(sorted(by_lower))})")
+
+
+def format_number(value: float) -> str:
+    """90.0 -> `90`, 0.5 -> `0.5`: how OSM writes numbers."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def format_directions(directions: list[float]) -> str:
+    return ";".join(format_number(direction) for direction in directions)
+
+
+# ---------------------------------------------------------------- tags -> fields
+
+
+def _first_present(tags: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, str] | None:
+    for key in keys:
+        value = str(tags.get(key, "")).strip()
+        if value:
+            return key, value
+    return None
+
+
+def _wikidata_for(tags: Mapping[str, str], keys: tuple[str, ...], preferred: str) -> str:
+    """The Wikidata id beside the key the name came from, else beside any other."""
+    for key in (preferred, *keys):
+        value = str(tags.get(f"{key}:wikidata", "")).strip()
+        if re.fullmatch(r"Q[1-9]\d*", value):
+            return value
+    return ""
+
+
+def _read(tags, key, parser, problems):
+    value = str(tags.get(key, "")).strip()
+    if not value:
+        return None
+    try:
+        return parser(value)
+    except TagValueError as error:
+        problems.append(TagProblem(key, value, str(error)))
+        return None
+
+
+def tags_to_fields(tags: Mapping[str, str]) -> ParsedTags:
+    problems: list[TagProblem] = []
+    parsed = CameraFields()
+    for field_name, (key, _choices) in CHOICE_FIELDS.items():
+        value = _read(tags, key, lambda v, f=field_name: parse_choice(f, v), problems)
+        setattr(parsed, field_name, value or "")
+
+    direction_key = _first_present(tags, DIRECTION_KEYS)
+    if direction_key:
+        parsed.directions = _read(tags, direction_key[0], parse_directions, problems) or []
+    parsed.tilt = _read(tags, "camera:angle", parse_tilt, problems)
+    parsed.height = _read(tags, "height", parse_height, problems)
+
+    vendor = _first_present(tags, VENDOR_KEYS)
+    if vendor:
+        parsed.vendor_raw = vendor[1]
+    parsed.vendor_wikidata = _wikidata_for(tags, VENDOR_KEYS, vendor[0] if vendor else "")
+    parsed.product = str(tags.get("model", "")).strip()
+    operator = _first_present(tags, OPERATOR_KEYS)
+    if operator:
+        parsed.operator_raw = operator[1]
+    parsed.operator_wikidata = _wikidata_for(tags, OPERATOR_KEYS, "operator")
+
+    parsed.last_confirmed = _newest_confirmation(tags, problems)
+    return ParsedTags(parsed, problems)
+
+
+def _newest_confirmation(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
+    confirmed = [_read(tags, key, parse_date, problems) for key in CONFIRMED_KEYS]
+    return max((day for day in confirmed if day), default=None)
+
+
+# ---------------------------------------------------------------- fields -> tags
+
+
+def _means(raw: str | None, parser, wanted) -> bool:
+    """Whether a raw tag value still reads as the wanted normalised value."""
+    if raw is None or wanted in (None, "", []):
+        return False
+    try:
+        return parser(raw) == wanted
+    except TagValueError:
+        return False
+
+
+def _put(tags: dict, key: str, value, canonical: str, parser) -> None:
+    """Keep the raw spelling where it still means `value`, else write the
+    canonical one; an empty value removes a tag that said something known."""
+    raw = tags.get(key)
+    if value in (None, "", []):
+        if raw is not None and _means_anything(raw, parser):
+            del tags[key]
+        return
+    if not _means(raw, parser, value):
+        tags[key] = canonical
+
+
+def _means_anything(raw: str, parser) -> bool:
+    try:
+        parser(raw)
+    except TagValueError:
+        return False
+    return True
+
+
+def _put_name(tags: dict, keys: tuple[str, ...], name: str, wikidata: str) -> None:
+    """Write a vendor or operator name where the raw tags had it (a `brand`
+    stays a `brand`), else under the first, preferred key."""
+    present = _first_present(tags, keys)
+    if not name:
+        if present:
+            tags.pop(present[0])
+            tags.pop(f"{present[0]}:wikidata", None)
+        return
+    key = present[0] if present else keys[0]
+    tags[key] = name
+    if wikidata and _wikidata_for(tags, keys, key) != wikidata:
+        tags[f"{key}:wikidata"] = wikidata
+
+
+def fields_to_tags(
+    fields: CameraFields, *, raw_tags: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    tags = {key: str(value) for key, value in (raw_tags or {}).items()}
+    if not raw_tags:
+        tags["man_made"] = "surveillance"
+    for field_name, (key, _choices) in CHOICE_FIELDS.items():
+        value = getattr(fields, field_name)
+        _put(tags, key, value, value, lambda v, f=field_name: parse_choice(f, v))
+
+    direction_key = (_first_present(tags, DIRECTION_KEYS) or (DIRECTION_KEYS[0], ""))[0]
+    _put(
+        tags,
+        direction_key,
+        list(fields.directions),
+        format_directions(fields.directions),
+        parse_directions,
+    )
+    tilt = fields.tilt
+    _put(tags, "camera:angle", tilt, format_number(tilt) if tilt is not None else "", parse_tilt)
+    height = fields.height
+    _put(tags, "height", height, format_number(height) if height is not None else "", parse_height)
+
+    _put_name(tags, VENDOR_KEYS, fields.vendor_raw, fields.vendor_wikidata)
+    _put_name(tags, OPERATOR_KEYS, fields.operator_raw, fields.operator_wikidata)
+    _put(tags, "model", fields.product, fields.product, str.strip)
+
+    confirmed = fields.last_confirmed
+    if confirmed and _newest_confirmation(tags, []) != confirmed:
+        tags["check_date"] = confirmed.isoformat()
+    return tags

@@ -1,0 +1,27 @@
+"""Every write in Sightline: keyword-only functions, atomic, with history."""
+
+from .cameras import (
+    VersionConflict,
+    camera_create,
+    camera_hide,
+    camera_remove,
+    camera_set_capability,
+    camera_unhide,
+    camera_update,
+    evidence_add,
+)
+from .names import map_spellings
+from .reference import load_reference_data
+
+__all__ = [
+    "VersionConflict",
+    "camera_create",
+    "camera_hide",
+    "camera_remove",
+    "camera_set_capability",
+    "camera_unhide",
+    "camera_update",
+    "evidence_add",
+    "load_reference_data",
+    "map_spellings",
+]

@@ -1,0 +1,275 @@
+"""Writes to cameras. Each function is atomic, validates with full_clean(),
+bumps `version` and leaves a Revision in a Changeset. Nothing is deleted:
+removal and hiding are states, reversible and recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from registry.models import (
+    Camera,
+    CameraCapability,
+    Changeset,
+    Evidence,
+    Operator,
+    Status,
+    Vendor,
+)
+from registry.names import NameResolver
+
+from .history import (
+    creation_changes,
+    diff,
+    open_changeset,
+    record_revision,
+    snapshot,
+)
+
+# Fields a caller may set through camera_create/camera_update; status changes
+# have their own functions because each needs its own evidence.
+EDITABLE_FIELDS = frozenset(
+    {
+        "location",
+        "kind",
+        "visibility",
+        "zone",
+        "camera_type",
+        "mount",
+        "directions",
+        "tilt",
+        "height",
+        "vendor",
+        "vendor_raw",
+        "product",
+        "operator",
+        "operator_raw",
+        "first_seen",
+        "last_confirmed",
+        "osm_type",
+        "osm_id",
+        "tags",
+        "dataset",
+        "source_ref",
+    }
+)
+
+
+class VersionConflict(ValidationError):
+    """The camera changed since the client read it."""
+
+    def __init__(self, camera: Camera, expected: int) -> None:
+        super().__init__(
+            _(
+                "Camera %(id)s is at version %(current)s; the edit was made on version "
+                "%(expected)s. Reload it and apply the edit again."
+            )
+            % {"id": camera.pk, "current": camera.version, "expected": expected},
+            code="version_conflict",
+        )
+
+
+def _check_fields(values: dict[str, Any]) -> None:
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be set here.") for name in sorted(unknown)}
+        )
+
+
+def _resolve_names(values: dict[str, Any]) -> None:
+    """A raw vendor/operator string without a record gets the record it names."""
+    for role, model in (("vendor", Vendor), ("operator", Operator)):
+        raw = values.get(f"{role}_raw")
+        if raw and values.get(role) is None:
+            pk = NameResolver.for_model(model).resolve(raw)
+            if pk is not None:
+                values[role] = model.objects.get(pk=pk)
+
+
+@transaction.atomic
+def camera_create(
+    *,
+    location: Point,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    changeset: Changeset | None = None,
+    **values: Any,
+) -> Camera:
+    """A new camera, status `reported`, version 1, with its first revision."""
+    _check_fields(values)
+    _resolve_names(values)
+    camera = Camera(location=location, **values)
+    camera.full_clean()
+    camera.save()
+    changeset = changeset or open_changeset(user=actor, comment=reason)
+    record_revision(camera=camera, changeset=changeset, changes=creation_changes(snapshot(camera)))
+    return camera
+
+
+def _locked(camera: Camera, expected_version: int | None) -> Camera:
+    current = Camera.objects.select_for_update().get(pk=camera.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise VersionConflict(current, expected_version)
+    return current
+
+
+def _save_revision(
+    camera: Camera,
+    before: dict[str, Any],
+    *,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    extra_changes: dict[str, list[Any]] | None = None,
+) -> Camera:
+    camera.full_clean()
+    changes = {**diff(before, snapshot(camera)), **(extra_changes or {})}
+    if not changes:
+        return camera
+    camera.version += 1
+    camera.save()
+    record_revision(
+        camera=camera, changeset=open_changeset(user=actor, comment=reason), changes=changes
+    )
+    return camera
+
+
+@transaction.atomic
+def camera_update(
+    *,
+    camera: Camera,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    **values: Any,
+) -> Camera:
+    """Change some fields. With expected_version, an edit made on an older
+    version is refused instead of silently overwriting the newer one."""
+    _check_fields(values)
+    _resolve_names(values)
+    camera = _locked(camera, expected_version)
+    before = snapshot(camera)
+    for name, value in values.items():
+        setattr(camera, name, value)
+    return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def camera_remove(
+    *,
+    camera: Camera,
+    removed_on: date,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    evidence_url: str = "",
+    expected_version: int | None = None,
+) -> Camera:
+    """Mark a camera gone. It stays in the registry with the date and evidence."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the camera is considered removed.")})
+    camera = _locked(camera, expected_version)
+    before = snapshot(camera)
+    camera.status = Status.REMOVED
+    camera.removed_on = removed_on
+    camera.status_note = reason
+    if evidence_url:
+        evidence_add(camera=camera, kind="survey", url=evidence_url, note=reason, date=removed_on)
+    return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def camera_hide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) -> Camera:
+    """Moderation: take a camera out of public view, reversibly."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the camera is hidden.")})
+    camera = _locked(camera, None)
+    if camera.status == Status.HIDDEN:
+        return camera
+    before = snapshot(camera)
+    camera.status = Status.HIDDEN
+    camera.status_note = reason
+    return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def camera_unhide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) -> Camera:
+    """Undo camera_hide: the status it had before, from its history."""
+    camera = _locked(camera, None)
+    if camera.status != Status.HIDDEN:
+        raise ValidationError({"status": _("This camera is not hidden.")})
+    hiding = camera.revisions.filter(changes__status__1=Status.HIDDEN).order_by("-version").first()
+    before = snapshot(camera)
+    changes = hiding.changes if hiding else {}
+    camera.status = changes.get("status", [Status.REPORTED])[0] or Status.REPORTED
+    camera.status_note = changes.get("status_note", [""])[0] or ""
+    return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def camera_set_capability(
+    *,
+    camera: Camera,
+    capability: str,
+    present: bool,
+    actor: AbstractBaseUser | None,
+    reason: str = "",
+    evidence: Iterable[Evidence] = (),
+    note: str = "",
+) -> Camera:
+    """Assert (or withdraw) a capability OSM has no tag for, with its evidence."""
+    camera = _locked(camera, None)
+    before = sorted(camera.capabilities.values_list("capability", flat=True))
+    if present:
+        row = CameraCapability(camera=camera, capability=capability, note=note)
+        row.full_clean(validate_unique=False, validate_constraints=False)
+        row, _created = CameraCapability.objects.update_or_create(
+            camera=camera, capability=capability, defaults={"note": note}
+        )
+        row.evidence.add(*evidence)
+    else:
+        camera.capabilities.filter(capability=capability).delete()
+    after = sorted(camera.capabilities.values_list("capability", flat=True))
+    if before == after and not present:
+        return camera  # nothing to withdraw
+    return _save_revision(
+        camera,
+        snapshot(camera),
+        actor=actor,
+        reason=reason,
+        extra_changes={"capabilities": [before, after]},
+    )
+
+
+def evidence_add(
+    *,
+    kind: str,
+    url: str = "",
+    document=None,
+    title: str = "",
+    date: date | None = None,
+    note: str = "",
+    camera: Camera | None = None,
+    vendor: Vendor | None = None,
+    operator: Operator | None = None,
+) -> Evidence:
+    evidence = Evidence(
+        kind=kind,
+        url=url,
+        document=document or "",
+        title=title,
+        date=date,
+        note=note,
+        camera=camera,
+        vendor=vendor,
+        operator=operator,
+    )
+    evidence.full_clean()
+    evidence.save()
+    return evidence
