@@ -13,6 +13,8 @@ Both directions live here so that they stay each other's inverse:
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,7 +77,10 @@ _FEET_INCHES_RE = re.compile(
     r"^\s*(?P<feet>\d+)\s*['′]\s*(?P<inches>\d+(?:\.\d+)?)\s*(?:\"|″)\s*$"
 )
 _ANGLE_RE = re.compile(rf"^\s*(?P<value>{_NUMBER})\s*°?\s*$")
-_DATE_RE = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?\s*$")
+_DATE_RE = re.compile(
+    r"^\s*(?:(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?"
+    r"|(?P<cyear>\d{4})(?P<cmonth>\d{2})(?P<cday>\d{2}))\s*$"
+)
 
 
 class TagValueError(ValueError):
@@ -129,17 +134,19 @@ def _number(text: str) -> float:
 
 
 def _bearing(token: str) -> float:
+    """Degrees or a cardinal. Negative degrees (-90) are read counter-clockwise
+    from north, as mappers who write them mean (-90 = 270)."""
     token = token.strip()
     cardinal = CARDINALS.get(token.upper())
     if cardinal is not None:
         return cardinal
     try:
-        value = _number(token.rstrip("°").strip())
+        value = float(token.rstrip("°").strip())
     except ValueError:
         raise TagValueError(f"{token!r} is neither degrees nor a 16-point cardinal") from None
-    if not 0 <= value <= 360:
+    if not -360 <= value <= 360 or not math.isfinite(value):
         raise TagValueError(f"{token!r} is outside 0-360 degrees")
-    return value
+    return value + 360 if value < 0 else value
 
 
 def _range_middle(start: float, end: float) -> float:
@@ -149,14 +156,16 @@ def _range_middle(start: float, end: float) -> float:
 
 
 def parse_directions(value: str) -> list[float]:
-    """`90`, `N`, `338-23`, `90;180`, `NE; 270`, ... -> degrees, in order."""
+    """`90`, `N`, `338-23`, `90;180`, `NE; 270`, `0, 90` -> degrees, in order.
+    Commas separate values too: OSM writes decimals with a point, and every
+    comma in the wild data separates directions."""
     directions = []
-    for token in value.split(";"):
+    for token in re.split(r"[;,]", value):
         token = token.strip()
         if not token:
             continue
         # A range is two bearings joined by a dash; a lone leading minus is a
-        # negative number and rejected by _bearing.
+        # negative number.
         parts = token.split("-")
         if len(parts) == 2 and parts[0].strip() and parts[1].strip():
             directions.append(_range_middle(_bearing(parts[0]), _bearing(parts[1])))
@@ -197,28 +206,47 @@ def parse_tilt(value: str) -> float:
 
 
 def parse_date(value: str) -> date:
-    """`2024-05-17`, `2024-05`, `2024` -> a date (the first day of the period)."""
+    """`2024-05-17`, `2024-5-7`, `20240517`, `2024-05`, `2024` -> a date (the
+    first day of the period)."""
     match = _DATE_RE.match(value)
     if not match:
         raise TagValueError("not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    year, month, day = (
+        (match["year"], match["month"], match["day"])
+        if match["year"]
+        else (match["cyear"], match["cmonth"], match["cday"])
+    )
     try:
-        return date(int(match["year"]), int(match["month"] or 1), int(match["day"] or 1))
+        return date(int(year), int(month or 1), int(day or 1))
     except ValueError as error:
         raise TagValueError(f"not a real date ({error})") from None
 
 
+def _choice_lookup(field_name: str) -> dict[str, str]:
+    _key, choices = CHOICE_FIELDS[field_name]
+    lookup = {choice.value.lower(): choice.value for choice in choices}
+    lookup.update({spelling: str(value) for spelling, value in SYNONYMS[field_name].items()})
+    return lookup
+
+
+# Built once: parse_choice runs for every tag of every imported feature.
+CHOICE_LOOKUPS = {field_name: _choice_lookup(field_name) for field_name in CHOICE_FIELDS}
+
+
 def parse_choice(field_name: str, value: str) -> str:
     """The first value of a `;` list that means one of the field's OSM values."""
-    _key, choices = CHOICE_FIELDS[field_name]
-    by_lower = {choice.value.lower(): choice.value for choice in choices}
-    synonyms = SYNONYMS[field_name]
+    lookup = CHOICE_LOOKUPS[field_name]
     for token in value.split(";"):
-        token = token.strip().lower()
-        if token in by_lower:
-            return by_lower[token]
-        if token in synonyms:
-            return str(synonyms[token])
-    raise TagValueError(f"not a known value (known: {', '.join(sorted(by_lower))})")
+        known = lookup.get(token.strip().lower())
+        if known is not None:
+            return known
+    _key, choices = CHOICE_FIELDS[field_name]
+    raise TagValueError(f"not a known value (known: {', '.join(choices.values)})")
+
+
+CHOICE_PARSERS = {
+    field_name: functools.partial(parse_choice, field_name) for field_name in CHOICE_FIELDS
+}
 
 
 def format_number(value: float) -> str:
@@ -265,7 +293,7 @@ def tags_to_fields(tags: Mapping[str, str]) -> ParsedTags:
     problems: list[TagProblem] = []
     parsed = CameraFields()
     for field_name, (key, _choices) in CHOICE_FIELDS.items():
-        value = _read(tags, key, lambda v, f=field_name: parse_choice(f, v), problems)
+        value = _read(tags, key, CHOICE_PARSERS[field_name], problems)
         setattr(parsed, field_name, value or "")
 
     direction_key = _first_present(tags, DIRECTION_KEYS)
@@ -349,7 +377,7 @@ def fields_to_tags(
         tags["man_made"] = "surveillance"
     for field_name, (key, _choices) in CHOICE_FIELDS.items():
         value = getattr(fields, field_name)
-        _put(tags, key, value, value, lambda v, f=field_name: parse_choice(f, v))
+        _put(tags, key, value, value, CHOICE_PARSERS[field_name])
 
     direction_key = (_first_present(tags, DIRECTION_KEYS) or (DIRECTION_KEYS[0], ""))[0]
     _put(

@@ -1,0 +1,1 @@
+"""Getting cameras in from other sources: readers per format, one importer."""
