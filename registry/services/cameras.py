@@ -213,6 +213,34 @@ def camera_unhide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str
 
 
 @transaction.atomic
+def camera_set_status(
+    *,
+    camera: Camera,
+    status: str,
+    actor: AbstractBaseUser | None,
+    reason: str,
+    removed_on: date | None = None,
+) -> Camera:
+    """Moderation's one entry point for status: each status through the
+    function that records what it needs (a removal its date, hiding its reason)."""
+    if status == Status.REMOVED:
+        if removed_on is None:
+            raise ValidationError({"removed_on": _("Give the date the camera was removed.")})
+        return camera_remove(camera=camera, removed_on=removed_on, actor=actor, reason=reason)
+    if status == Status.HIDDEN:
+        return camera_hide(camera=camera, actor=actor, reason=reason)
+    if status not in Status.values:
+        raise ValidationError({"status": _("Unknown status %(status)r.") % {"status": status}})
+    camera = _locked(camera, None)
+    before = snapshot(camera)
+    camera.status = status
+    if status in (Status.REPORTED, Status.VERIFIED):
+        camera.removed_on = None
+        camera.status_note = ""
+    return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+@transaction.atomic
 def camera_set_capability(
     *,
     camera: Camera,
