@@ -23,7 +23,7 @@ setup: system-packages python-env $(LOCAL_DB)
 	$(PYTHON) manage.py load_reference_data
 
 data:
-	$(PYTHON) manage.py import_cameras registry/data/demo/seattle.geojson.gz --source sightline-demo
+	$(PYTHON) manage.py import_cameras registry/data/demo/chicago.geojson.gz --source sightline-demo
 
 system-packages:
 	@deploy/system-packages

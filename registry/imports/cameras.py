@@ -407,6 +407,21 @@ class CameraImport:
         )
 
 
+def _dataset(name: str, metadata: dict[str, str]) -> Dataset:
+    dataset, _created = Dataset.objects.get_or_create(name=name)
+    missing = {
+        field_name: value[: Dataset._meta.get_field(field_name).max_length or None]
+        for field_name, value in metadata.items()
+        if not getattr(dataset, field_name)
+    }
+    if missing:
+        for field_name, value in missing.items():
+            setattr(dataset, field_name, value)
+        dataset.full_clean()
+        dataset.save()
+    return dataset
+
+
 def import_features(
     *,
     features: Iterable[SourceFeature | FeatureRejection],
@@ -414,13 +429,15 @@ def import_features(
     actor: AbstractBaseUser | None = None,
     comment: str = "",
     dry_run: bool = False,
+    dataset_metadata: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import features into the dataset named `dataset_name` (created on first
-    use). With dry_run, everything is computed and then rolled back."""
+    use; `dataset_metadata` fills its empty licence, attribution and
+    description). With dry_run, everything is computed and then rolled back."""
     started = time.perf_counter()
     report = ImportReport(dataset=dataset_name, dry_run=dry_run)
     with transaction.atomic():
-        dataset, _created = Dataset.objects.get_or_create(name=dataset_name)
+        dataset = _dataset(dataset_name, dataset_metadata or {})
         run = CameraImport(dataset, report)
         for item in features:
             run.add(item)

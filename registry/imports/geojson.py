@@ -90,13 +90,39 @@ def load_document(path: Path) -> dict:
     return document
 
 
-def read_geojson(path: Path) -> Iterator[SourceFeature | FeatureRejection]:
+@dataclass
+class GeoJSONSource:
+    """A readable GeoJSON file: its dataset-level metadata and its features."""
+
+    metadata: dict[str, str]
+    features: Iterator[SourceFeature | FeatureRejection]
+
+
+# Top-level members some publishers add to a FeatureCollection (not part of
+# RFC 7946) that describe the dataset as a whole.
+METADATA_MEMBERS = {
+    "license": "licence",
+    "licence": "licence",
+    "attribution": "attribution",
+    "description": "description",
+}
+
+
+def open_geojson(path: Path) -> GeoJSONSource:
     """Every feature of the file, read or rejected with a precise reason.
-    Raises UnreadableFile before yielding anything when the file is not GeoJSON."""
+    Raises UnreadableFile, before anything is imported, when the file is not
+    GeoJSON at all."""
     document = load_document(path)
     features = document["features"] if document["type"] == "FeatureCollection" else [document]
-    for index, feature in enumerate(features):
-        yield read_feature(index, feature)
+    metadata = {
+        field_name: document[member]
+        for member, field_name in METADATA_MEMBERS.items()
+        if isinstance(document.get(member), str)
+    }
+    return GeoJSONSource(
+        metadata=metadata,
+        features=(read_feature(index, feature) for index, feature in enumerate(features)),
+    )
 
 
 def read_feature(index: int, feature: object) -> SourceFeature | FeatureRejection:

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.imports.cameras import ImportReport, import_features
-from registry.imports.geojson import UnreadableFile, read_geojson
+from registry.imports.geojson import UnreadableFile, open_geojson
 
 # How many example values of one unrecognised tag the summary shows.
 EXAMPLES_PER_KEY = 5
@@ -40,14 +40,16 @@ class Command(BaseCommand):
         if not source:
             raise CommandError("--source must not be empty.")
         try:
-            report = import_features(
-                features=read_geojson(path),
-                dataset_name=source,
-                comment=f"Import of {path.name}",
-                dry_run=dry_run,
-            )
+            geojson = open_geojson(path)
         except UnreadableFile as error:
             raise CommandError(f"{error}. Nothing was imported.") from None
+        report = import_features(
+            features=geojson.features,
+            dataset_name=source,
+            dataset_metadata=geojson.metadata,
+            comment=f"Import of {path.name}",
+            dry_run=dry_run,
+        )
         self.print_details(report, verbosity=options["verbosity"])
         self.stdout.write(report.summary())
 
