@@ -173,7 +173,7 @@ def test_a_moderators_vendor_survives_a_reimport(tmp_path, moderator):
 
     path = write(
         tmp_path / "a.geojson",
-        [point(1, 1, **{"id": 9, "data_source": "planet_osm", "manufacturer": "Acme Cams"})],
+        [point(1, 1, id=9, data_source="planet_osm", manufacturer="Acme Cams")],
     )
     run(path, "--source", "a")
     acme = VendorFactory(name="Totally Different Name")
@@ -232,7 +232,7 @@ def test_bad_features_are_rejected_with_a_reason_and_good_ones_still_land(
 
     assert Camera.objects.count() == 2
     assert "2 created, 0 updated, 0 unchanged, 1 rejected" in summary(out)
-    assert f"rejected feature 1" in err
+    assert "rejected feature 1" in err
     assert f"{field}: {message}" in err
 
 
@@ -247,7 +247,7 @@ def test_the_rejection_names_the_osm_object(tmp_path):
 def test_a_second_feature_for_the_same_osm_object_is_rejected(tmp_path):
     path = write(tmp_path / "a.geojson", [FLOCK, FLOCK])
 
-    out, err = run(path, "--source", "a")
+    _out, err = run(path, "--source", "a")
 
     assert Camera.objects.count() == 1
     assert "rejected feature 1 (node/101): id: the same OSM object as feature 0" in err
@@ -275,7 +275,7 @@ def test_an_unreadable_number_keeps_the_feature_and_says_so(tmp_path, tags, fiel
 def test_unrecognised_values_are_counted_in_the_summary(tmp_path):
     features = [
         point(1, 1, **{"surveillance": "Камера", "camera:type": "CCTV"}),
-        point(2, 2, **{"surveillance": "Камера"}),
+        point(2, 2, surveillance="Камера"),
     ]
 
     out, _err = run(write(tmp_path / "a.geojson", features), "--source", "a")
