@@ -9,7 +9,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -49,9 +49,16 @@ class NoDeleteMixin:
         return False
 
 
-class EvidenceInline(admin.TabularInline):
+class HttpsUrlsMixin:
+    """A URL typed without a scheme is taken as https (Django 6's default)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class EvidenceInline(HttpsUrlsMixin, admin.TabularInline):
     model = Evidence
     extra = 0
+    can_delete = False
     fields = ("kind", "title", "url", "document", "date", "note")
 
 
@@ -246,7 +253,7 @@ class CameraAdmin(NoDeleteMixin, LeafletGeoAdmin):
         formset.save()
 
 
-class RestrictionInline(admin.TabularInline):
+class RestrictionInline(HttpsUrlsMixin, admin.TabularInline):
     model = VendorRestriction
     extra = 0
     fields = ("regime", "regime_detail", "effective_date", "scope", "source_url", "source_title")
@@ -314,7 +321,7 @@ class UnmatchedSpellingsMixin:
 
 
 @admin.register(Vendor)
-class VendorAdmin(NoDeleteMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
+class VendorAdmin(NoDeleteMixin, HttpsUrlsMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
     role = "vendor"
     list_display = ("name", "country", "wikidata", "parent", "restriction_count")
     list_filter = ("country", "restrictions__regime")
@@ -330,7 +337,7 @@ class VendorAdmin(NoDeleteMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
 
 
 @admin.register(Operator)
-class OperatorAdmin(NoDeleteMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
+class OperatorAdmin(NoDeleteMixin, HttpsUrlsMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
     role = "operator"
     list_display = ("name", "operator_type", "wikidata")
     list_filter = ("operator_type",)
@@ -341,7 +348,7 @@ class OperatorAdmin(NoDeleteMixin, UnmatchedSpellingsMixin, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(NoDeleteMixin, admin.ModelAdmin):
+class EvidenceAdmin(NoDeleteMixin, HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ("__str__", "kind", "date", "camera", "vendor", "operator")
     list_filter = ("kind",)
     search_fields = ("title", "url", "note")
@@ -350,7 +357,7 @@ class EvidenceAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(NoDeleteMixin, admin.ModelAdmin):
+class DatasetAdmin(NoDeleteMixin, HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ("name", "licence", "camera_count", "created_at")
     search_fields = ("name",)
 
