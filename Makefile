@@ -7,11 +7,13 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test setup system-packages python-env local-db data stop lint
+.PHONY: run test bench setup system-packages python-env local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
+# The test suite includes browser tests, so `make test` also installs Chromium.
+test: export SIGHTLINE_BROWSER_TESTS = 1
 test: setup
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
@@ -24,6 +26,11 @@ setup: system-packages python-env $(LOCAL_DB)
 
 data:
 	$(PYTHON) manage.py import_cameras registry/data/demo/chicago.geojson.gz --source sightline-demo
+
+# Imports the whole shared OSM sample into a scratch database and reports
+# times and counts (a benchmark, not a test).
+bench: setup
+	$(PYTHON) bench/import_sample.py
 
 system-packages:
 	@deploy/system-packages
