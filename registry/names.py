@@ -50,14 +50,18 @@ LEGAL_SUFFIXES = {
 # Keys shorter than this only ever match exactly: one edit in four letters
 # turns one real name into another.
 MIN_FUZZY_LENGTH = 5
+# Initials written with dots are one word: `S.p.A.` -> `SpA`, `N.V.` -> `NV`.
+_DOTTED_INITIALS = re.compile(r"\b(?:[^\W\d_]\.)+[^\W\d_]\b\.?")
 
 
 def name_key(name: str) -> str:
-    """`Flock Group, Inc.` -> `flock`; `Axis Communications AB` -> `axis communications`."""
+    """`Flock Group, Inc.` -> `flock`; `Axis Communications AB` -> `axis communications`;
+    `Leonardo S.p.A.` -> `leonardo`."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = text.casefold().replace("&", " and ")
-    words = re.sub(r"[^\w]+", " ", text).split()
+    text = _DOTTED_INITIALS.sub(lambda initials: initials[0].replace(".", ""), text)
+    words = re.sub(r"[\W_]+", " ", text).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)

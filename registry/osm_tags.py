@@ -81,6 +81,7 @@ _DATE_RE = re.compile(
     r"^\s*(?:(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?"
     r"|(?P<cyear>\d{4})(?P<cmonth>\d{2})(?P<cday>\d{2}))\s*$"
 )
+_WIKIDATA_RE = re.compile(r"Q[1-9]\d*")
 
 
 class TagValueError(ValueError):
@@ -269,11 +270,16 @@ def _first_present(tags: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str,
     return None
 
 
+def _valid_wikidata(tags: Mapping[str, str], key: str) -> str:
+    value = str(tags.get(f"{key}:wikidata", "")).strip()
+    return value if _WIKIDATA_RE.fullmatch(value) else ""
+
+
 def _wikidata_for(tags: Mapping[str, str], keys: tuple[str, ...], preferred: str) -> str:
     """The Wikidata id beside the key the name came from, else beside any other."""
     for key in (preferred, *keys):
-        value = str(tags.get(f"{key}:wikidata", "")).strip()
-        if re.fullmatch(r"Q[1-9]\d*", value):
+        value = _valid_wikidata(tags, key)
+        if value:
             return value
     return ""
 
@@ -356,17 +362,25 @@ def _means_anything(raw: str, parser) -> bool:
 
 def _put_name(tags: dict, keys: tuple[str, ...], name: str, wikidata: str) -> None:
     """Write a vendor or operator name where the raw tags had it (a `brand`
-    stays a `brand`), else under the first, preferred key."""
+    stays a `brand`), else under the first, preferred key; its Wikidata id
+    beside it unless the tags already say that id. A cleared name removes
+    every key that would still be read as the name, and a cleared id every
+    valid id (an invalid one stays, as an unrecognised value)."""
     present = _first_present(tags, keys)
-    if not name:
-        if present:
-            tags.pop(present[0])
-            tags.pop(f"{present[0]}:wikidata", None)
+    key = present[0] if present and name else keys[0]
+    if name:
+        tags[key] = name
+    else:
+        for other in keys:
+            tags.pop(other, None)
+    if _wikidata_for(tags, keys, key) == wikidata:
         return
-    key = present[0] if present else keys[0]
-    tags[key] = name
-    if wikidata and _wikidata_for(tags, keys, key) != wikidata:
+    if wikidata:
         tags[f"{key}:wikidata"] = wikidata
+        return
+    for other in keys:
+        if _valid_wikidata(tags, other):
+            del tags[f"{other}:wikidata"]
 
 
 def fields_to_tags(
@@ -379,14 +393,18 @@ def fields_to_tags(
         value = getattr(fields, field_name)
         _put(tags, key, value, value, CHOICE_PARSERS[field_name])
 
-    direction_key = (_first_present(tags, DIRECTION_KEYS) or (DIRECTION_KEYS[0], ""))[0]
-    _put(
-        tags,
-        direction_key,
-        list(fields.directions),
-        format_directions(fields.directions),
-        parse_directions,
-    )
+    if fields.directions:
+        direction_keys = ((_first_present(tags, DIRECTION_KEYS) or (DIRECTION_KEYS[0], ""))[0],)
+    else:  # cleared: no key may be left that would still be read as a direction
+        direction_keys = DIRECTION_KEYS
+    for direction_key in direction_keys:
+        _put(
+            tags,
+            direction_key,
+            list(fields.directions),
+            format_directions(fields.directions),
+            parse_directions,
+        )
     tilt = fields.tilt
     _put(tags, "camera:angle", tilt, format_number(tilt) if tilt is not None else "", parse_tilt)
     height = fields.height
@@ -397,6 +415,12 @@ def fields_to_tags(
     _put(tags, "model", fields.product, fields.product, str.strip)
 
     confirmed = fields.last_confirmed
-    if confirmed and _newest_confirmation(tags, []) != confirmed:
-        tags["check_date"] = confirmed.isoformat()
+    if _newest_confirmation(tags, []) != confirmed:
+        # Drop a date that would be read back instead: newer, or any if cleared.
+        for key in CONFIRMED_KEYS:
+            day = _read(tags, key, parse_date, [])
+            if day and (confirmed is None or day > confirmed):
+                del tags[key]
+        if confirmed:
+            tags["check_date"] = confirmed.isoformat()
     return tags
