@@ -219,6 +219,14 @@ class CameraAdmin(NoDeleteMixin, LeafletGeoAdmin):
             created = services.camera_create(
                 location=form.cleaned_data["location"], actor=request.user, reason=reason, **values
             )
+            if form.cleaned_data["status"] != created.status:
+                created = services.camera_set_status(
+                    camera=created,
+                    status=form.cleaned_data["status"],
+                    removed_on=form.cleaned_data.get("removed_on"),
+                    actor=request.user,
+                    reason=reason,
+                )
             obj.pk, obj.version = created.pk, created.version
             return
         if "location" in form.changed_data:

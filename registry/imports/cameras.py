@@ -28,55 +28,24 @@ from registry.bulk import allocate_ids, copy_rows
 from registry.models import Camera, Changeset, Dataset, Operator, Revision, Status, Vendor
 from registry.names import NameResolver
 from registry.osm_tags import CHOICE_FIELDS, tags_to_fields
-from registry.services.history import creation_changes, diff, open_changeset
+from registry.services.history import (
+    STATUS_FIELDS,
+    TRACKED_FIELDS,
+    column_name,
+    creation_changes,
+    diff,
+    open_changeset,
+)
 
 from .geojson import FeatureRejection, SourceFeature
 
-# Fields an import owns. Status, removal, moderation notes and the dataset a
-# camera first came from are Sightline's own and never set by a re-import.
-IMPORTED_FIELDS = (
-    "location",
-    "kind",
-    "visibility",
-    "zone",
-    "camera_type",
-    "mount",
-    "directions",
-    "tilt",
-    "height",
-    "vendor",
-    "vendor_raw",
-    "product",
-    "operator",
-    "operator_raw",
-    "last_confirmed",
-    "osm_type",
-    "osm_id",
-    "tags",
-    "source_ref",
-)
-# Columns written by COPY, in order: the imported fields plus bookkeeping.
-CAMERA_COLUMNS = (
-    "id",
-    "location",
-    "kind",
-    "visibility",
-    "zone",
-    "camera_type",
-    "mount",
-    "directions",
-    "tilt",
-    "height",
-    "vendor_id",
-    "vendor_raw",
-    "product",
-    "operator_id",
-    "operator_raw",
-    "last_confirmed",
-    "osm_type",
-    "osm_id",
-    "tags",
-    "source_ref",
+# Fields an import owns. Status, removal, moderation notes, first sighting and
+# the dataset a camera first came from are Sightline's own, never set by a
+# re-import.
+SIGHTLINE_OWN_FIELDS = STATUS_FIELDS | {"first_seen", "dataset"}
+IMPORTED_FIELDS = tuple(name for name in TRACKED_FIELDS if name not in SIGHTLINE_OWN_FIELDS)
+# Columns written by COPY, in order: the imported fields, then bookkeeping.
+BOOKKEEPING_COLUMNS = (
     "status",
     "status_note",
     "dataset_id",
@@ -84,6 +53,9 @@ CAMERA_COLUMNS = (
     "created_at",
     "updated_at",
 )
+CAMERA_COLUMNS = ("id", *map(column_name, IMPORTED_FIELDS), *BOOKKEEPING_COLUMNS)
+# What an import's UPDATE sets (version is bumped separately).
+UPDATED_COLUMNS = tuple(map(column_name, IMPORTED_FIELDS))
 REVISION_COLUMNS = ("camera_id", "version", "changeset_id", "changes", "created_at")
 # Keys whose bad values are listed one by one; other unrecognised values
 # (an unknown surveillance:type, say) are counted in the summary.
@@ -170,19 +142,11 @@ class _ExistingCameras:
 
 
 def _state_columns() -> list[str]:
-    return [
-        f"{name}_id" if name in {"vendor", "operator"} else name
-        for name in IMPORTED_FIELDS
-        if name != "location"
-    ]
+    return [column_name(name) for name in IMPORTED_FIELDS if name != "location"]
 
 
 def _row_state(row: dict) -> dict[str, Any]:
-    state = {
-        name: row[f"{name}_id" if name in {"vendor", "operator"} else name]
-        for name in IMPORTED_FIELDS
-        if name != "location"
-    }
+    state = {name: row[column_name(name)] for name in IMPORTED_FIELDS if name != "location"}
     state["location"] = [row["lon"], row["lat"]]
     if state["last_confirmed"] is not None:
         state["last_confirmed"] = state["last_confirmed"].isoformat()
@@ -349,14 +313,10 @@ class CameraImport:
                     for existing, state, _changes in self.updates
                 ),
             )
-            assignments = ", ".join(
-                f"{column} = u.{column}"
-                for column in CAMERA_COLUMNS
-                if column not in {"id", "status", "status_note", "dataset_id", "created_at"}
-                and column != "version"
-            )
+            assignments = ", ".join(f"{column} = u.{column}" for column in UPDATED_COLUMNS)
             cursor.execute(
-                f"UPDATE registry_camera c SET {assignments}, version = c.version + 1 "
+                f"UPDATE registry_camera c SET {assignments}, version = c.version + 1, "
+                "updated_at = u.updated_at "
                 "FROM import_update u WHERE c.id = u.id AND c.version = u.version "
                 "RETURNING c.id"
             )
@@ -376,35 +336,18 @@ class CameraImport:
         )
 
     def _camera_row(self, pk: int, state: dict[str, Any], *, version: int, now) -> tuple:
-        lon, lat = state["location"]
-        return (
-            pk,
-            f"SRID=4326;POINT({lon!r} {lat!r})",
-            state["kind"],
-            state["visibility"],
-            state["zone"],
-            state["camera_type"],
-            state["mount"],
-            state["directions"],
-            state["tilt"],
-            state["height"],
-            state["vendor"],
-            state["vendor_raw"],
-            state["product"],
-            state["operator"],
-            state["operator_raw"],
-            state["last_confirmed"],
-            state["osm_type"],
-            state["osm_id"],
-            Jsonb(state["tags"]),
-            state["source_ref"],
-            Status.REPORTED,
-            "",
-            self.dataset.pk,
-            version,
-            now,
-            now,
-        )
+        """One row in CAMERA_COLUMNS order."""
+        imported = (_copy_value(name, state[name]) for name in IMPORTED_FIELDS)
+        return (pk, *imported, Status.REPORTED, "", self.dataset.pk, version, now, now)
+
+
+def _copy_value(name: str, value: Any) -> Any:
+    if name == "location":
+        lon, lat = value
+        return f"SRID=4326;POINT({lon!r} {lat!r})"
+    if name == "tags":
+        return Jsonb(value)
+    return value
 
 
 def _dataset(name: str, metadata: dict[str, str]) -> Dataset:

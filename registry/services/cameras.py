@@ -26,6 +26,8 @@ from registry.models import (
 from registry.names import NameResolver
 
 from .history import (
+    STATUS_FIELDS,
+    TRACKED_FIELDS,
     creation_changes,
     diff,
     open_changeset,
@@ -35,31 +37,7 @@ from .history import (
 
 # Fields a caller may set through camera_create/camera_update; status changes
 # have their own functions because each needs its own evidence.
-EDITABLE_FIELDS = frozenset(
-    {
-        "location",
-        "kind",
-        "visibility",
-        "zone",
-        "camera_type",
-        "mount",
-        "directions",
-        "tilt",
-        "height",
-        "vendor",
-        "vendor_raw",
-        "product",
-        "operator",
-        "operator_raw",
-        "first_seen",
-        "last_confirmed",
-        "osm_type",
-        "osm_id",
-        "tags",
-        "dataset",
-        "source_ref",
-    }
-)
+EDITABLE_FIELDS = frozenset(TRACKED_FIELDS) - STATUS_FIELDS
 
 
 class VersionConflict(ValidationError):

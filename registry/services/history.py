@@ -38,6 +38,13 @@ TRACKED_FIELDS = (
     "source_ref",
 )
 FOREIGN_KEYS = {"vendor", "operator", "dataset"}
+# Set by the status services (removal, hiding), each with what it needs.
+STATUS_FIELDS = frozenset({"status", "removed_on", "status_note"})
+
+
+def column_name(field_name: str) -> str:
+    """The attribute/column holding a tracked field (`vendor` -> `vendor_id`)."""
+    return f"{field_name}_id" if field_name in FOREIGN_KEYS else field_name
 
 
 def json_value(value: Any) -> Any:
@@ -51,10 +58,7 @@ def json_value(value: Any) -> Any:
 
 def snapshot(camera: Camera) -> dict[str, Any]:
     """The tracked fields of a camera, as JSON values (foreign keys by id)."""
-    return {
-        name: json_value(getattr(camera, f"{name}_id" if name in FOREIGN_KEYS else name))
-        for name in TRACKED_FIELDS
-    }
+    return {name: json_value(getattr(camera, column_name(name))) for name in TRACKED_FIELDS}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

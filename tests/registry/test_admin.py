@@ -54,9 +54,9 @@ def change_data(camera: Camera, **overrides) -> dict:
     }
     for prefix in ("capabilities", "evidence", "revisions"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    data["revisions-INITIAL_FORMS"] = camera.revisions.count()
-    data["revisions-TOTAL_FORMS"] = camera.revisions.count()
-    for index, revision in enumerate(camera.revisions.order_by("-version")):
+    revisions = camera.revisions.order_by("-version") if camera.pk else []
+    data["revisions-INITIAL_FORMS"] = data["revisions-TOTAL_FORMS"] = len(revisions)
+    for index, revision in enumerate(revisions):
         data[f"revisions-{index}-id"] = revision.pk
         data[f"revisions-{index}-camera"] = camera.pk
     return {**data, **overrides}
@@ -148,3 +148,15 @@ def test_mapping_without_a_target_is_an_error_message_not_a_500(admin_client):
 
     assert response.status_code == 200
     assert "Choose a record or give a name for a new one." in response.content.decode()
+
+
+def test_adding_a_verified_camera_in_the_admin_records_both_steps(admin_client):
+    camera = Camera(location=Point(-87.6, 41.9, srid=4326), kind="camera", status="reported")
+    data = change_data(camera, status=Status.VERIFIED, edit_reason="seen by a moderator")
+
+    response = admin_client.post(reverse("admin:registry_camera_add"), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Camera.objects.get()
+    assert (created.status, created.version) == (Status.VERIFIED, 2)
+    assert created.revisions.get(version=2).changes["status"] == ["reported", "verified"]

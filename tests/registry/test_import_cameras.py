@@ -364,3 +364,26 @@ def test_demo_extract_imports_completely_and_idempotently():
     assert Camera.objects.count() == 2503
     assert Camera.objects.filter(vendor__name="Flock Safety").count() > 1000
     assert Dataset.objects.get(name="demo").licence == "ODbL-1.0"
+
+
+def test_a_reimport_never_touches_sightlines_own_status(tmp_path):
+    from datetime import date
+
+    from registry.services import camera_remove
+
+    run(write(tmp_path / "a.geojson", [FLOCK]), "--source", "a")
+    camera_remove(
+        camera=Camera.objects.get(), removed_on=date(2026, 1, 5), actor=None, reason="gone"
+    )
+    changed = json.loads(json.dumps(FLOCK))
+    changed["properties"]["height"] = "6"
+
+    run(write(tmp_path / "b.geojson", [changed]), "--source", "a")
+
+    camera = Camera.objects.get()
+    assert (camera.height, camera.version) == (6.0, 3)
+    assert (camera.status, camera.removed_on, camera.status_note) == (
+        "removed",
+        date(2026, 1, 5),
+        "gone",
+    )
