@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "leaflet",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "registry",
     "api",
 ]
@@ -133,6 +136,7 @@ LEAFLET_CONFIG = {
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -140,6 +144,24 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
 }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sightline API",
+    "DESCRIPTION": (
+        "The community registry of public surveillance cameras. Reads need no account. "
+        "Camera data derived from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Docs assets come from our own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Camera lists: page sizes and the largest bbox one request may cover.
+API_DEFAULT_PAGE_SIZE = int(os.environ.get("API_DEFAULT_PAGE_SIZE", "1000"))
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "10000"))
+API_MAX_BBOX_SQUARE_DEGREES = float(os.environ.get("API_MAX_BBOX_SQUARE_DEGREES", "25"))
 
 # Near-match tolerance when resolving vendor and operator spellings; see
 # registry/names.py for how it is applied.

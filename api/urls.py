@@ -1,0 +1,19 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
+    path("cameras/", views.CameraListView.as_view(), name="cameras"),
+    path("cameras/<int:pk>/", views.CameraDetailView.as_view(), name="camera"),
+    path("cameras/<int:pk>/history/", views.CameraHistoryView.as_view(), name="camera-history"),
+    path("vendors/", views.VendorListView.as_view(), name="vendors"),
+    path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor"),
+    path("operators/", views.OperatorListView.as_view(), name="operators"),
+    path("operators/<slug:slug>/", views.OperatorDetailView.as_view(), name="operator"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

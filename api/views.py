@@ -1,0 +1,228 @@
+"""Read endpoints of the public API. Thin: filtering lives in api/filters.py,
+GeoJSON assembly in api/geojson.py, reads in registry querysets."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from registry.models import Camera, Operator, Status, Vendor
+
+from .filters import CameraFilter
+from .geojson import Cursor, feature_page
+from .serializers import (
+    CameraFeatureSerializer,
+    OperatorListSerializer,
+    OperatorSerializer,
+    RevisionSerializer,
+    VendorListSerializer,
+    VendorSerializer,
+)
+
+GEOJSON = "application/geo+json"
+ERROR_400 = OpenApiResponse(
+    description="A parameter is invalid; the body names it: {parameter: [problem]}.",
+    examples=[
+        OpenApiExample(
+            "reversed bbox",
+            value={"bbox": ["bbox must be minlon,minlat,maxlon,maxlat with min below max."]},
+        )
+    ],
+)
+FEATURE_COLLECTION_EXAMPLE = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "id": 17,
+            "geometry": {"type": "Point", "coordinates": [-87.6298, 41.8781]},
+            "properties": {"kind": "ALPR", "status": "reported", "vendor": "flock-safety"},
+        }
+    ],
+    "next": "https://sightline.example/api/v1/cameras/?cursor=eyJpZCI6IDE3fQ",
+}
+
+
+def is_moderator(request) -> bool:
+    return bool(request.user and request.user.is_staff)
+
+
+class LimitSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, required=False)
+    cursor = serializers.CharField(required=False, max_length=200)
+
+    def validate_limit(self, value: int) -> int:
+        if value > settings.API_MAX_PAGE_SIZE:
+            raise serializers.ValidationError(
+                f"At most {settings.API_MAX_PAGE_SIZE} cameras per page; follow `next` for more."
+            )
+        return value
+
+
+class CameraListView(generics.GenericAPIView):
+    """Cameras as a GeoJSON FeatureCollection, `next`-linked pages by cursor."""
+
+    queryset = Camera.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CameraFilter
+
+    @extend_schema(
+        operation_id="cameras_list",
+        filters=True,
+        parameters=[
+            OpenApiParameter("limit", int, description="Cameras per page (default 1000)."),
+            OpenApiParameter("cursor", str, description="Opaque; from a `next` link."),
+        ],
+        responses={
+            (200, GEOJSON): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="GeoJSON FeatureCollection (RFC 7946) with a `next` link.",
+                examples=[OpenApiExample("one ALPR", value=FEATURE_COLLECTION_EXAMPLE)],
+            ),
+            400: ERROR_400,
+        },
+    )
+    def get(self, request):
+        paging = LimitSerializer(data=request.query_params)
+        paging.is_valid(raise_exception=True)
+        limit = paging.validated_data.get("limit", settings.API_DEFAULT_PAGE_SIZE)
+        cursor_text = paging.validated_data.get("cursor")
+        cursor = Cursor.decode(cursor_text) if cursor_text else None
+        page = feature_page(self.filter_queryset(self.get_queryset()), limit=limit, cursor=cursor)
+        next_url = "null"
+        if page.next_cursor is not None:
+            query = request.query_params.copy()
+            query["cursor"] = page.next_cursor.encode()
+            next_url = '"' + request.build_absolute_uri(f"?{query.urlencode()}") + '"'
+        body = f'{page.body},"next":{next_url}}}'
+        return HttpResponse(body, content_type=GEOJSON)
+
+    def filter_queryset(self, queryset):
+        # Some filters (unknown slugs, hidden status) only know they failed
+        # while building the query; turn that into the API's 400.
+        try:
+            return super().filter_queryset(queryset)
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+
+
+def visible_camera(request, pk: int) -> Camera:
+    cameras = Camera.objects.all() if is_moderator(request) else Camera.objects.visible()
+    return get_object_or_404(cameras, pk=pk)
+
+
+class CameraDetailView(APIView):
+    @extend_schema(
+        responses={
+            (200, GEOJSON): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="One GeoJSON Feature."
+            )
+        },
+    )
+    def get(self, request, pk: int):
+        camera = visible_camera(request, pk)
+        camera = (
+            Camera.objects.select_related("vendor", "operator", "dataset")
+            .prefetch_related("vendor__restrictions", "capabilities__evidence", "evidence")
+            .annotate(revision_count=Count("revisions"))
+            .get(pk=camera.pk)
+        )
+        data = CameraFeatureSerializer(camera, context={"request": request}).data
+        return Response(data, content_type=GEOJSON)
+
+
+class CameraHistoryView(generics.ListAPIView):
+    serializer_class = RevisionSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        camera = visible_camera(self.request, self.kwargs["pk"])
+        return camera.revisions.select_related("changeset").order_by("-version")
+
+
+def counts_by_kind(cameras) -> dict[str, int]:
+    rows = cameras.exclude(status=Status.HIDDEN).values_list("kind").annotate(n=Count("id"))
+    return {kind or "unknown": n for kind, n in rows.order_by("kind")}
+
+
+class VendorListView(generics.ListAPIView):
+    serializer_class = VendorListSerializer
+    pagination_class = None
+    queryset = Vendor.objects.prefetch_related("restrictions").annotate(
+        camera_count=Count("cameras")
+    )
+
+
+class VendorDetailView(generics.RetrieveAPIView):
+    serializer_class = VendorSerializer
+    lookup_field = "slug"
+    queryset = Vendor.objects.select_related("parent").prefetch_related("restrictions", "evidence")
+
+    def get_object(self):
+        vendor = super().get_object()
+        vendor.cameras_by_kind = counts_by_kind(vendor.cameras.all())
+        return vendor
+
+
+class OperatorListView(generics.ListAPIView):
+    serializer_class = OperatorListSerializer
+    pagination_class = None
+    queryset = Operator.objects.annotate(camera_count=Count("cameras"))
+
+
+class OperatorDetailView(generics.RetrieveAPIView):
+    serializer_class = OperatorSerializer
+    lookup_field = "slug"
+    queryset = Operator.objects.prefetch_related("evidence")
+
+    def get_object(self):
+        operator = super().get_object()
+        operator.cameras_by_kind = counts_by_kind(operator.cameras.all())
+        return operator
+
+
+class StatsView(CameraListView):
+    """Counts by kind, vendor, operator and status, for the registry or any
+    filter the camera list takes (a bbox, say)."""
+
+    @extend_schema(
+        operation_id="stats", filters=True, responses={200: OpenApiTypes.OBJECT, 400: ERROR_400}
+    )
+    def get(self, request):
+        cameras = self.filter_queryset(self.get_queryset()).order_by()
+        return Response(
+            {
+                "total": cameras.count(),
+                "by_kind": self._counts(cameras, "kind"),
+                "by_status": self._counts(cameras, "status"),
+                "by_vendor": self._counts(cameras, "vendor__slug"),
+                "by_operator": self._counts(cameras, "operator__slug"),
+            }
+        )
+
+    @staticmethod
+    def _counts(cameras, field: str) -> dict[str, int]:
+        rows = cameras.values_list(field).annotate(n=Count("id")).order_by("-n", field)
+        return {value or "unknown": n for value, n in rows}
+
+
+class ApiRootView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(
+            {
+                name: reverse(f"api:{name}", request=request)
+                for name in ("cameras", "vendors", "operators", "stats", "schema", "docs")
+            }
+        )

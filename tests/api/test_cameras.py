@@ -1,0 +1,250 @@
+"""The camera endpoints against real PostGIS, with answers known from the
+cameras each test writes."""
+
+import json
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from registry.models import CameraCapability, Status
+from tests.factories import CameraFactory, OperatorFactory, VendorFactory, VendorRestrictionFactory
+
+pytestmark = pytest.mark.django_db
+
+CAMERAS = "/api/v1/cameras/"
+
+
+def get_json(client, url, **params):
+    response = client.get(url, params)
+    return response, json.loads(response.content)
+
+
+def ids(body) -> list[int]:
+    return [feature["id"] for feature in body["features"]]
+
+
+def at(lon, lat, **values):
+    return CameraFactory(location=Point(lon, lat, srid=4326), **values)
+
+
+def test_list_is_a_geojson_feature_collection(client):
+    camera = at(-87.63, 41.88, kind="ALPR", directions=[0.0, 90.0], height=4.0)
+
+    response, body = get_json(client, CAMERAS)
+
+    assert response["Content-Type"] == "application/geo+json"
+    assert body["type"] == "FeatureCollection"
+    feature = body["features"][0]
+    assert feature["id"] == camera.pk
+    assert feature["geometry"] == {"type": "Point", "coordinates": [-87.63, 41.88]}
+    assert feature["properties"]["kind"] == "ALPR"
+    assert feature["properties"]["directions"] == [0.0, 90.0]
+    assert body["next"] is None
+
+
+def test_bbox_keeps_cameras_inside(client):
+    inside = at(-87.63, 41.88)
+    at(-87.0, 41.88)
+
+    _response, body = get_json(client, CAMERAS, bbox="-87.7,41.8,-87.6,41.9")
+
+    assert ids(body) == [inside.pk]
+
+
+def test_near_orders_by_distance_within_the_radius(client):
+    far = at(-87.6300, 41.8830)  # ~333 m north
+    near = at(-87.6300, 41.8810)  # ~111 m north
+    at(-87.6300, 41.8900)  # ~1.1 km: outside
+
+    _response, body = get_json(client, CAMERAS, near="-87.63,41.88", radius=500)
+
+    assert ids(body) == [near.pk, far.pk]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"kind": "ALPR"}, {"alpr"}),
+        ({"kind": "ALPR,gunshot_detector"}, {"alpr", "gunshot"}),
+        ({"camera_type": "dome"}, {"dome"}),
+        ({"vendor": "flock-safety"}, {"alpr"}),
+        ({"vendor": "flock-safety,hikvision"}, {"alpr", "dome"}),
+        ({"operator": "city-police"}, {"gunshot"}),
+        ({"restricted": "true"}, {"dome"}),
+        ({"restricted": "false"}, {"alpr", "gunshot"}),
+        ({"capability": "face_recognition"}, {"dome"}),
+        ({"confirmed_since": "2025-01-01"}, {"alpr"}),
+        ({"q": "shotspotter"}, {"gunshot"}),
+        ({"q": "Hikvision"}, {"dome"}),
+        ({"status": "removed"}, {"removed"}),
+        ({"status": "reported,removed"}, {"alpr", "dome", "gunshot", "removed"}),
+    ],
+)
+def test_filters(client, params, expected):
+    flock = VendorFactory(name="Flock Safety", slug="flock-safety")
+    hikvision = VendorFactory(name="Hikvision", slug="hikvision")
+    VendorRestrictionFactory(vendor=hikvision)
+    police = OperatorFactory(name="City Police", slug="city-police")
+    named = {
+        "alpr": at(1, 1, kind="ALPR", vendor=flock, last_confirmed="2025-06-01"),
+        "dome": at(1, 1, kind="camera", camera_type="dome", vendor=hikvision),
+        "gunshot": at(
+            1,
+            1,
+            kind="gunshot_detector",
+            operator=police,
+            tags={"surveillance:brand": "ShotSpotter"},
+        ),
+        "removed": at(1, 1, kind="camera", status=Status.REMOVED, removed_on="2025-01-01"),
+    }
+    CameraCapability.objects.create(camera=named["dome"], capability="face_recognition")
+
+    _response, body = get_json(client, CAMERAS, **params)
+
+    assert set(ids(body)) == {named[name].pk for name in expected}
+
+
+def test_hidden_cameras_are_never_listed_for_the_public(client):
+    at(1, 1, status=Status.HIDDEN)
+
+    _response, body = get_json(client, CAMERAS)
+
+    assert body["features"] == []
+
+
+def test_moderators_can_list_hidden_cameras(client, moderator):
+    hidden = at(1, 1, status=Status.HIDDEN)
+    client.force_login(moderator)
+
+    _response, body = get_json(client, CAMERAS, status="hidden")
+
+    assert ids(body) == [hidden.pk]
+
+
+def test_cursor_pages_cover_everything_once(client):
+    cameras = [at(1, 1) for _ in range(5)]
+
+    seen, url, pages = [], CAMERAS + "?limit=2", 0
+    while url:
+        body = json.loads(client.get(url).content)
+        seen += ids(body)
+        url, pages = body["next"], pages + 1
+
+    assert seen == [camera.pk for camera in cameras]
+    assert pages == 3
+
+
+def test_cursor_pages_ordered_by_distance(client):
+    cameras = [at(-87.63, 41.88 + i * 0.0005) for i in range(5)]
+
+    seen, url = [], CAMERAS + "?near=-87.63,41.88&radius=1000&limit=2"
+    while url:
+        body = json.loads(client.get(url).content)
+        seen += ids(body)
+        url = body["next"]
+
+    assert seen == [camera.pk for camera in cameras]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        ({"bbox": "1,2,0,3"}, "bbox", "min below max"),
+        ({"bbox": "1,2,3"}, "bbox", "needs 4 comma-separated numbers"),
+        ({"bbox": "a,b,c,d"}, "bbox", "must be numbers"),
+        ({"bbox": "0,0,1,nan"}, "bbox", "finite"),
+        ({"bbox": "-200,0,1,1"}, "bbox", "outside -180..180"),
+        ({"bbox": "-180,-90,180,90"}, "bbox", "square degrees"),
+        ({"near": "1"}, "near", "needs 2"),
+        ({"near": "1,95"}, "near", "outside -90..90"),
+        ({"near": "1,1", "radius": "0"}, "radius", "greater than or equal to 1"),
+        ({"near": "1,1", "radius": "999999"}, "radius", "less than or equal to 50000"),
+        ({"near": "1,1", "radius": "far"}, "radius", "number"),
+        ({"kind": "CCTV"}, "kind", "Unknown value 'CCTV'"),
+        ({"status": "deleted"}, "status", "Unknown value 'deleted'"),
+        ({"status": "hidden"}, "status", "only for moderators"),
+        ({"vendor": "no-such-vendor"}, "vendor", "Unknown slug 'no-such-vendor'"),
+        ({"operator": "nobody"}, "operator", "Unknown slug 'nobody'"),
+        ({"restricted": "maybe"}, "restricted", ""),
+        ({"confirmed_since": "yesterday"}, "confirmed_since", "date"),
+        ({"changed_since": "2025-13-45"}, "changed_since", ""),
+        ({"limit": "0"}, "limit", "greater than or equal to 1"),
+        ({"limit": "1000000"}, "limit", "At most 10000"),
+        ({"limit": "many"}, "limit", "integer"),
+        ({"cursor": "not-a-cursor"}, "cursor", "Invalid cursor"),
+        ({"cursor": "eyJpZCI6ICJ4In0"}, "cursor", "Invalid cursor"),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_the_parameter(client, params, parameter, message):
+    response, body = get_json(client, CAMERAS, **params)
+
+    assert response.status_code == 400
+    assert parameter in body
+    assert message in " ".join(body[parameter])
+
+
+def test_a_distance_cursor_on_a_plain_list_is_refused(client):
+    at(1, 1)
+    at(1, 1.0001)
+    first = json.loads(client.get(CAMERAS + "?near=1,1&radius=100&limit=1").content)
+    cursor = first["next"].split("cursor=")[1]
+
+    response, body = get_json(client, CAMERAS, cursor=cursor.replace("%3D", "="))
+
+    # A distance cursor carries an id too, so a plain list may use it; a plain
+    # cursor on a distance list is what cannot work.
+    assert response.status_code == 200
+    plain = json.loads(client.get(CAMERAS + "?limit=1").content)["next"].split("cursor=")[1]
+    response, body = get_json(client, CAMERAS, near="1,1", radius=100, cursor=plain)
+    assert response.status_code == 400
+    assert "cursor" in body
+
+
+def test_detail_is_one_feature_with_everything(client):
+    vendor = VendorFactory(name="Hikvision", slug="hikvision")
+    VendorRestrictionFactory(vendor=vendor, regime="us_entity_list")
+    camera = at(
+        -87.63,
+        41.88,
+        kind="camera",
+        vendor=vendor,
+        osm_type="node",
+        osm_id=5,
+        tags={"man_made": "surveillance"},
+    )
+
+    response, body = get_json(client, f"{CAMERAS}{camera.pk}/")
+
+    properties = body["properties"]
+    assert response.status_code == 200
+    assert body["type"] == "Feature" and body["id"] == camera.pk
+    assert body["geometry"]["coordinates"] == [-87.63, 41.88]
+    assert properties["vendor"]["slug"] == "hikvision"
+    assert properties["vendor"]["restrictions"][0]["regime"] == "us_entity_list"
+    assert properties["tags"] == {"man_made": "surveillance"}
+    assert properties["osm_url"] == "https://www.openstreetmap.org/node/5"
+    assert properties["revision_count"] == 0
+
+
+def test_hidden_camera_detail_is_a_404_for_the_public(client):
+    camera = at(1, 1, status=Status.HIDDEN)
+
+    assert client.get(f"{CAMERAS}{camera.pk}/").status_code == 404
+    assert client.get(f"{CAMERAS}{camera.pk}/history/").status_code == 404
+
+
+def test_history_lists_revisions_newest_first(client):
+    from registry.services import camera_create, camera_update
+
+    camera = camera_create(location=Point(1, 1, srid=4326), actor=None, kind="camera")
+    camera_update(camera=camera, actor=None, reason="measured", height=5.0)
+
+    _response, body = get_json(client, f"{CAMERAS}{camera.pk}/history/")
+
+    assert [revision["version"] for revision in body] == [2, 1]
+    assert body[0]["changes"] == {"height": [None, 5.0]}
+    assert (body[0]["actor"], body[0]["comment"]) == ("anonymous", "measured")
+
+
+def test_unknown_camera_is_a_404(client):
+    assert client.get(f"{CAMERAS}999999/").status_code == 404
