@@ -52,16 +52,17 @@ def feature_text_expression():
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the next page starts: after this id (and distance, when the
-    list is ordered by distance). Opaque to clients."""
+    """Where the next page starts: after this id, and after this value of the
+    list's first sort key (a distance, a time) when it has one. Opaque to
+    clients."""
 
     after_id: int
-    after_distance: float | None = None
+    after_value: float | int | None = None
 
     def encode(self) -> str:
         payload = {"id": self.after_id}
-        if self.after_distance is not None:
-            payload["d"] = self.after_distance
+        if self.after_value is not None:
+            payload["d"] = self.after_value
         return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
     @classmethod
@@ -79,7 +80,7 @@ class Cursor:
             raise ValidationError(
                 {"cursor": "Invalid cursor; use the `next` link as given."}
             ) from None
-        return cls(after_id, float(distance) if distance is not None else None)
+        return cls(after_id, distance)
 
 
 @dataclass
@@ -113,10 +114,10 @@ def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Pa
 def _after(queryset: QuerySet, cursor: Cursor, by_distance: bool) -> QuerySet:
     if not by_distance:
         return queryset.filter(id__gt=cursor.after_id)
-    if cursor.after_distance is None:
+    if cursor.after_value is None:
         raise ValidationError({"cursor": "This cursor belongs to a list not ordered by distance."})
     metres = Cast("distance", FloatField())
     return queryset.annotate(distance_m=metres).filter(
-        Q(distance_m__gt=cursor.after_distance)
-        | Q(distance_m=cursor.after_distance, id__gt=cursor.after_id)
+        Q(distance_m__gt=cursor.after_value)
+        | Q(distance_m=cursor.after_value, id__gt=cursor.after_id)
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import downloads, views
 
 app_name = "api"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("operators/", views.OperatorListView.as_view(), name="operators"),
     path("operators/<slug:slug>/", views.OperatorDetailView.as_view(), name="operator"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path(
+        "downloads/cameras.geojson",
+        downloads.GeoJSONDownloadView.as_view(),
+        name="download-geojson",
+    ),
+    path("downloads/cameras.csv", downloads.CSVDownloadView.as_view(), name="download-csv"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

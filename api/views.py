@@ -3,9 +3,12 @@ GeoJSON assembly in api/geojson.py, reads in registry querysets."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, Q, TextField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -20,7 +23,7 @@ from rest_framework.views import APIView
 from registry.models import Camera, Operator, Status, Vendor
 
 from .filters import CameraFilter
-from .geojson import Cursor, feature_page
+from .geojson import Cursor, feature_page, feature_text_expression
 from .serializers import (
     CameraFeatureSerializer,
     OperatorListSerializer,
@@ -217,12 +220,88 @@ class StatsView(CameraListView):
         return {value or "unknown": n for value, n in rows}
 
 
+class ChangesParams(LimitSerializer):
+    since = serializers.DateTimeField(
+        help_text="ISO 8601; cameras changed at or after this time, oldest first."
+    )
+
+
+def _microseconds(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+class ChangesView(APIView):
+    """A feed of changed cameras so that mirrors stay in step: each change
+    gives the camera's version and status and, unless it is hidden, its
+    feature; a hidden camera appears with `feature: null` so mirrors drop it."""
+
+    @extend_schema(
+        operation_id="changes",
+        parameters=[ChangesParams],
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400},
+    )
+    def get(self, request):
+        params = ChangesParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        limit = params.validated_data.get("limit", settings.API_DEFAULT_PAGE_SIZE)
+        changes = Camera.objects.filter(updated_at__gte=params.validated_data["since"])
+        if params.validated_data.get("cursor"):
+            changes = self._after(changes, Cursor.decode(params.validated_data["cursor"]))
+        rows = list(
+            changes.order_by("updated_at", "id")
+            .annotate(
+                feature=Case(
+                    When(status=Status.HIDDEN, then=Value(None)),
+                    default=feature_text_expression(),
+                    output_field=TextField(),
+                )
+            )
+            .values_list("id", "version", "status", "updated_at", "feature")[: limit + 1]
+        )
+        next_url = "null"
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            query = request.query_params.copy()
+            query["cursor"] = Cursor(last[0], _microseconds(last[3])).encode()
+            next_url = json.dumps(request.build_absolute_uri(f"?{query.urlencode()}"))
+        items = ",".join(
+            f'{{"id":{pk},"version":{version},"status":{json.dumps(status)},'
+            f'"updated_at":{json.dumps(updated.isoformat())},"feature":{feature or "null"}}}'
+            for pk, version, status, updated, feature in rows
+        )
+        return HttpResponse(
+            f'{{"changes":[{items}],"next":{next_url}}}', content_type="application/json"
+        )
+
+    @staticmethod
+    def _after(changes, cursor: Cursor):
+        if not isinstance(cursor.after_value, int):
+            raise ValidationError({"cursor": ["This cursor does not belong to the changes feed."]})
+        moment = datetime.fromtimestamp(cursor.after_value // 1_000_000, tz=UTC).replace(
+            microsecond=cursor.after_value % 1_000_000
+        )
+        return changes.filter(
+            Q(updated_at__gt=moment) | Q(updated_at=moment, id__gt=cursor.after_id)
+        )
+
+
 class ApiRootView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(
             {
                 name: reverse(f"api:{name}", request=request)
-                for name in ("cameras", "vendors", "operators", "stats", "schema", "docs")
+                for name in (
+                    "cameras",
+                    "vendors",
+                    "operators",
+                    "stats",
+                    "changes",
+                    "download-geojson",
+                    "download-csv",
+                    "schema",
+                    "docs",
+                )
             }
         )

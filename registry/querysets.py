@@ -6,8 +6,20 @@ from collections.abc import Iterable
 
 from django.contrib.gis.geos import Polygon
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, FloatField, Func
 from django.db.models.functions import Lower
+
+
+class Longitude(Func):
+    """ST_X of a point: its longitude, for a WGS 84 location."""
+
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class Latitude(Func):
+    function = "ST_Y"
+    output_field = FloatField()
 
 
 class CameraQuerySet(models.QuerySet):

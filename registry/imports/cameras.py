@@ -20,7 +20,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, FloatField, Func, Q
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -28,6 +28,7 @@ from registry.bulk import allocate_ids, copy_rows
 from registry.models import Camera, Changeset, Dataset, Operator, Revision, Status, Vendor
 from registry.names import NameResolver
 from registry.osm_tags import CHOICE_FIELDS, tags_to_fields
+from registry.querysets import Latitude, Longitude
 from registry.services.history import (
     STATUS_FIELDS,
     TRACKED_FIELDS,
@@ -118,10 +119,7 @@ class _ExistingCameras:
         self.by_position: dict[tuple, list[_Existing]] = defaultdict(list)
         rows = (
             Camera.objects.filter(Q(osm_id__isnull=False) | Q(dataset=dataset))
-            .annotate(
-                lon=Func(F("location"), function="ST_X", output_field=FloatField()),
-                lat=Func(F("location"), function="ST_Y", output_field=FloatField()),
-            )
+            .annotate(lon=Longitude("location"), lat=Latitude("location"))
             .order_by("pk")
             .values("pk", "version", "lon", "lat", *_state_columns())
         )
