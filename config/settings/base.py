@@ -100,6 +100,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's JIT compiles large queries: measured, it spent 2.0 s of a 2.2 s
+# 48k-camera bbox request compiling, so the app's connections turn it off.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,16 @@
+"""Settings for bench/api.py's server: development settings against the
+bench database, one-request pages, no rate limit, the drf-gis baseline."""
+
+from config.settings.dev import *  # noqa: F403
+
+# The bench's own database beside the development one, dropped after a run.
+BENCH_DATABASE = "sightline_bench"
+DATABASES = {"default": {**DATABASES["default"], "NAME": BENCH_DATABASE}}  # noqa: F405
+DEBUG = False
+ROOT_URLCONF = "bench.urls"
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework_gis"]  # noqa: F405
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+API_MAX_PAGE_SIZE = 100_000
+API_MAX_BBOX_SQUARE_DEGREES = 10_000.0
+API_ANON_RATE = "100000000/minute"
+LOGGING = {"version": 1, "disable_existing_loggers": False}
