@@ -15,8 +15,6 @@ from registry.models import Camera
 from registry.osm_tags import format_directions
 from registry.querysets import Latitude, Longitude
 
-from .geojson import feature_text_expression
-
 ATTRIBUTION = (
     "Data derived from OpenStreetMap is (c) OpenStreetMap contributors, available under "
     "the Open Database License (ODbL 1.0): https://www.openstreetmap.org/copyright"
@@ -41,12 +39,7 @@ def geojson_chunks() -> Iterator[str]:
         + ATTRIBUTION
         + '","features":['
     )
-    features = (
-        downloadable()
-        .annotate(feature=feature_text_expression())
-        .values_list("feature", flat=True)
-        .iterator(chunk_size=CHUNK)
-    )
+    features = downloadable().values_list("feature", flat=True).iterator(chunk_size=CHUNK)
     for index, feature in enumerate(features):
         yield ("," if index else "") + feature
     yield "]}"

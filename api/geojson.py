@@ -1,7 +1,9 @@
-"""GeoJSON built by PostGIS. Each feature is serialised to text in the
-database (json_build_object + ST_AsGeoJSON) and the page is assembled by
-joining strings: measured 15 ms for an 8,400-point bbox against 815 ms
-through DRF-gis serializers on the same data (55x)."""
+"""Camera lists as GeoJSON, assembled from pre-serialised features.
+
+Each camera's Feature text is kept in `Camera.feature` by a database trigger
+(registry/migrations/0003); a page is those texts joined. bench/api.py
+measures this against DRF + djangorestframework-gis serializers and against
+building the same JSON in PostgreSQL per request."""
 
 from __future__ import annotations
 
@@ -10,64 +12,9 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import ValidationError
-from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models import FloatField, Q, QuerySet
 from django.db.models.functions import Cast
-
-# Properties of a feature in a list; the detail endpoint gives everything.
-LIST_PROPERTIES = {
-    "kind": F("kind"),
-    "status": F("status"),
-    "visibility": F("visibility"),
-    "zone": F("zone"),
-    "camera_type": F("camera_type"),
-    "mount": F("mount"),
-    "directions": F("directions"),
-    "tilt": F("tilt"),
-    "height": F("height"),
-    "vendor": F("vendor__slug"),
-    "vendor_name": F("vendor__name"),
-    "operator": F("operator__slug"),
-    "operator_name": F("operator__name"),
-    "last_confirmed": F("last_confirmed"),
-    "osm_type": F("osm_type"),
-    "osm_id": F("osm_id"),
-    "version": F("version"),
-    "updated_at": F("updated_at"),
-}
-
-
-class JsonBuildObject(Func):
-    """PostgreSQL's json_build_object: plain json, not Django's jsonb
-    JSONObject, which sorts keys and costs a jsonb round trip per row."""
-
-    function = "json_build_object"
-    output_field = TextField()
-
-    def __init__(self, **pairs):
-        arguments = []
-        for key, value in pairs.items():
-            arguments += [Value(key), value]
-        super().__init__(*arguments)
-
-
-class AsJson(Func):
-    template = "(%(expressions)s)::json"
-    output_field = TextField()
-
-
-def feature_text_expression():
-    """One camera as GeoJSON Feature text, built by PostgreSQL."""
-    return Cast(
-        JsonBuildObject(
-            type=Value("Feature"),
-            id=F("id"),
-            geometry=AsJson(AsGeoJSON("location", precision=7)),
-            properties=JsonBuildObject(**LIST_PROPERTIES),
-        ),
-        TextField(),
-    )
 
 
 @dataclass(frozen=True)
@@ -118,9 +65,7 @@ def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Pa
     if not by_distance:
         queryset = queryset.order_by("id")
     columns = ["id", "feature", *(["distance"] if by_distance else [])]
-    rows = list(
-        queryset.annotate(feature=feature_text_expression()).values_list(*columns)[: limit + 1]
-    )
+    rows = list(queryset.values_list(*columns)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None

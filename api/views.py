@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Case, Count, Q, TextField, Value, When
+from django.db.models import Case, Count, F, Q, TextField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from registry.models import Camera, Operator, Status, Vendor
 
 from .filters import CameraFilter
-from .geojson import Cursor, feature_page, feature_text_expression
+from .geojson import Cursor, feature_page
 from .serializers import (
     CameraFeatureSerializer,
     OperatorListSerializer,
@@ -250,13 +250,13 @@ class ChangesView(APIView):
         rows = list(
             changes.order_by("updated_at", "id")
             .annotate(
-                feature=Case(
+                public_feature=Case(
                     When(status=Status.HIDDEN, then=Value(None)),
-                    default=feature_text_expression(),
+                    default=F("feature"),
                     output_field=TextField(),
                 )
             )
-            .values_list("id", "version", "status", "updated_at", "feature")[: limit + 1]
+            .values_list("id", "version", "status", "updated_at", "public_feature")[: limit + 1]
         )
         next_url = "null"
         if len(rows) > limit:

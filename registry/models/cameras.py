@@ -185,6 +185,15 @@ class Camera(models.Model):
         blank=True,
         help_text=_("The record's id in its dataset, when it has one."),
     )
+    feature = models.TextField(
+        _("GeoJSON feature"),
+        default="",
+        editable=False,
+        help_text=_(
+            "This camera as GeoJSON Feature text for lists and downloads, kept current by "
+            "the database (trigger registry_camera_feature) on every write, however made."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
