@@ -299,9 +299,11 @@ class CameraImport:
         if not self.updates:
             return
         with connection.cursor() as cursor:
+            # Same columns, no constraints: columns the import does not write
+            # (the trigger-kept feature text) stay NULL here.
             cursor.execute(
-                "CREATE TEMPORARY TABLE import_update "
-                "(LIKE registry_camera INCLUDING DEFAULTS) ON COMMIT DROP"
+                "CREATE TEMPORARY TABLE import_update ON COMMIT DROP AS "
+                "SELECT * FROM registry_camera WITH NO DATA"
             )
             copy_rows(
                 "import_update",
