@@ -13,7 +13,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -40,6 +46,19 @@ ERROR_400 = OpenApiResponse(
         OpenApiExample(
             "reversed bbox",
             value={"bbox": ["bbox must be minlon,minlat,maxlon,maxlat with min below max."]},
+        )
+    ],
+)
+NOT_FOUND = OpenApiResponse(
+    description="No such object, or hidden from the public.",
+    examples=[OpenApiExample("not found", value={"detail": "No Camera matches the given query."})],
+)
+THROTTLED = OpenApiResponse(
+    description="Too many requests from this client; retry after `Retry-After` seconds.",
+    examples=[
+        OpenApiExample(
+            "throttled",
+            value={"detail": "Request was throttled. Expected available in 12 seconds."},
         )
     ],
 )
@@ -94,6 +113,7 @@ class CameraListView(generics.GenericAPIView):
                 examples=[OpenApiExample("one ALPR", value=FEATURE_COLLECTION_EXAMPLE)],
             ),
             400: ERROR_400,
+            429: THROTTLED,
         },
     )
     def get(self, request):
@@ -130,7 +150,9 @@ class CameraDetailView(APIView):
         responses={
             (200, GEOJSON): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="One GeoJSON Feature."
-            )
+            ),
+            404: NOT_FOUND,
+            429: THROTTLED,
         },
     )
     def get(self, request, pk: int):
@@ -145,6 +167,11 @@ class CameraDetailView(APIView):
         return Response(data, content_type=GEOJSON)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: RevisionSerializer(many=True), 404: NOT_FOUND, 429: THROTTLED}
+    )
+)
 class CameraHistoryView(generics.ListAPIView):
     serializer_class = RevisionSerializer
     pagination_class = None
@@ -167,6 +194,9 @@ class VendorListView(generics.ListAPIView):
     )
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: VendorSerializer, 404: NOT_FOUND, 429: THROTTLED})
+)
 class VendorDetailView(generics.RetrieveAPIView):
     serializer_class = VendorSerializer
     lookup_field = "slug"
@@ -184,6 +214,9 @@ class OperatorListView(generics.ListAPIView):
     queryset = Operator.objects.annotate(camera_count=Count("cameras"))
 
 
+@extend_schema_view(
+    get=extend_schema(responses={200: OperatorSerializer, 404: NOT_FOUND, 429: THROTTLED})
+)
 class OperatorDetailView(generics.RetrieveAPIView):
     serializer_class = OperatorSerializer
     lookup_field = "slug"
@@ -200,7 +233,9 @@ class StatsView(CameraListView):
     filter the camera list takes (a bbox, say)."""
 
     @extend_schema(
-        operation_id="stats", filters=True, responses={200: OpenApiTypes.OBJECT, 400: ERROR_400}
+        operation_id="stats",
+        filters=True,
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
     )
     def get(self, request):
         cameras = self.filter_queryset(self.get_queryset()).order_by()
@@ -238,7 +273,7 @@ class ChangesView(APIView):
     @extend_schema(
         operation_id="changes",
         parameters=[ChangesParams],
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400},
+        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
     )
     def get(self, request):
         params = ChangesParams(data=request.query_params)

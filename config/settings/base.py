@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "leaflet",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "corsheaders",
     "drf_spectacular",
@@ -146,7 +147,10 @@ LEAFLET_CONFIG = {
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The site's pages use the session; API clients send "Authorization: Token <key>".
+    # (Token first, so a bad token is a 401 with WWW-Authenticate.)
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -248,3 +248,21 @@ def test_history_lists_revisions_newest_first(client):
 
 def test_unknown_camera_is_a_404(client):
     assert client.get(f"{CAMERAS}999999/").status_code == 404
+
+
+def test_a_moderators_api_token_lists_hidden_cameras(client, moderator):
+    from rest_framework.authtoken.models import Token
+
+    hidden = at(1, 1, status=Status.HIDDEN)
+    token = Token.objects.create(user=moderator)
+
+    response = client.get(CAMERAS, {"status": "hidden"}, HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert response.status_code == 200
+    assert ids(json.loads(response.content)) == [hidden.pk]
+
+
+def test_a_wrong_token_is_a_401(client):
+    response = client.get(CAMERAS, HTTP_AUTHORIZATION="Token not-a-real-token")
+
+    assert response.status_code == 401
