@@ -35,8 +35,6 @@ from registry.models import (
 from registry.names import group_spellings
 from registry.services.cameras import EDITABLE_FIELDS
 
-STATUS_FIELDS = {"status", "removed_on"}
-
 
 def pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
@@ -206,43 +204,29 @@ class CameraAdmin(NoDeleteMixin, LeafletGeoAdmin):
     def save_model(self, request, obj, form, change):
         """Route the form through the services: validation, version, history."""
         reason = form.cleaned_data.get("edit_reason", "")
-        values = {
-            name: form.cleaned_data[name]
-            for name in form.changed_data
-            if name in EDITABLE_FIELDS and name != "location"
-        }
-        if not change:
-            values.update(
-                {name: form.cleaned_data[name] for name in EDITABLE_FIELDS & set(form.fields)}
+        if change:
+            changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
+            values = {name: form.cleaned_data[name] for name in changed}
+            camera = services.camera_update(
+                camera=obj,
+                actor=request.user,
+                reason=reason,
+                expected_version=obj.version,
+                **values,
             )
-            values.pop("location", None)
-            created = services.camera_create(
-                location=form.cleaned_data["location"], actor=request.user, reason=reason, **values
-            )
-            if form.cleaned_data["status"] != created.status:
-                created = services.camera_set_status(
-                    camera=created,
-                    status=form.cleaned_data["status"],
-                    removed_on=form.cleaned_data.get("removed_on"),
-                    actor=request.user,
-                    reason=reason,
-                )
-            obj.pk, obj.version = created.pk, created.version
-            return
-        if "location" in form.changed_data:
-            values["location"] = form.cleaned_data["location"]
-        camera = services.camera_update(
-            camera=obj, actor=request.user, reason=reason, expected_version=obj.version, **values
-        )
-        if STATUS_FIELDS & set(form.changed_data):
+        else:
+            values = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS & set(form.fields)}
+            camera = services.camera_create(actor=request.user, reason=reason, **values)
+        status = form.cleaned_data["status"]
+        if status != camera.status or "removed_on" in form.changed_data:
             camera = services.camera_set_status(
                 camera=camera,
-                status=form.cleaned_data["status"],
+                status=status,
                 removed_on=form.cleaned_data.get("removed_on"),
                 actor=request.user,
                 reason=reason,
             )
-        obj.version = camera.version
+        obj.pk, obj.version = camera.pk, camera.version
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A service's ValidationError becomes a message, not a 500, and the
