@@ -41,6 +41,7 @@ from .serializers import (
 
 GEOJSON = "application/geo+json"
 ERROR_400 = OpenApiResponse(
+    OpenApiTypes.OBJECT,
     description="A parameter is invalid; the body names it: {parameter: [problem]}.",
     examples=[
         OpenApiExample(
@@ -50,10 +51,12 @@ ERROR_400 = OpenApiResponse(
     ],
 )
 NOT_FOUND = OpenApiResponse(
+    OpenApiTypes.OBJECT,
     description="No such object, or hidden from the public.",
     examples=[OpenApiExample("not found", value={"detail": "No Camera matches the given query."})],
 )
 THROTTLED = OpenApiResponse(
+    OpenApiTypes.OBJECT,
     description="Too many requests from this client; retry after `Retry-After` seconds.",
     examples=[
         OpenApiExample(
@@ -62,6 +65,59 @@ THROTTLED = OpenApiResponse(
         )
     ],
 )
+VENDOR_EXAMPLE = {
+    "slug": "hikvision",
+    "name": "Hikvision",
+    "country": "CN",
+    "wikidata": "",
+    "website": "https://www.hikvision.com/",
+    "restrictions": [
+        {
+            "regime": "us_entity_list",
+            "regime_detail": "",
+            "effective_date": "2019-10-09",
+            "scope": "",
+            "source_url": "https://www.federalregister.gov/documents/2019/10/09/2019-22210/"
+            "addition-of-certain-entities-to-the-entity-list",
+            "source_title": "84 FR 54002",
+        }
+    ],
+}
+STATS_EXAMPLE = {
+    "total": 3,
+    "by_kind": {"ALPR": 2, "camera": 1},
+    "by_status": {"reported": 3},
+    "by_vendor": {"flock-safety": 2, "unknown": 1},
+    "by_operator": {"unknown": 3},
+}
+CHANGES_EXAMPLE = {
+    "changes": [
+        {
+            "id": 17,
+            "version": 2,
+            "status": "hidden",
+            "updated_at": "2026-11-22T05:00:00+00:00",
+            "feature": None,
+        }
+    ],
+    "next": None,
+}
+HISTORY_EXAMPLE = [
+    {
+        "version": 2,
+        "created_at": "2026-11-22T05:00:00Z",
+        "actor": "moderator",
+        "comment": "measured on site",
+        "changeset": 41,
+        "changes": {"height": [None, 5.0]},
+    }
+]
+
+
+def example(name: str, value) -> list[OpenApiExample]:
+    return [OpenApiExample(name, value=value, response_only=True)]
+
+
 FEATURE_COLLECTION_EXAMPLE = {
     "type": "FeatureCollection",
     "features": [
@@ -149,7 +205,24 @@ class CameraDetailView(APIView):
     @extend_schema(
         responses={
             (200, GEOJSON): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="One GeoJSON Feature."
+                OpenApiTypes.OBJECT,
+                description="One GeoJSON Feature.",
+                examples=example(
+                    "an ALPR",
+                    {
+                        "type": "Feature",
+                        "id": 17,
+                        "geometry": {"type": "Point", "coordinates": [-87.6298, 41.8781]},
+                        "properties": {
+                            "kind": "ALPR",
+                            "directions": [0.0],
+                            "vendor": VENDOR_EXAMPLE,
+                            "tags": {"man_made": "surveillance", "surveillance:type": "ALPR"},
+                            "osm_url": "https://www.openstreetmap.org/node/740239084",
+                            "revision_count": 2,
+                        },
+                    },
+                ),
             ),
             404: NOT_FOUND,
             429: THROTTLED,
@@ -186,6 +259,9 @@ def counts_by_kind(cameras) -> dict[str, int]:
     return {kind or "unknown": n for kind, n in rows.order_by("kind")}
 
 
+@extend_schema_view(
+    get=extend_schema(examples=example("vendors", [{**VENDOR_EXAMPLE, "camera_count": 4}]))
+)
 class VendorListView(generics.ListAPIView):
     serializer_class = VendorListSerializer
     pagination_class = None
@@ -195,7 +271,12 @@ class VendorListView(generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={200: VendorSerializer, 404: NOT_FOUND, 429: THROTTLED})
+    get=extend_schema(
+        responses={200: VendorSerializer, 404: NOT_FOUND, 429: THROTTLED},
+        examples=example(
+            "a restricted vendor", {**VENDOR_EXAMPLE, "cameras_by_kind": {"camera": 4}}
+        ),
+    )
 )
 class VendorDetailView(generics.RetrieveAPIView):
     serializer_class = VendorSerializer
@@ -208,6 +289,18 @@ class VendorDetailView(generics.RetrieveAPIView):
         return vendor
 
 
+OPERATOR_EXAMPLE = {
+    "slug": "chicago-police-department",
+    "name": "Chicago Police Department",
+    "operator_type": "police",
+    "wikidata": "Q1340186",
+    "website": "",
+}
+
+
+@extend_schema_view(
+    get=extend_schema(examples=example("an operator", {**OPERATOR_EXAMPLE, "camera_count": 684}))
+)
 class OperatorListView(generics.ListAPIView):
     serializer_class = OperatorListSerializer
     pagination_class = None
@@ -215,7 +308,18 @@ class OperatorListView(generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(responses={200: OperatorSerializer, 404: NOT_FOUND, 429: THROTTLED})
+    get=extend_schema(
+        responses={200: OperatorSerializer, 404: NOT_FOUND, 429: THROTTLED},
+        examples=example(
+            "police",
+            {
+                **OPERATOR_EXAMPLE,
+                "aliases": ["CPD"],
+                "evidence": [],
+                "cameras_by_kind": {"ALPR": 684},
+            },
+        ),
+    )
 )
 class OperatorDetailView(generics.RetrieveAPIView):
     serializer_class = OperatorSerializer
@@ -236,6 +340,7 @@ class StatsView(CameraListView):
         operation_id="stats",
         filters=True,
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
+        examples=example("a bbox", STATS_EXAMPLE),
     )
     def get(self, request):
         cameras = self.filter_queryset(self.get_queryset()).order_by()
@@ -274,6 +379,7 @@ class ChangesView(APIView):
         operation_id="changes",
         parameters=[ChangesParams],
         responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
+        examples=example("a camera hidden", CHANGES_EXAMPLE),
     )
     def get(self, request):
         params = ChangesParams(data=request.query_params)
