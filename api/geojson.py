@@ -54,7 +54,6 @@ class Cursor:
 class Page:
     body: str
     next_cursor: Cursor | None
-    count: int
 
 
 def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Page:
@@ -73,7 +72,7 @@ def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Pa
         last = rows[-1]
         next_cursor = Cursor(last[0], last[2].m if by_distance else None)
     body = '{"type":"FeatureCollection","features":[' + ",".join(row[1] for row in rows) + "]"
-    return Page(body=body, next_cursor=next_cursor, count=len(rows))
+    return Page(body=body, next_cursor=next_cursor)
 
 
 def _after(queryset: QuerySet, cursor: Cursor, by_distance: bool) -> QuerySet:

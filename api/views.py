@@ -132,6 +132,15 @@ FEATURE_COLLECTION_EXAMPLE = {
 }
 
 
+def next_link(request, cursor: Cursor | None) -> str:
+    """The JSON value of a page's `next`: this request's URL with the cursor."""
+    if cursor is None:
+        return "null"
+    query = request.query_params.copy()
+    query["cursor"] = cursor.encode()
+    return json.dumps(request.build_absolute_uri(f"?{query.urlencode()}"))
+
+
 def is_moderator(request) -> bool:
     return bool(request.user and request.user.is_staff)
 
@@ -179,12 +188,7 @@ class CameraListView(generics.GenericAPIView):
         cursor_text = paging.validated_data.get("cursor")
         cursor = Cursor.decode(cursor_text) if cursor_text else None
         page = feature_page(self.filter_queryset(self.get_queryset()), limit=limit, cursor=cursor)
-        next_url = "null"
-        if page.next_cursor is not None:
-            query = request.query_params.copy()
-            query["cursor"] = page.next_cursor.encode()
-            next_url = '"' + request.build_absolute_uri(f"?{query.urlencode()}") + '"'
-        body = f'{page.body},"next":{next_url}}}'
+        body = f'{page.body},"next":{next_link(request, page.next_cursor)}}}'
         return HttpResponse(body, content_type=GEOJSON)
 
     def filter_queryset(self, queryset):
@@ -399,20 +403,18 @@ class ChangesView(APIView):
             )
             .values_list("id", "version", "status", "updated_at", "public_feature")[: limit + 1]
         )
-        next_url = "null"
+        next_cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
-            last = rows[-1]
-            query = request.query_params.copy()
-            query["cursor"] = Cursor(last[0], _microseconds(last[3])).encode()
-            next_url = json.dumps(request.build_absolute_uri(f"?{query.urlencode()}"))
+            next_cursor = Cursor(rows[-1][0], _microseconds(rows[-1][3]))
         items = ",".join(
             f'{{"id":{pk},"version":{version},"status":{json.dumps(status)},'
             f'"updated_at":{json.dumps(updated.isoformat())},"feature":{feature or "null"}}}'
             for pk, version, status, updated, feature in rows
         )
         return HttpResponse(
-            f'{{"changes":[{items}],"next":{next_url}}}', content_type="application/json"
+            f'{{"changes":[{items}],"next":{next_link(request, next_cursor)}}}',
+            content_type="application/json",
         )
 
     @staticmethod
