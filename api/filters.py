@@ -135,8 +135,11 @@ class CommaChoicesField(forms.CharField):
         values = [part.strip() for part in (value or "").split(",") if part.strip()]
         unknown = [part for part in values if part not in self.valid]
         if unknown:
+            # Through params, not an f-string: django-filter %-formats every
+            # message, and the value is the client's text.
             raise forms.ValidationError(
-                f"Unknown value {unknown[0]!r}; known: {', '.join(sorted(self.valid))}."
+                "Unknown value %(value)s; known: %(known)s.",
+                params={"value": repr(unknown[0]), "known": ", ".join(sorted(self.valid))},
             )
         return values
 

@@ -266,3 +266,11 @@ def test_a_wrong_token_is_a_401(client):
     response = client.get(CAMERAS, HTTP_AUTHORIZATION="Token not-a-real-token")
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("value", ["%s", "100%", "%(x)s", "camera,%d"])
+def test_percent_signs_in_values_are_a_400_not_a_500(client, value):
+    response, body = get_json(client, CAMERAS, kind=value)
+
+    assert response.status_code == 400
+    assert "Unknown value" in body["kind"][0]
