@@ -4,6 +4,7 @@ django-filter: a bad value is a 400 naming the parameter, never a 500."""
 from __future__ import annotations
 
 import math
+from datetime import UTC
 
 import django_filters
 from django import forms
@@ -11,8 +12,10 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.core import validators
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -119,6 +122,25 @@ class StrictBooleanField(forms.CharField):
         return self.VALUES[value]
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC: PostgreSQL refuses offsets beyond
+    ±15:59 that Python accepts."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("This time is out of range.") from None
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class UtcDateTimeFilter(django_filters.Filter):
+    field_class = UtcDateTimeField
+
+
 @extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
@@ -154,7 +176,14 @@ class CommaChoicesFilter(django_filters.Filter):
 
 class SlugsField(forms.CharField):
     def to_python(self, value):
-        return [part.strip() for part in (value or "").split(",") if part.strip()]
+        slugs = [part.strip() for part in (value or "").split(",") if part.strip()]
+        invalid = [slug for slug in slugs if not validators.slug_re.fullmatch(slug)]
+        if invalid:
+            raise forms.ValidationError(
+                "%(slug)s is not a slug (letters, digits, - and _).",
+                params={"slug": repr(invalid[0])},
+            )
+        return slugs
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -212,7 +241,7 @@ class CameraFilter(django_filters.FilterSet):
     confirmed_since = django_filters.DateFilter(
         field_name="last_confirmed", lookup_expr="gte", label="Last confirmed on or after."
     )
-    changed_since = django_filters.IsoDateTimeFilter(
+    changed_since = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after (ISO 8601)."
     )
     q = django_filters.CharFilter(

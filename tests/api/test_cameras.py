@@ -274,3 +274,38 @@ def test_percent_signs_in_values_are_a_400_not_a_500(client, value):
 
     assert response.status_code == 400
     assert "Unknown value" in body["kind"][0]
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"vendor": "acme\x00"}, "vendor"),
+        ({"operator": "a b"}, "operator"),
+        ({"q": "flock\x00"}, "q"),
+        ({"kind": "ALPR\x00"}, "kind"),
+        ({"cursor": "\x00"}, "cursor"),
+    ],
+)
+def test_nul_bytes_and_malformed_slugs_are_a_400(client, params, parameter):
+    response, body = get_json(client, CAMERAS, **params)
+
+    assert response.status_code == 400
+    assert parameter in body
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0843-08-30T16:25:14.193+21:21", "0001-01-01T00:00:00-05:00", "9999-12-31T23:59:59-12:00"],
+)
+def test_times_postgresql_cannot_hold_are_a_400_or_answered(client, value):
+    response = client.get(CAMERAS, {"changed_since": value})
+
+    assert response.status_code in (200, 400)
+
+
+def test_changed_since_with_a_far_offset_is_compared_in_utc(client):
+    camera = at(1, 1)
+
+    _response, body = get_json(client, CAMERAS, changed_since="2000-01-01T00:00:00+21:21")
+
+    assert ids(body) == [camera.pk]
