@@ -187,6 +187,8 @@ def parse_height(value: str) -> float:
     if not match:
         raise TagValueError("not a height (a number of metres, optionally with a unit)")
     height = _number(match["value"])
+    if not math.isfinite(height):
+        raise TagValueError("not a finite number")
     if height < 0:
         raise TagValueError("a height cannot be negative")
     unit = (match["unit"] or "m").lower()

@@ -141,6 +141,13 @@ def read_feature(index: int, feature: object) -> SourceFeature | FeatureRejectio
         for key, value in properties.items()
         if key not in identity.consumed and not str(key).startswith("@") and value is not None
     }
+    # PostgreSQL text and jsonb cannot hold NUL; one such tag must not sink
+    # the whole import.
+    for key, value in tags.items():
+        if "\x00" in key or "\x00" in value:
+            return FeatureRejection(
+                index, ref, key.replace("\x00", "\\0"), "contains a NUL character"
+            )
     return SourceFeature(
         index=index,
         lon=position[0],

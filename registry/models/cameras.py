@@ -1,5 +1,7 @@
 """Cameras and the other surveillance devices, in OSM's vocabulary."""
 
+import math
+
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -21,6 +23,11 @@ from .choices import (
     Zone,
 )
 from .organisations import Operator, Vendor
+
+
+def validate_finite(value: float) -> None:
+    if not math.isfinite(value):
+        raise ValidationError(_("Enter a finite number."), code="not_finite")
 
 
 class Dataset(models.Model):
@@ -88,7 +95,9 @@ class Camera(models.Model):
         help_text=_("OSM camera:mount."),
     )
     directions = ArrayField(
-        models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(360)]),
+        models.FloatField(
+            validators=[validate_finite, MinValueValidator(0), MaxValueValidator(360)]
+        ),
         default=list,
         blank=True,
         verbose_name=_("directions"),
@@ -101,14 +110,14 @@ class Camera(models.Model):
         _("tilt"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        validators=[validate_finite, MinValueValidator(-90), MaxValueValidator(90)],
         help_text=_("Degrees below horizontal. OSM camera:angle."),
     )
     height = models.FloatField(
         _("height"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[validate_finite, MinValueValidator(0)],
         help_text=_("Metres above ground. OSM height."),
     )
     vendor = models.ForeignKey(

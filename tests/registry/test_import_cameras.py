@@ -387,3 +387,13 @@ def test_a_reimport_never_touches_sightlines_own_status(tmp_path):
         date(2026, 1, 5),
         "gone",
     )
+
+
+def test_a_nul_character_in_a_tag_rejects_that_feature_only(tmp_path):
+    bad = point(2, 2, **{"surveillance:type": "camera", "name": "cam\u0000era"})
+
+    out, err = run(write(tmp_path / "a.geojson", [FLOCK, bad]), "--source", "a")
+
+    assert Camera.objects.count() == 1
+    assert "rejected feature 1: name: contains a NUL character" in err
+    assert "1 created, 0 updated, 0 unchanged, 1 rejected" in summary(out)

@@ -1221,3 +1221,8 @@ def test_tags_to_fields_to_tags_without_raw_tags_reads_back_the_same_fields(tags
 def test_fields_written_over_any_raw_tags_read_back_as_the_same_fields(fields, raw_tags):
     """fields_to_tags is the inverse of tags_to_fields whatever the raw tags said."""
     assert tags_to_fields(fields_to_tags(fields, raw_tags=raw_tags)).fields == fields
+
+
+def test_parse_height_rejects_a_number_too_large_to_be_finite():
+    with pytest.raises(TagValueError, match="finite"):
+        parse_height("9" * 400)
