@@ -258,11 +258,6 @@ class CameraHistoryView(generics.ListAPIView):
         return camera.revisions.select_related("changeset").order_by("-version")
 
 
-def counts_by_kind(cameras) -> dict[str, int]:
-    rows = cameras.exclude(status=Status.HIDDEN).values_list("kind").annotate(n=Count("id"))
-    return {kind or "unknown": n for kind, n in rows.order_by("kind")}
-
-
 @extend_schema_view(
     get=extend_schema(examples=example("vendors", [{**VENDOR_EXAMPLE, "camera_count": 4}]))
 )
@@ -289,7 +284,7 @@ class VendorDetailView(generics.RetrieveAPIView):
 
     def get_object(self):
         vendor = super().get_object()
-        vendor.cameras_by_kind = counts_by_kind(vendor.cameras.all())
+        vendor.cameras_by_kind = vendor.cameras.visible().count_by("kind")
         return vendor
 
 
@@ -332,7 +327,7 @@ class OperatorDetailView(generics.RetrieveAPIView):
 
     def get_object(self):
         operator = super().get_object()
-        operator.cameras_by_kind = counts_by_kind(operator.cameras.all())
+        operator.cameras_by_kind = operator.cameras.visible().count_by("kind")
         return operator
 
 
@@ -351,17 +346,12 @@ class StatsView(CameraListView):
         return Response(
             {
                 "total": cameras.count(),
-                "by_kind": self._counts(cameras, "kind"),
-                "by_status": self._counts(cameras, "status"),
-                "by_vendor": self._counts(cameras, "vendor__slug"),
-                "by_operator": self._counts(cameras, "operator__slug"),
+                "by_kind": cameras.count_by("kind"),
+                "by_status": cameras.count_by("status"),
+                "by_vendor": cameras.count_by("vendor__slug"),
+                "by_operator": cameras.count_by("operator__slug"),
             }
         )
-
-    @staticmethod
-    def _counts(cameras, field: str) -> dict[str, int]:
-        rows = cameras.values_list(field).annotate(n=Count("id")).order_by("-n", field)
-        return {value or "unknown": n for value, n in rows}
 
 
 class ChangesParams(LimitSerializer):

@@ -53,6 +53,12 @@ class CameraQuerySet(models.QuerySet):
     def with_osm_object(self, osm_type: str, osm_id: int) -> CameraQuerySet:
         return self.filter(osm_type=osm_type, osm_id=osm_id)
 
+    def count_by(self, field: str) -> dict[str, int]:
+        """How many cameras per value of `field` (a path like `vendor__slug`),
+        most first; no value counts as "unknown"."""
+        rows = self.order_by().values_list(field).annotate(n=Count("id")).order_by("-n", field)
+        return {value or "unknown": n for value, n in rows}
+
     def unmatched_vendor_values(self) -> Iterable[dict]:
         """Raw vendor strings no Vendor matched, with how many cameras carry each."""
         return self._unmatched_values("vendor")

@@ -27,7 +27,7 @@ from psycopg.types.json import Jsonb
 from registry.bulk import allocate_ids, copy_rows
 from registry.models import Camera, Changeset, Dataset, Operator, Revision, Status, Vendor
 from registry.names import NameResolver
-from registry.osm_tags import CHOICE_FIELDS, tags_to_fields
+from registry.osm_tags import tags_to_fields
 from registry.querysets import Latitude, Longitude
 from registry.services.history import (
     STATUS_FIELDS,
@@ -35,6 +35,7 @@ from registry.services.history import (
     column_name,
     creation_changes,
     diff,
+    json_value,
     open_changeset,
 )
 
@@ -61,7 +62,6 @@ REVISION_COLUMNS = ("camera_id", "version", "changeset_id", "changes", "created_
 # Keys whose bad values are listed one by one; other unrecognised values
 # (an unknown surveillance:type, say) are counted in the summary.
 LISTED_PROBLEM_KEYS = {"camera:direction", "direction", "height", "camera:angle"}
-CHOICE_KEYS = {key for key, _choices in CHOICE_FIELDS.values()}
 # Validated field by field per feature. The location is checked by the reader
 # (building a GEOS point per feature is costly), vendor and operator come from
 # resolution, and the tags from a JSON document.
@@ -144,10 +144,11 @@ def _state_columns() -> list[str]:
 
 
 def _row_state(row: dict) -> dict[str, Any]:
-    state = {name: row[column_name(name)] for name in IMPORTED_FIELDS if name != "location"}
+    """A loaded row in the shape of a revision snapshot, to diff against."""
+    state = {
+        name: json_value(row[column_name(name)]) for name in IMPORTED_FIELDS if name != "location"
+    }
     state["location"] = [row["lon"], row["lat"]]
-    if state["last_confirmed"] is not None:
-        state["last_confirmed"] = state["last_confirmed"].isoformat()
     return state
 
 
@@ -203,16 +204,12 @@ class CameraImport:
             "directions": fields.directions,
             "tilt": fields.tilt,
             "height": fields.height,
-            "vendor": self.vendors.resolve(fields.vendor_raw, fields.vendor_wikidata)
-            if fields.vendor_raw or fields.vendor_wikidata
-            else None,
+            "vendor": self.vendors.resolve(fields.vendor_raw, fields.vendor_wikidata),
             "vendor_raw": fields.vendor_raw[:255],
             "product": fields.product[:200],
-            "operator": self.operators.resolve(fields.operator_raw, fields.operator_wikidata)
-            if fields.operator_raw or fields.operator_wikidata
-            else None,
+            "operator": self.operators.resolve(fields.operator_raw, fields.operator_wikidata),
             "operator_raw": fields.operator_raw[:255],
-            "last_confirmed": fields.last_confirmed.isoformat() if fields.last_confirmed else None,
+            "last_confirmed": json_value(fields.last_confirmed),
             "osm_type": feature.osm_type,
             "osm_id": feature.osm_id,
             "tags": feature.tags,

@@ -5,6 +5,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from registry.names import name_key
+
 from .choices import OperatorType, RestrictionRegime
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
@@ -42,6 +44,14 @@ class Organisation(models.Model):
 
     def all_names(self) -> list[str]:
         return [self.name, *self.aliases]
+
+    def add_aliases(self, spellings: list[str]) -> bool:
+        """Append the spellings no name or alias of this record already
+        matches; returns whether any was added (the caller saves)."""
+        known = {name_key(name) for name in self.all_names()}
+        new = [spelling for spelling in spellings if name_key(spelling) not in known]
+        self.aliases = [*self.aliases, *new]
+        return bool(new)
 
 
 class Vendor(Organisation):

@@ -211,10 +211,9 @@ def camera_set_status(
         raise ValidationError({"status": _("Unknown status %(status)r.") % {"status": status}})
     camera = _locked(camera, None)
     before = snapshot(camera)
-    camera.status = status
-    if status in (Status.REPORTED, Status.VERIFIED):
-        camera.removed_on = None
-        camera.status_note = ""
+    camera.status = status  # reported or verified: in place, so no removal
+    camera.removed_on = None
+    camera.status_note = ""
     return _save_revision(camera, before, actor=actor, reason=reason)
 
 

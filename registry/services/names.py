@@ -11,7 +11,6 @@ from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
 from registry.models import Camera, Revision
-from registry.names import name_key
 
 from .history import open_changeset
 
@@ -60,9 +59,6 @@ def map_spellings(
 
 
 def _add_aliases(target: Model, spellings: list[str]) -> None:
-    known = {name_key(name) for name in target.all_names()}
-    new = [spelling for spelling in spellings if name_key(spelling) not in known]
-    if new:
-        target.aliases = [*target.aliases, *new]
+    if target.add_aliases(spellings):
         target.full_clean()
         target.save(update_fields=["aliases", "updated_at"])

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from registry.models import Vendor, VendorRestriction
-from registry.names import name_key
 from registry.reference_data import VENDORS
 
 
@@ -54,10 +53,7 @@ def _upsert_vendor(entry: dict, report: ReferenceLoadReport) -> Vendor:
     if parent and vendor.parent_id is None:
         vendor.parent = parent
         changed = True
-    known = {name_key(name) for name in vendor.all_names()}
-    missing = [alias for alias in entry.get("aliases", []) if name_key(alias) not in known]
-    if missing:
-        vendor.aliases = [*vendor.aliases, *missing]
+    if vendor.add_aliases(entry.get("aliases", [])):
         changed = True
     if changed:
         report.vendors_updated += vendor.pk is not None
