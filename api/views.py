@@ -132,6 +132,10 @@ FEATURE_COLLECTION_EXAMPLE = {
 }
 
 
+# Counts the public sees leave hidden cameras out, like every other read.
+PUBLIC_CAMERAS = ~Q(cameras__status=Status.HIDDEN)
+
+
 def next_link(request, cursor: Cursor | None) -> str:
     """The JSON value of a page's `next`: this request's URL with the cursor."""
     if cursor is None:
@@ -265,7 +269,7 @@ class VendorListView(generics.ListAPIView):
     serializer_class = VendorListSerializer
     pagination_class = None
     queryset = Vendor.objects.prefetch_related("restrictions").annotate(
-        camera_count=Count("cameras")
+        camera_count=Count("cameras", filter=PUBLIC_CAMERAS)
     )
 
 
@@ -303,7 +307,7 @@ OPERATOR_EXAMPLE = {
 class OperatorListView(generics.ListAPIView):
     serializer_class = OperatorListSerializer
     pagination_class = None
-    queryset = Operator.objects.annotate(camera_count=Count("cameras"))
+    queryset = Operator.objects.annotate(camera_count=Count("cameras", filter=PUBLIC_CAMERAS))
 
 
 @extend_schema_view(

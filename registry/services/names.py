@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Camera, Revision
@@ -44,7 +45,10 @@ def map_spellings(
         comment=_("Mapped %(role)s spellings to %(name)s") % {"role": role, "name": target},
     )
     Camera.objects.filter(pk__in=[camera.pk for camera in cameras]).update(
-        **{role: target}, version=F("version") + 1
+        # update() skips auto_now: set the time so the changes feed sees them.
+        **{role: target},
+        version=F("version") + 1,
+        updated_at=timezone.now(),
     )
     Revision.objects.bulk_create(
         Revision(

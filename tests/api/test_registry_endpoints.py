@@ -129,3 +129,16 @@ def test_docs_are_served_from_local_static_files(client):
 
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_list_counts_leave_hidden_cameras_out(client):
+    vendor = VendorFactory(slug="acme")
+    operator = OperatorFactory(slug="cpd")
+    CameraFactory(vendor=vendor, operator=operator)
+    CameraFactory(vendor=vendor, operator=operator, status=Status.HIDDEN)
+
+    _status, vendors = body(client, "/api/v1/vendors/")
+    _status, operators = body(client, "/api/v1/operators/")
+
+    assert vendors[0]["camera_count"] == 1
+    assert operators[0]["camera_count"] == 1

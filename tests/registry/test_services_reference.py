@@ -154,3 +154,14 @@ def test_map_spellings_needs_a_spelling():
         map_spellings(role="vendor", spellings=[" "], target=VendorFactory(), actor=None)
 
     assert Camera.objects.count() == 0
+
+
+def test_mapped_cameras_show_in_the_changes_feed_time(moderator):
+    from django.contrib.gis.geos import Point
+
+    camera = camera_create(location=Point(1, 1), actor=None, vendor_raw="Zeta Cams")
+    before = Camera.objects.get(pk=camera.pk).updated_at
+
+    map_spellings(role="vendor", spellings=["Zeta Cams"], target=VendorFactory(), actor=moderator)
+
+    assert Camera.objects.get(pk=camera.pk).updated_at > before
