@@ -11,3 +11,7 @@ BASEMAP_TILE_URL = "/static/registry/blank-tile.png"
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [("blank", BASEMAP_TILE_URL, {})]}  # noqa: F405
 # The suite makes many requests from one client; throttling has its own tests.
 API_ANON_RATE = "100000/minute"
+# Two suites can run side by side when each names its own test database.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.environ.get("SIGHTLINE_TEST_DATABASE", "test_sightline")  # noqa: F405
+}

@@ -13,6 +13,7 @@ from .choices import (
     Zone,
 )
 from .history import ANONYMOUS, Changeset, Revision
+from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "Dataset",
     "Evidence",
     "EvidenceKind",
+    "ImportConflict",
     "Kind",
+    "MergeCandidate",
     "Mount",
     "Operator",
     "OperatorType",

@@ -174,6 +174,13 @@ class Camera(models.Model):
     )
     osm_type = models.CharField(_("OSM type"), max_length=8, choices=OsmType.choices, blank=True)
     osm_id = models.BigIntegerField(_("OSM id"), null=True, blank=True)
+    osm_version = models.PositiveIntegerField(
+        _("OSM version"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The OSM object's version when last imported; exports write it back."),
+    )
     tags = models.JSONField(
         _("raw tags"),
         default=dict,
@@ -201,6 +208,15 @@ class Camera(models.Model):
         help_text=_(
             "This camera as GeoJSON Feature text for lists and downloads, kept current by "
             "the database (trigger registry_camera_feature) on every write, however made."
+        ),
+    )
+    source_hash = models.BigIntegerField(
+        _("source fingerprint"),
+        null=True,
+        editable=False,
+        help_text=_(
+            "A fingerprint of the source record as last imported: a re-import skips records "
+            "whose fingerprint has not changed."
         ),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
