@@ -92,7 +92,7 @@ def load(cameras: int) -> None:
     load_reference_data()
     started = time.perf_counter()
     source = open_geojson(SAMPLE)
-    report = import_features(features=source.features, dataset_name="osm-sample")
+    report = import_features(features=source.items, dataset_name="osm-sample")
     print(f"loaded the OSM sample: {report.summary()}")
     synthetic = max(0, cameras - report.created)
     started = time.perf_counter()

@@ -39,7 +39,7 @@ def main() -> None:
             started = time.perf_counter()
             source = open_geojson(sample)
             report = import_features(
-                features=source.features, dataset_name="bench", dataset_metadata=source.metadata
+                features=source.items, dataset_name="bench", dataset_metadata=source.metadata
             )
             total = time.perf_counter() - started
             print(f"{run}: {total:.1f} s (reading included): {report.summary()}")

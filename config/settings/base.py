@@ -201,3 +201,7 @@ LOGGING = {
 # GDAL (locations are WGS 84 coordinates parsed as numbers), so the warning
 # would only be noise on every command.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# An imported camera this close (metres) to an existing one of the same kind
+# is offered to moderators as a possible duplicate (`import_cameras --near`).
+IMPORT_NEAR_DUPLICATE_METRES = float(os.environ.get("IMPORT_NEAR_DUPLICATE_METRES", "5"))

@@ -1,30 +1,40 @@
-"""Importing cameras from a source (an OSM extract, an open-data list).
+"""Importing cameras from a source (an OSM extract or change file, an
+open-data list) and keeping them in step with it.
 
-One import run is one transaction and one changeset. Each feature is matched
-to an existing camera (by OSM id; else, within the same dataset, by position
-and kind), then created, updated (version bumped, revision with the diff) or
-left unchanged, so re-running the same import changes nothing. Bad features
-are rejected one by one with a reason; good ones in the same file still land.
-Writes go through COPY: the whole 168k-feature OSM sample in well under a
-minute on two cores.
+One import run is one transaction and one changeset, so a run that fails
+half-way (killed, database error) leaves the registry as it was. Each feature
+is matched to an existing camera: by OSM id; else, within the same dataset,
+by the source's record id, else by position and kind. A record whose
+fingerprint (position, tags, OSM version) is the one stored at the previous
+import is unchanged and costs no parsing. New cameras stream through COPY
+into a staging table and land, with their revisions, in set-based INSERTs;
+changed ones in one UPDATE.
+
+Sync rules: a field a moderator changed since the source's previous import
+keeps the local value and the disagreement is recorded as an ImportConflict;
+with `full=True` the source's cameras that are absent from the file become
+removed ("absent from SOURCE"), never deleted; a new camera within a few
+metres of an existing one of the same kind is linked as a MergeCandidate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from registry.bulk import allocate_ids, copy_rows
+from registry.bulk import copy_rows
 from registry.models import Camera, Changeset, Dataset, Operator, Revision, Status, Vendor
 from registry.names import NameResolver
 from registry.osm_tags import tags_to_fields
@@ -33,65 +43,83 @@ from registry.services.history import (
     STATUS_FIELDS,
     TRACKED_FIELDS,
     column_name,
-    creation_changes,
     diff,
     json_value,
     open_changeset,
 )
 
-from .geojson import FeatureRejection, SourceFeature
+from .records import FeatureRejection, Removal, Source, SourceFeature, SourceItem, SourceNote
 
 # Fields an import owns. Status, removal, moderation notes, first sighting and
 # the dataset a camera first came from are Sightline's own, never set by a
 # re-import.
 SIGHTLINE_OWN_FIELDS = STATUS_FIELDS | {"first_seen", "dataset"}
 IMPORTED_FIELDS = tuple(name for name in TRACKED_FIELDS if name not in SIGHTLINE_OWN_FIELDS)
-# Columns written by COPY, in order: the imported fields, then bookkeeping.
-BOOKKEEPING_COLUMNS = (
-    "status",
-    "status_note",
-    "dataset_id",
-    "version",
-    "created_at",
-    "updated_at",
-)
-CAMERA_COLUMNS = ("id", *map(column_name, IMPORTED_FIELDS), *BOOKKEEPING_COLUMNS)
-# What an import's UPDATE sets (version is bumped separately).
-UPDATED_COLUMNS = tuple(map(column_name, IMPORTED_FIELDS))
+# Written with the imported fields, not tracked by history.
+SOURCE_COLUMNS = ("osm_version", "source_hash")
+STAGED_COLUMNS = (*map(column_name, IMPORTED_FIELDS), *SOURCE_COLUMNS)
+UPDATED_COLUMNS = STAGED_COLUMNS
 REVISION_COLUMNS = ("camera_id", "version", "changeset_id", "changes", "created_at")
 # Keys whose bad values are listed one by one; other unrecognised values
 # (an unknown surveillance:type, say) are counted in the summary.
 LISTED_PROBLEM_KEYS = {"camera:direction", "direction", "height", "camera:angle"}
-# Validated field by field per feature. The location is checked by the reader
-# (building a GEOS point per feature is costly), vendor and operator come from
-# resolution, and the tags from a JSON document.
+# Validated field by field per feature (text lengths and numeric ranges);
+# choices come out of the tag parser already valid.
 VALIDATED_FIELDS = [
-    Camera._meta.get_field(name)
-    for name in IMPORTED_FIELDS
-    if name not in {"location", "vendor", "operator", "tags", "last_confirmed"}
+    Camera._meta.get_field(name) for name in ("directions", "tilt", "height", "osm_type")
 ]
+# Bumped when the tag mapping changes meaning, so that a re-import re-reads
+# records whose fingerprint would otherwise say "unchanged".
+PARSER_VERSION = "1"
+IMPORT_ACTOR_PREFIX = "import: "
+
+
+def absent_note(dataset_name: str) -> str:
+    return f"absent from {dataset_name}"
+
+
+REMOVAL_NOTES = {
+    Removal.DELETED: "deleted in {}",
+    Removal.UNTAGGED: "no longer tagged as surveillance in {}",
+}
 
 
 @dataclass
 class ImportReport:
     dataset: str
     dry_run: bool = False
+    format: str = ""
+    full: bool = False
     features: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
+    restored: int = 0
+    conflicts: int = 0
+    merge_candidates: int = 0
     rejected: list[FeatureRejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unknown_removals: list[str] = field(default_factory=list)
     unrecognised: Counter = field(default_factory=Counter)
     skipped_conflicts: list[int] = field(default_factory=list)
+    broken: str = ""
     seconds: float = 0.0
 
     def summary(self) -> str:
         text = (
             f"{self.dataset}: {self.features} features: {self.created} created, "
             f"{self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.rejected)} rejected in {self.seconds:.1f} s"
+            f"{len(self.rejected)} rejected"
         )
+        extras = [
+            (self.removed, "removed"),
+            (self.restored, "back after being absent"),
+            (self.conflicts, "fields kept against the source (conflicts for moderators)"),
+            (self.merge_candidates, "possible duplicates for moderators"),
+        ]
+        text += "".join(f", {count} {what}" for count, what in extras if count)
+        text += f" in {self.seconds:.1f} s"
         if self.skipped_conflicts:
             text += f"; {len(self.skipped_conflicts)} edited meanwhile and skipped"
         return text + (" (dry run: nothing was written)" if self.dry_run else "")
@@ -103,58 +131,95 @@ class ImportReport:
         return dict(sorted(by_key.items()))
 
 
+def fingerprint(feature: SourceFeature) -> int:
+    """A stable 64-bit digest of what the source says about one record."""
+    text = "\x1f".join(
+        [
+            PARSER_VERSION,
+            repr(feature.lon),
+            repr(feature.lat),
+            str(feature.osm_version),
+            *(key + "\x1e" + value for key, value in sorted(feature.tags.items())),
+        ]
+    )
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+# ------------------------------------------------------------- matching
+
+
 @dataclass
 class _Existing:
     pk: int
     version: int
-    state: dict[str, Any]
+    dataset_id: int | None
+    kind: str
+    source_hash: int | None
+    status: str
+    status_note: str
 
 
 class _ExistingCameras:
-    """The cameras an import can match, loaded once: every camera with an OSM
-    id, and the dataset's cameras without one, by position and kind."""
+    """The cameras an import can match, loaded once with one query: every
+    camera with an OSM id, and the dataset's cameras by record id and by
+    position."""
 
     def __init__(self, dataset: Dataset) -> None:
         self.by_osm: dict[tuple[str, int], _Existing] = {}
-        self.by_position: dict[tuple, list[_Existing]] = defaultdict(list)
-        rows = (
-            Camera.objects.filter(Q(osm_id__isnull=False) | Q(dataset=dataset))
-            .annotate(lon=Longitude("location"), lat=Latitude("location"))
-            .order_by("pk")
-            .values("pk", "version", "lon", "lat", *_state_columns())
-        )
-        for row in rows:
-            existing = _Existing(row["pk"], row["version"], _row_state(row))
-            if row["osm_id"] is not None:
-                self.by_osm[(row["osm_type"], row["osm_id"])] = existing
-            else:
-                self.by_position[_position_key(existing.state)].append(existing)
+        self.by_ref: dict[str, _Existing] = {}
+        self.by_position: dict[tuple[float, float], list[_Existing]] = defaultdict(list)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, version, dataset_id, kind, source_hash, status, status_note, "
+                "osm_type, osm_id, source_ref, ST_X(location), ST_Y(location) "
+                "FROM registry_camera WHERE osm_id IS NOT NULL OR dataset_id = %s ORDER BY id",
+                [dataset.pk],
+            )
+            for row in cursor.fetchall():
+                existing = _Existing(*row[:7])
+                osm_type, osm_id, source_ref, lon, lat = row[7:]
+                if osm_id is not None:
+                    self.by_osm[(osm_type, osm_id)] = existing
+                elif source_ref:
+                    self.by_ref.setdefault(source_ref, existing)
+                    self.by_position[_position_key(lon, lat)].append(existing)
+                else:
+                    self.by_position[_position_key(lon, lat)].append(existing)
 
-    def match(self, state: dict[str, Any]) -> _Existing | None:
-        if state["osm_id"] is not None:
-            return self.by_osm.get((state["osm_type"], state["osm_id"]))
-        # The n-th feature at a spot matches the n-th camera there, so that
-        # two devices on one pole stay two.
-        candidates = self.by_position.get(_position_key(state))
-        return candidates.pop(0) if candidates else None
+    def match_identity(self, feature: SourceFeature) -> _Existing | None:
+        if feature.osm_id is not None:
+            return self.by_osm.get((feature.osm_type, feature.osm_id))
+        if feature.source_ref:
+            return self.by_ref.get(feature.source_ref)
+        return None
+
+    def match_position(self, feature: SourceFeature, source_hash: int, kind: str | None):
+        """The n-th record at a spot matches the n-th camera there, so that
+        two devices on one pole stay two; first by fingerprint (unchanged),
+        then by kind."""
+        candidates = self.by_position.get(_position_key(feature.lon, feature.lat))
+        if not candidates:
+            return None
+        for index, candidate in enumerate(candidates):
+            if (candidate.source_hash == source_hash) if kind is None else candidate.kind == kind:
+                return candidates.pop(index)
+        return None
 
 
-def _state_columns() -> list[str]:
-    return [column_name(name) for name in IMPORTED_FIELDS if name != "location"]
+def _position_key(lon: float, lat: float) -> tuple[float, float]:
+    return round(lon, 7), round(lat, 7)
 
 
-def _row_state(row: dict) -> dict[str, Any]:
-    """A loaded row in the shape of a revision snapshot, to diff against."""
-    state = {
-        name: json_value(row[column_name(name)]) for name in IMPORTED_FIELDS if name != "location"
-    }
-    state["location"] = [row["lon"], row["lat"]]
-    return state
+# ------------------------------------------------------------- the run
 
 
-def _position_key(state: dict[str, Any]) -> tuple:
-    lon, lat = state["location"]
-    return round(lon, 7), round(lat, 7), state["kind"]
+@dataclass
+class _Update:
+    existing: _Existing
+    state: dict[str, Any]
+    source_hash: int
+    osm_version: int | None
 
 
 class CameraImport:
@@ -165,27 +230,64 @@ class CameraImport:
         self.operators = NameResolver.for_model(Operator)
         self.existing = _ExistingCameras(dataset)
         self.seen_osm: dict[tuple[str, int], str] = {}
-        self.creations: list[dict[str, Any]] = []
-        self.updates: list[tuple[_Existing, dict[str, Any], dict[str, list]]] = []
+        self.seen_ids: set[int] = set()
+        self.created = 0
+        self.updates: list[_Update] = []
+        self.restores: list[int] = []
+        self.removals: list[Removal] = []
+        self.absent = absent_note(dataset.name)
 
-    def add(self, item: SourceFeature | FeatureRejection) -> None:
+    # ------------------------------------------------------------ reading
+
+    def staged_rows(self, items: Iterable[SourceItem]) -> Iterator[tuple]:
+        """Consume the source; yield the staging row of every new camera
+        (streamed into COPY while the file is still being read)."""
+        for item in items:
+            if isinstance(item, SourceFeature):
+                row = self._feature(item)
+                if row is not None:
+                    yield row
+            elif isinstance(item, FeatureRejection):
+                self.report.features += 1
+                self.report.rejected.append(item)
+            elif isinstance(item, Removal):
+                self.removals.append(item)
+            elif isinstance(item, SourceNote):
+                self.report.warnings.append(str(item))
+
+    def _feature(self, feature: SourceFeature) -> tuple | None:
         self.report.features += 1
-        if isinstance(item, FeatureRejection):
-            self.report.rejected.append(item)
-            return
-        state = self._state(item)
+        if not self._first_of_its_object(feature):
+            return None
+        source_hash = fingerprint(feature)
+        existing = self.existing.match_identity(feature)
+        if existing is None and feature.osm_id is None:
+            existing = self.existing.match_position(feature, source_hash, kind=None)
+        if existing is not None and existing.source_hash == source_hash:
+            self._unchanged(existing)
+            return None
+        state = self._state(feature)
         if state is None:
-            return
-        existing = self.existing.match(state)
+            return None
+        if existing is None and feature.osm_id is None:
+            existing = self.existing.match_position(feature, source_hash, kind=state["kind"])
         if existing is None:
-            self.creations.append(state)
-            return
-        self._keep_moderated_names(existing.state, state)
-        changes = diff(existing.state, state)
-        if changes:
-            self.updates.append((existing, state, changes))
-        else:
-            self.report.unchanged += 1
+            self.created += 1
+            return (*_staged(state), feature.osm_version, source_hash)
+        self.seen_ids.add(existing.pk)
+        self._restore_if_absent(existing)
+        self.updates.append(_Update(existing, state, source_hash, feature.osm_version))
+        return None
+
+    def _unchanged(self, existing: _Existing) -> None:
+        self.seen_ids.add(existing.pk)
+        self.report.unchanged += 1
+        self._restore_if_absent(existing)
+
+    def _restore_if_absent(self, existing: _Existing) -> None:
+        """A camera this source had dropped, and that is back in it."""
+        if existing.status == Status.REMOVED and existing.status_note == self.absent:
+            self.restores.append(existing.pk)
 
     def _state(self, feature: SourceFeature) -> dict[str, Any] | None:
         parsed = tags_to_fields(feature.tags)
@@ -215,17 +317,18 @@ class CameraImport:
             "tags": feature.tags,
             "source_ref": feature.source_ref[:100],
         }
-        if not self._valid(feature, state) or not self._first_of_its_object(feature):
-            return None
-        return state
+        return state if self._valid(feature, state) else None
 
     def _valid(self, feature: SourceFeature, state: dict[str, Any]) -> bool:
-        """The model fields' own validation (choices, ranges, lengths), the
-        same every write path uses, without building a model per feature."""
+        """The model fields' own validation (ranges, finiteness), the same
+        every write path uses, without building a model per feature."""
         valid = True
         for model_field in VALIDATED_FIELDS:
+            value = state[model_field.name]
+            if value in (None, "", []):
+                continue
             try:
-                model_field.clean(state[model_field.name], None)
+                model_field.clean(value, None)
             except ValidationError as error:
                 self.report.rejected.append(
                     FeatureRejection(
@@ -252,90 +355,10 @@ class CameraImport:
         self.seen_osm[key] = feature.label
         return True
 
-    @staticmethod
-    def _keep_moderated_names(before: dict[str, Any], state: dict[str, Any]) -> None:
-        """A vendor or operator a moderator set by hand survives a re-import
-        that still carries the same raw spelling but cannot resolve it."""
-        for role in ("vendor", "operator"):
-            if state[role] is None and state[f"{role}_raw"] == before[f"{role}_raw"]:
-                state[role] = before[role]
 
-    # ------------------------------------------------------------ writing
-
-    def write(self, changeset: Changeset) -> None:
-        now = timezone.now()
-        self._write_creations(changeset, now)
-        self._write_updates(changeset, now)
-
-    def _write_creations(self, changeset: Changeset, now) -> None:
-        ids = allocate_ids(Camera._meta.db_table, len(self.creations))
-        copy_rows(
-            Camera._meta.db_table,
-            CAMERA_COLUMNS,
-            (
-                self._camera_row(pk, state, version=1, now=now)
-                for pk, state in zip(ids, self.creations, strict=True)
-            ),
-        )
-        copy_rows(
-            Revision._meta.db_table,
-            REVISION_COLUMNS,
-            (
-                (pk, 1, changeset.pk, Jsonb(self._creation_changes(state)), now)
-                for pk, state in zip(ids, self.creations, strict=True)
-            ),
-        )
-        self.report.created = len(ids)
-
-    def _creation_changes(self, state: dict[str, Any]) -> dict[str, list]:
-        return creation_changes({**state, "status": Status.REPORTED, "dataset": self.dataset.pk})
-
-    def _write_updates(self, changeset: Changeset, now) -> None:
-        """Through a temporary table and one UPDATE; a camera whose version
-        moved since it was read (edited meanwhile) is skipped, not overwritten."""
-        if not self.updates:
-            return
-        with connection.cursor() as cursor:
-            # Same columns, no constraints: columns the import does not write
-            # (the trigger-kept feature text) stay NULL here.
-            cursor.execute(
-                "CREATE TEMPORARY TABLE import_update ON COMMIT DROP AS "
-                "SELECT * FROM registry_camera WITH NO DATA"
-            )
-            copy_rows(
-                "import_update",
-                CAMERA_COLUMNS,
-                (
-                    self._camera_row(existing.pk, state, version=existing.version, now=now)
-                    for existing, state, _changes in self.updates
-                ),
-            )
-            assignments = ", ".join(f"{column} = u.{column}" for column in UPDATED_COLUMNS)
-            cursor.execute(
-                f"UPDATE registry_camera c SET {assignments}, version = c.version + 1, "
-                "updated_at = u.updated_at "
-                "FROM import_update u WHERE c.id = u.id AND c.version = u.version "
-                "RETURNING c.id"
-            )
-            updated = {row[0] for row in cursor.fetchall()}
-        copy_rows(
-            Revision._meta.db_table,
-            REVISION_COLUMNS,
-            (
-                (existing.pk, existing.version + 1, changeset.pk, Jsonb(changes), now)
-                for existing, _state, changes in self.updates
-                if existing.pk in updated
-            ),
-        )
-        self.report.updated = len(updated)
-        self.report.skipped_conflicts = sorted(
-            existing.pk for existing, _s, _c in self.updates if existing.pk not in updated
-        )
-
-    def _camera_row(self, pk: int, state: dict[str, Any], *, version: int, now) -> tuple:
-        """One row in CAMERA_COLUMNS order."""
-        imported = (_copy_value(name, state[name]) for name in IMPORTED_FIELDS)
-        return (pk, *imported, Status.REPORTED, "", self.dataset.pk, version, now, now)
+def _staged(state: dict[str, Any]) -> tuple:
+    """A state in STAGED_COLUMNS order, minus the source columns."""
+    return tuple(_copy_value(name, state[name]) for name in IMPORTED_FIELDS)
 
 
 def _copy_value(name: str, value: Any) -> Any:
@@ -345,6 +368,323 @@ def _copy_value(name: str, value: Any) -> Any:
     if name == "tags":
         return Jsonb(value)
     return value
+
+
+# ------------------------------------------------------------- writing
+
+# A new camera's first revision holds every field that has a value, built in
+# SQL from the staged rows: {"field": [null, value], ...}.
+_EMPTY_TESTS = {
+    "location": None,
+    "directions": "cardinality({c}) > 0",
+    "tags": "{c} <> '{{}}'::jsonb",
+}
+_JSON_VALUES = {
+    "location": "jsonb_build_array(ST_X({c}), ST_Y({c}))",
+    "directions": "to_jsonb({c})",
+    "tags": "{c}",
+}
+
+
+def _creation_changes_sql() -> str:
+    parts = []
+    for name in IMPORTED_FIELDS:
+        column = column_name(name)
+        value = _JSON_VALUES.get(name, "to_jsonb({c})").format(c=f"s.{column}")
+        test = _EMPTY_TESTS.get(name, "{c} IS NOT NULL AND {c}::text <> ''")
+        pair = f"jsonb_build_array(NULL, {value})"
+        if test:
+            pair = f"CASE WHEN {test.format(c=f's.{column}')} THEN {pair} END"
+        parts.append(f"'{name}', {pair}")
+    parts.append("'status', jsonb_build_array(NULL, 'reported'::text)")
+    parts.append("'dataset', jsonb_build_array(NULL, %(dataset)s::bigint)")
+    return "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(parts) + "))"
+
+
+class _Writer:
+    """The set-based writes of one run, in the run's transaction."""
+
+    def __init__(self, run: CameraImport, changeset: Changeset | None) -> None:
+        self.run = run
+        self.report = run.report
+        self.dataset = run.dataset
+        self.changeset = changeset
+        self.now = timezone.now()
+
+    def params(self, **extra) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset.pk,
+            "changeset": self.changeset.pk if self.changeset else None,
+            "now": self.now,
+            **extra,
+        }
+
+    # -- creations (already staged by COPY)
+
+    def link_near_duplicates(self, distance: float) -> None:
+        """Before the new cameras join the table, so that only cameras that
+        existed before this run are candidates. Two different OSM objects
+        are two devices by definition and are never linked."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO registry_mergecandidate "
+                "(camera_id, duplicate_of_id, distance, changeset_id, decision, created_at) "
+                "SELECT n.id, e.id, ST_Distance(n.location::geography, e.location::geography), "
+                "%(changeset)s, 'open', %(now)s "
+                "FROM import_staging n JOIN registry_camera e "
+                "ON e.location && ST_Expand(n.location, %(distance)s / 111000.0 "
+                "   / greatest(cos(radians(ST_Y(n.location))), 0.01)) "
+                "AND e.kind = n.kind AND e.status <> 'hidden' "
+                "AND NOT (n.osm_id IS NOT NULL AND e.osm_id IS NOT NULL) "
+                "WHERE ST_DWithin(n.location::geography, e.location::geography, %(distance)s)",
+                self.params(distance=distance),
+            )
+            self.report.merge_candidates = cursor.rowcount
+
+    def insert_creations(self) -> None:
+        columns = sql.SQL(", ").join(map(sql.Identifier, STAGED_COLUMNS))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO registry_camera (id, {columns}, status, status_note, "
+                    "dataset_id, version, created_at, updated_at) "
+                    "SELECT id, {columns}, 'reported', '', %(dataset)s, 1, %(now)s, %(now)s "
+                    "FROM import_staging ORDER BY id"
+                ).format(columns=columns),
+                self.params(),
+            )
+            self.report.created = cursor.rowcount
+            cursor.execute(
+                "INSERT INTO registry_revision (camera_id, version, changeset_id, changes, "
+                "created_at) SELECT s.id, 1, %(changeset)s, "
+                + _creation_changes_sql()
+                + ", %(now)s FROM import_staging s",
+                self.params(),
+            )
+
+    # -- updates
+
+    def apply_updates(self) -> None:
+        updates = self.run.updates
+        if not updates:
+            return
+        before = _states([update.existing.pk for update in updates])
+        edited = _locally_edited(list(before), self.dataset)
+        revisions, conflicts, rows, refreshed = [], [], [], []
+        for update in updates:
+            pk = update.existing.pk
+            state = update.state
+            _keep_moderated_names(before[pk], state)
+            for name in edited.get(pk, ()):
+                if name in state and state[name] != before[pk][name]:
+                    conflicts.append((pk, name, before[pk][name], state[name]))
+                    state[name] = before[pk][name]
+            changes = diff(before[pk], state)
+            row = (pk, update.existing.version, *_staged(state))
+            row += (update.osm_version, update.source_hash)
+            if changes:
+                rows.append(row)
+                revisions.append((update.existing, changes))
+            else:
+                refreshed.append(row)
+        self.report.unchanged += len(refreshed)
+        self._write_conflicts(conflicts)
+        updated = self._update_rows(rows, bump=True)
+        self._update_rows(refreshed, bump=False)
+        copy_rows(
+            Revision._meta.db_table,
+            REVISION_COLUMNS,
+            (
+                (existing.pk, existing.version + 1, self.changeset.pk, Jsonb(changes), self.now)
+                for existing, changes in revisions
+                if existing.pk in updated
+            ),
+        )
+        self.report.updated = len(updated)
+        self.report.skipped_conflicts = sorted(
+            existing.pk for existing, _changes in revisions if existing.pk not in updated
+        )
+
+    def _update_rows(self, rows: list[tuple], *, bump: bool) -> set[int]:
+        """One UPDATE from a staging table; a camera whose version moved since
+        it was read (edited meanwhile) is skipped, not overwritten. Without
+        `bump`, only the source columns are refreshed (the record changed in
+        ways that mean nothing for the camera)."""
+        if not rows:
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS import_update ON COMMIT DROP AS "
+                "SELECT id, version, " + ", ".join(STAGED_COLUMNS) + " FROM registry_camera "
+                "WITH NO DATA"
+            )
+            cursor.execute("TRUNCATE import_update")
+            copy_rows("import_update", ("id", "version", *STAGED_COLUMNS), rows)
+            columns = UPDATED_COLUMNS if bump else SOURCE_COLUMNS
+            assignments = ", ".join(f"{column} = u.{column}" for column in columns)
+            if bump:
+                assignments += ", version = c.version + 1, updated_at = %(now)s"
+            cursor.execute(
+                f"UPDATE registry_camera c SET {assignments} FROM import_update u "
+                "WHERE c.id = u.id AND c.version = u.version RETURNING c.id",
+                self.params(),
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def _write_conflicts(self, conflicts: list[tuple]) -> None:
+        self.report.conflicts = len(conflicts)
+        if not conflicts:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO registry_importconflict (camera_id, dataset_id, changeset_id, "
+                "field, local_value, source_value, created_at, resolution) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, '') "
+                "ON CONFLICT (camera_id, dataset_id, field) WHERE resolution = '' "
+                "DO UPDATE SET changeset_id = EXCLUDED.changeset_id, "
+                "local_value = EXCLUDED.local_value, source_value = EXCLUDED.source_value",
+                [
+                    (
+                        pk,
+                        self.dataset.pk,
+                        self.changeset.pk,
+                        name,
+                        Jsonb(local),
+                        Jsonb(source),
+                        self.now,
+                    )
+                    for pk, name, local, source in conflicts
+                ],
+            )
+
+    # -- status changes (set-based, with their revisions)
+
+    def set_status(self, ids: Iterable[int], *, status: str, note: str, where: str) -> int:
+        """Move cameras to `status` with `note`; one revision each saying
+        what it was before."""
+        removed_on = self.now.date() if status == Status.REMOVED else None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH target AS (SELECT id, status, removed_on, status_note FROM registry_camera "
+                f"WHERE id IN (SELECT unnest(%(ids)s::bigint[])) AND {where} FOR UPDATE), "
+                "changed AS (UPDATE registry_camera c SET status = %(status)s, "
+                "removed_on = %(removed_on)s, status_note = %(note)s, "
+                "version = c.version + 1, updated_at = %(now)s FROM target t WHERE c.id = t.id "
+                "RETURNING c.id, c.version, t.status AS old_status, "
+                "t.removed_on AS old_removed_on, t.status_note AS old_note) "
+                "INSERT INTO registry_revision (camera_id, version, changeset_id, changes, "
+                "created_at) SELECT id, version, %(changeset)s, jsonb_strip_nulls("
+                "jsonb_build_object('status', jsonb_build_array(old_status, %(status)s::text), "
+                "'removed_on', CASE WHEN old_removed_on IS DISTINCT FROM %(removed_on)s::date "
+                "THEN jsonb_build_array(old_removed_on, %(removed_on)s::date) END, "
+                "'status_note', CASE WHEN old_note <> %(note)s::text "
+                "THEN jsonb_build_array(old_note, %(note)s::text) END)), %(now)s FROM changed",
+                self.params(ids=list(ids), status=status, note=note, removed_on=removed_on),
+            )
+            return cursor.rowcount
+
+    def remove_absent(self) -> None:
+        """`--full`: the dataset's live cameras the file no longer has."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(
+                "SELECT id FROM registry_camera WHERE dataset_id = %s "
+                "AND status IN ('reported', 'verified') "
+                "AND id NOT IN (SELECT unnest(%s::bigint[]))",
+                [self.dataset.pk, list(self.run.seen_ids)],
+            )
+            absent = [row[0] for row in cursor.fetchall()]
+        self.report.removed += self.set_status(
+            absent, status=Status.REMOVED, note=self.run.absent, where="TRUE"
+        )
+
+    def restore_returned(self) -> None:
+        self.report.restored = self.set_status(
+            self.run.restores,
+            status=Status.REPORTED,
+            note="",
+            where=f"status = 'removed' AND status_note = {_literal(self.run.absent)}",
+        )
+
+    def apply_removals(self) -> None:
+        """Deletions and lost surveillance tags from a change file, applied
+        to this source's cameras."""
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for removal in self.run.removals:
+            existing = self.run.existing.by_osm.get((removal.osm_type, removal.osm_id))
+            if existing is None:
+                if removal.reason == Removal.DELETED:
+                    self.report.unknown_removals.append(
+                        f"{removal.ref}: deleted in the change file, but Sightline has no "
+                        "camera with that OSM id; nothing to remove"
+                    )
+                continue
+            if existing.dataset_id != self.dataset.pk:
+                self.report.warnings.append(
+                    f"{removal.ref}: {removal.reason} in the change file, but the camera "
+                    f"#{existing.pk} belongs to another dataset; left as it is"
+                )
+                continue
+            by_reason[removal.reason].append(existing.pk)
+        for reason, ids in by_reason.items():
+            self.report.removed += self.set_status(
+                ids,
+                status=Status.REMOVED,
+                note=REMOVAL_NOTES[reason].format(self.dataset.name),
+                where="status IN ('reported', 'verified')",
+            )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _states(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The tracked imported fields of these cameras, as revision snapshots."""
+    columns = [column_name(name) for name in IMPORTED_FIELDS if name != "location"]
+    rows = (
+        Camera.objects.filter(pk__in=ids)
+        .annotate(lon=Longitude("location"), lat=Latitude("location"))
+        .values("pk", "lon", "lat", *columns)
+    )
+    states = {}
+    for row in rows:
+        state = {
+            name: json_value(row[column_name(name)])
+            for name in IMPORTED_FIELDS
+            if name != "location"
+        }
+        state["location"] = [row["lon"], row["lat"]]
+        states[row["pk"]] = state
+    return states
+
+
+def _locally_edited(ids: list[int], dataset: Dataset) -> dict[int, set[str]]:
+    """Fields changed by hand (a changeset of no import) since this
+    dataset's last import touched each camera."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.camera_id, array_agg(DISTINCT k.name) "
+            "FROM registry_revision r JOIN registry_changeset c ON c.id = r.changeset_id "
+            "CROSS JOIN LATERAL jsonb_object_keys(r.changes) AS k(name) "
+            "WHERE r.camera_id = ANY(%(ids)s) AND c.dataset_id IS NULL "
+            "AND r.version > COALESCE((SELECT max(r2.version) FROM registry_revision r2 "
+            "  JOIN registry_changeset c2 ON c2.id = r2.changeset_id "
+            "  WHERE r2.camera_id = r.camera_id AND c2.dataset_id = %(dataset)s), 0) "
+            "GROUP BY r.camera_id",
+            {"ids": ids, "dataset": dataset.pk},
+        )
+        return {pk: set(names) for pk, names in cursor.fetchall()}
+
+
+def _keep_moderated_names(before: dict[str, Any], state: dict[str, Any]) -> None:
+    """A vendor or operator a moderator set by hand survives a re-import that
+    still carries the same raw spelling but cannot resolve it."""
+    for role in ("vendor", "operator"):
+        if state[role] is None and state[f"{role}_raw"] == before[f"{role}_raw"]:
+            state[role] = before[role]
 
 
 def _dataset(name: str, metadata: dict[str, str]) -> Dataset:
@@ -362,34 +702,88 @@ def _dataset(name: str, metadata: dict[str, str]) -> Dataset:
     return dataset
 
 
+def _stage_creations(run: CameraImport, items: Iterable[SourceItem]) -> None:
+    """Read the whole source, streaming new cameras into a staging table
+    that takes its ids from the camera sequence as rows arrive."""
+    with connection.cursor() as cursor:
+        # Dropped at commit; dropped here too for a run nested in an outer
+        # transaction (a test, a script importing several files at once).
+        cursor.execute("DROP TABLE IF EXISTS import_staging")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE import_staging ON COMMIT DROP AS SELECT id, "
+            + ", ".join(STAGED_COLUMNS)
+            + " FROM registry_camera WITH NO DATA"
+        )
+        cursor.execute(
+            "ALTER TABLE import_staging ALTER COLUMN id SET DEFAULT "
+            "nextval(pg_get_serial_sequence('registry_camera', 'id'))"
+        )
+    copy_rows("import_staging", STAGED_COLUMNS, run.staged_rows(items))
+
+
+def import_source(
+    *,
+    source: Source,
+    dataset_name: str,
+    actor: AbstractBaseUser | None = None,
+    comment: str = "",
+    dry_run: bool = False,
+    full: bool = False,
+    near_distance: float | None = None,
+) -> ImportReport:
+    """Import a source into the dataset named `dataset_name` (created on
+    first use; the source's metadata fills its empty licence, attribution and
+    description). `full` says the file is a complete extract of the source:
+    its cameras missing from the file are removed. With `dry_run`,
+    everything is computed and then rolled back."""
+    started = time.perf_counter()
+    report = ImportReport(dataset=dataset_name, dry_run=dry_run, format=source.format, full=full)
+    distance = settings.IMPORT_NEAR_DUPLICATE_METRES if near_distance is None else near_distance
+    with transaction.atomic():
+        dataset = _dataset(dataset_name, source.metadata)
+        run = CameraImport(dataset, report)
+        _stage_creations(run, source.items)
+        report.broken = source.broken
+        changeset = open_changeset(
+            user=actor,
+            actor=f"{IMPORT_ACTOR_PREFIX}{dataset_name}",
+            comment=comment or f"Import into {dataset_name}",
+            dataset=dataset,
+        )
+        writer = _Writer(run, changeset)
+        writer.apply_updates()
+        writer.restore_returned()
+        if full and not source.broken:
+            writer.remove_absent()
+        writer.apply_removals()
+        if run.created:
+            if distance > 0:
+                writer.link_near_duplicates(distance)
+            writer.insert_creations()
+        if not changeset.revisions.exists() and not changeset.conflicts.exists():
+            changeset.delete()  # a run that changed nothing leaves no trace
+        if dry_run:
+            transaction.set_rollback(True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def import_features(
     *,
-    features: Iterable[SourceFeature | FeatureRejection],
+    features: Iterable[SourceItem],
     dataset_name: str,
     actor: AbstractBaseUser | None = None,
     comment: str = "",
     dry_run: bool = False,
     dataset_metadata: dict[str, str] | None = None,
+    full: bool = False,
 ) -> ImportReport:
-    """Import features into the dataset named `dataset_name` (created on first
-    use; `dataset_metadata` fills its empty licence, attribution and
-    description). With dry_run, everything is computed and then rolled back."""
-    started = time.perf_counter()
-    report = ImportReport(dataset=dataset_name, dry_run=dry_run)
-    with transaction.atomic():
-        dataset = _dataset(dataset_name, dataset_metadata or {})
-        run = CameraImport(dataset, report)
-        for item in features:
-            run.add(item)
-        if run.creations or run.updates:
-            changeset = open_changeset(
-                user=actor,
-                actor=f"import: {dataset_name}",
-                comment=comment or f"Import into {dataset_name}",
-                dataset=dataset,
-            )
-            run.write(changeset)
-        if dry_run:
-            transaction.set_rollback(True)
-    report.seconds = time.perf_counter() - started
-    return report
+    """Import already-read features (tests, other readers) as one source."""
+    return import_source(
+        source=Source(format="features", items=iter(features), metadata=dataset_metadata or {}),
+        dataset_name=dataset_name,
+        actor=actor,
+        comment=comment,
+        dry_run=dry_run,
+        full=full,
+    )

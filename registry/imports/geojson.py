@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import re
@@ -11,42 +10,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-GZIP_MAGIC = b"\x1f\x8b"
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
+
+from .compression import open_text
+from .records import (
+    FeatureRejection,
+    Source,
+    SourceFeature,
+    SourceItem,
+    SourceNote,
+    UnreadableFile,
+)
+
 OSM_REF = re.compile(r"(node|way|relation)/(\d+)")
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read as GeoJSON at all; nothing is imported."""
-
-
-@dataclass(frozen=True)
-class SourceFeature:
-    index: int
-    lon: float
-    lat: float
-    tags: dict[str, str]
-    osm_type: str = ""
-    osm_id: int | None = None
-    source_ref: str = ""
-
-    @property
-    def label(self) -> str:
-        return feature_label(self.index, self.ref)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.osm_type}/{self.osm_id}" if self.osm_id is not None else self.source_ref
-
-
-@dataclass(frozen=True)
-class FeatureRejection:
-    index: int
-    ref: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{feature_label(self.index, self.ref)}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -57,28 +34,23 @@ class _Identity:
     consumed: set[str] = field(default_factory=set)
 
 
-def feature_label(index: int, ref: str) -> str:
-    return f"feature {index}" + (f" ({ref})" if ref else "")
-
-
-def load_document(path: Path) -> dict:
+def load_json(path: Path, *, what: str = "JSON") -> object:
+    """The whole JSON document of a plain, gzip or bzip2 file. A document
+    that is cut short or malformed cannot be imported in part: it is refused
+    with the line and column where it breaks."""
     try:
-        with open(path, "rb") as raw:
-            compressed = raw.read(2) == GZIP_MAGIC
-        opener = gzip.open if compressed else open
-        with opener(path, "rt", encoding="utf-8") as text:
-            document = json.load(text)
-    except FileNotFoundError:
-        raise UnreadableFile(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path}: is a folder, not a file") from None
+        with open_text(path) as text:
+            return json.load(text)
     except json.JSONDecodeError as error:
         raise UnreadableFile(
-            f"{path}: not GeoJSON: invalid JSON at line {error.lineno} column {error.colno}"
-            f" ({error.msg})"
+            f"{path}: not valid {what}: invalid JSON at line {error.lineno} column {error.colno}"
+            f" ({error.msg}), as in a truncated or damaged file"
         ) from None
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise UnreadableFile(f"{path}: cannot be read ({error})") from None
+
+
+def check_geojson(path: Path, document: object) -> dict:
     if not isinstance(document, dict) or document.get("type") not in {
         "FeatureCollection",
         "Feature",
@@ -88,14 +60,6 @@ def load_document(path: Path) -> dict:
     if document["type"] == "FeatureCollection" and not isinstance(document.get("features"), list):
         raise UnreadableFile(f"{path}: a FeatureCollection needs a 'features' list")
     return document
-
-
-@dataclass
-class GeoJSONSource:
-    """A readable GeoJSON file: its dataset-level metadata and its features."""
-
-    metadata: dict[str, str]
-    features: Iterator[SourceFeature | FeatureRejection]
 
 
 # Top-level members some publishers add to a FeatureCollection (not part of
@@ -108,24 +72,39 @@ METADATA_MEMBERS = {
 }
 
 
-def open_geojson(path: Path) -> GeoJSONSource:
-    """Every feature of the file, read or rejected with a precise reason.
-    Raises UnreadableFile, before anything is imported, when the file is not
-    GeoJSON at all."""
-    document = load_document(path)
+def geojson_source(path: Path, document: object) -> Source:
+    """Every feature of a GeoJSON document, read or rejected with a precise
+    reason."""
+    document = check_geojson(path, document)
     features = document["features"] if document["type"] == "FeatureCollection" else [document]
     metadata = {
         field_name: document[member]
         for member, field_name in METADATA_MEMBERS.items()
         if isinstance(document.get(member), str)
     }
-    return GeoJSONSource(
+    return Source(
+        format="GeoJSON",
         metadata=metadata,
-        features=(read_feature(index, feature) for index, feature in enumerate(features)),
+        items=_read_features(features),
     )
 
 
-def read_feature(index: int, feature: object) -> SourceFeature | FeatureRejection:
+def _read_features(features: list) -> Iterator[SourceItem]:
+    for index, feature in enumerate(features):
+        item = read_feature(index, feature)
+        if isinstance(item, tuple):
+            yield from item
+        else:
+            yield item
+
+
+def open_geojson(path: Path) -> Source:
+    """A GeoJSON file, whatever else it could be. Raises UnreadableFile,
+    before anything is imported, when the file is not GeoJSON at all."""
+    return geojson_source(path, load_json(path, what="GeoJSON"))
+
+
+def read_feature(index: int, feature: object) -> SourceItem | tuple[SourceItem, ...]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return FeatureRejection(index, "", "type", "not a GeoJSON Feature")
     properties = feature.get("properties") or {}
@@ -133,14 +112,10 @@ def read_feature(index: int, feature: object) -> SourceFeature | FeatureRejectio
         return FeatureRejection(index, "", "properties", "must be an object of tags")
     identity = _identity(feature, properties)
     ref = f"{identity.osm_type}/{identity.osm_id}" if identity.osm_type else identity.source_ref
-    position = _point(feature.get("geometry"))
+    position = _position(feature.get("geometry"))
     if isinstance(position, str):
         return FeatureRejection(index, ref, "geometry", position)
-    tags = {
-        str(key): _tag_value(value)
-        for key, value in properties.items()
-        if key not in identity.consumed and not str(key).startswith("@") and value is not None
-    }
+    tags = _tags(properties, identity)
     # PostgreSQL text and jsonb cannot hold NUL; one such tag must not sink
     # the whole import.
     for key, value in tags.items():
@@ -148,38 +123,95 @@ def read_feature(index: int, feature: object) -> SourceFeature | FeatureRejectio
             return FeatureRejection(
                 index, ref, key.replace("\x00", "\\0"), "contains a NUL character"
             )
-    return SourceFeature(
+    lon, lat, centroid_of = position
+    item = SourceFeature(
         index=index,
-        lon=position[0],
-        lat=position[1],
+        lon=lon,
+        lat=lat,
         tags=tags,
         osm_type=identity.osm_type,
         osm_id=identity.osm_id,
         source_ref=identity.source_ref,
+        osm_version=_version(properties),
     )
+    if centroid_of:
+        return SourceNote(index, ref, f"a {centroid_of}: imported at its centroid"), item
+    return item
 
 
-def _point(geometry: object) -> tuple[float, float] | str:
-    """(lon, lat), or the reason there is none."""
+def _tags(properties: dict, identity: _Identity) -> dict[str, str]:
+    # Sightline's own export carries the OSM tags as an object beside the
+    # normalised fields; read those back, not the fields.
+    if isinstance(properties.get("tags"), dict) and "kind" in properties:
+        properties = properties["tags"]
+    return {
+        str(key): _tag_value(value)
+        for key, value in properties.items()
+        if key not in identity.consumed and not str(key).startswith("@") and value is not None
+    }
+
+
+def _version(properties: dict) -> int | None:
+    """The OSM version osmtogeojson writes as `@version`."""
+    value = properties.get("@version")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _position(geometry: object) -> tuple[float, float, str] | str:
+    """(lon, lat, what it is the centroid of, or ""), or the reason there is
+    none. Ways and areas (osmtogeojson writes them as lines and polygons) are
+    placed at their centroid."""
     if geometry is None:
         return "missing: the feature has no geometry"
     if not isinstance(geometry, dict):
         return "not a GeoJSON geometry object"
-    if geometry.get("type") != "Point":
-        return f"is a {geometry.get('type')!s}; only Point features are imported"
-    coordinates = geometry.get("coordinates")
+    kind = geometry.get("type")
+    if kind == "Point":
+        point = _point(geometry.get("coordinates"))
+        return point if isinstance(point, str) else (*point, "")
+    if kind not in CENTROID_TYPES:
+        return f"is a {kind!s}; only points, lines and areas are imported"
+    try:
+        shape = GEOSGeometry(json.dumps(geometry))
+    except (ValueError, TypeError, GEOSException, GDALException):
+        return f"is not a valid {kind}"
+    if shape.empty:
+        return f"is an empty {kind}"
+    centroid = shape.centroid
+    point = _point([centroid.x, centroid.y])
+    return point if isinstance(point, str) else (*point, CENTROID_TYPES[kind])
+
+
+CENTROID_TYPES = {
+    "LineString": "line",
+    "MultiLineString": "line",
+    "Polygon": "closed area",
+    "MultiPolygon": "closed area",
+}
+
+
+def _point(coordinates: object) -> tuple[float, float] | str:
     if not isinstance(coordinates, list) or len(coordinates) < 2:
         return "a Point needs [longitude, latitude] coordinates"
-    lon, lat = coordinates[0], coordinates[1]
+    return checked_position(coordinates[0], coordinates[1])
+
+
+def checked_position(lon: object, lat: object) -> tuple[float, float] | str:
+    """(lon, lat) as floats, or why they are not a position on Earth."""
     for name, value in (("longitude", lon), ("latitude", lat)):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{name} {value!r} is not a number"
         if not math.isfinite(value):
             return f"{name} {value!r} is not a finite number"
+    if not -90 <= lat <= 90:
+        swapped = " (are longitude and latitude swapped?)" if -90 <= lon <= 90 else ""
+        return f"latitude {lat} is outside -90..90{swapped}"
     if not -180 <= lon <= 180:
         return f"longitude {lon} is outside -180..180"
-    if not -90 <= lat <= 90:
-        return f"latitude {lat} is outside -90..90"
     return float(lon), float(lat)
 
 

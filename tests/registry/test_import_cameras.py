@@ -193,10 +193,10 @@ def test_a_moderators_vendor_survives_a_reimport(tmp_path, moderator):
             {
                 "type": "Feature",
                 "properties": {},
-                "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+                "geometry": {"type": "GeometryCollection", "geometries": []},
             },
             "geometry",
-            "is a LineString; only Point features are imported",
+            "is a GeometryCollection; only points, lines and areas are imported",
         ),
         (point(200, 10), "geometry", "longitude 200 is outside -180..180"),
         (point(10, -95), "geometry", "latitude -95 is outside -90..90"),
@@ -288,11 +288,13 @@ def test_unrecognised_values_are_counted_in_the_summary(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<osm version='0.6'/>", "not GeoJSON: invalid JSON at line 1 column 1"),
+        (b'{"type": "Feature', "not valid JSON: invalid JSON at line 1 column 10"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "neither OSM XML nor osmChange"),
         (b'{"type": "Topology"}', "not a GeoJSON FeatureCollection (found 'Topology')"),
         (b'{"type": "FeatureCollection"}', "needs a 'features' list"),
         (b"\x1f\x8b\x08broken", "cannot be read"),
-        (b"\xff\xfe\x00", "cannot be read"),
+        (b"\xff\xfe\x00", "is not valid utf-16"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a format Sightline reads"),
     ],
 )
 def test_a_file_that_is_not_geojson_writes_nothing(tmp_path, content, message):
@@ -354,11 +356,11 @@ def test_demo_extract_imports_completely_and_idempotently():
     load_reference_data()
     source = open_geojson(DEMO)
     first = import_features(
-        features=source.features, dataset_name="demo", dataset_metadata=source.metadata
+        features=source.items, dataset_name="demo", dataset_metadata=source.metadata
     )
     assert (first.features, first.created, len(first.rejected)) == (2503, 2503, 0)
 
-    second = import_features(features=open_geojson(DEMO).features, dataset_name="demo")
+    second = import_features(features=open_geojson(DEMO).items, dataset_name="demo")
 
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2503)
     assert Camera.objects.count() == 2503
