@@ -304,9 +304,7 @@ def tags_to_fields(tags: Mapping[str, str]) -> ParsedTags:
         value = _read(tags, key, CHOICE_PARSERS[field_name], problems)
         setattr(parsed, field_name, value or "")
 
-    direction_key = _first_present(tags, DIRECTION_KEYS)
-    if direction_key:
-        parsed.directions = _read(tags, direction_key[0], parse_directions, problems) or []
+    parsed.directions = read_directions(tags, problems)
     parsed.tilt = _read(tags, "camera:angle", parse_tilt, problems)
     parsed.height = _read(tags, "height", parse_height, problems)
 
@@ -320,11 +318,36 @@ def tags_to_fields(tags: Mapping[str, str]) -> ParsedTags:
         parsed.operator_raw = operator[1]
     parsed.operator_wikidata = _wikidata_for(tags, OPERATOR_KEYS, "operator")
 
-    parsed.last_confirmed = _newest_confirmation(tags, problems)
+    parsed.last_confirmed = newest_confirmation(tags, problems)
     return ParsedTags(parsed, problems)
 
 
-def _newest_confirmation(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
+# Every key tags_to_fields reads (wikidata ids sit beside the name keys, and
+# beside no key at all as plain `:wikidata`). Two tag sets that agree on these
+# parse to the same fields, which lets bulk imports parse each distinct
+# combination once.
+READ_KEYS = (
+    *(key for key, _choices in CHOICE_FIELDS.values()),
+    *DIRECTION_KEYS,
+    "camera:angle",
+    "height",
+    *VENDOR_KEYS,
+    *OPERATOR_KEYS,
+    "model",
+    *CONFIRMED_KEYS,
+    *(f"{key}:wikidata" for key in ("", *VENDOR_KEYS, *OPERATOR_KEYS)),
+)
+
+
+def read_directions(tags: Mapping[str, str], problems: list[TagProblem]) -> list[float]:
+    """The directions of the most authoritative direction key present."""
+    direction_key = _first_present(tags, DIRECTION_KEYS)
+    if not direction_key:
+        return []
+    return _read(tags, direction_key[0], parse_directions, problems) or []
+
+
+def newest_confirmation(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
     confirmed = [_read(tags, key, parse_date, problems) for key in CONFIRMED_KEYS]
     return max((day for day in confirmed if day), default=None)
 
@@ -417,7 +440,7 @@ def fields_to_tags(
     _put(tags, "model", fields.product, fields.product, str.strip)
 
     confirmed = fields.last_confirmed
-    if _newest_confirmation(tags, []) != confirmed:
+    if newest_confirmation(tags, []) != confirmed:
         # Drop a date that would be read back instead: newer, or any if cleared.
         for key in CONFIRMED_KEYS:
             day = _read(tags, key, parse_date, [])

@@ -4,7 +4,6 @@ import math
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -127,6 +126,7 @@ class Camera(models.Model):
         blank=True,
         related_name="cameras",
         verbose_name=_("vendor"),
+        db_index=False,  # indexed where set (Meta): most cameras have none
     )
     vendor_raw = models.CharField(
         _("vendor as given"),
@@ -144,6 +144,7 @@ class Camera(models.Model):
         blank=True,
         related_name="cameras",
         verbose_name=_("operator"),
+        db_index=False,  # indexed where set (Meta): most cameras have none
     )
     operator_raw = models.CharField(
         _("operator as given"),
@@ -194,6 +195,8 @@ class Camera(models.Model):
         blank=True,
         related_name="cameras",
         verbose_name=_("dataset"),
+        # The (dataset, source_ref) index serves lookups by dataset too.
+        db_index=False,
     )
     source_ref = models.CharField(
         _("source record"),
@@ -254,16 +257,23 @@ class Camera(models.Model):
             models.Index(fields=["kind", "status"], name="camera_kind_status"),
             models.Index(
                 fields=["vendor_raw"],
-                condition=models.Q(vendor__isnull=True),
+                condition=models.Q(vendor__isnull=True) & ~models.Q(vendor_raw=""),
                 name="camera_unmatched_vendor",
             ),
             models.Index(
+                fields=["vendor"], condition=models.Q(vendor__isnull=False), name="camera_vendor"
+            ),
+            models.Index(
                 fields=["operator_raw"],
-                condition=models.Q(operator__isnull=True),
+                condition=models.Q(operator__isnull=True) & ~models.Q(operator_raw=""),
                 name="camera_unmatched_operator",
             ),
+            models.Index(
+                fields=["operator"],
+                condition=models.Q(operator__isnull=False),
+                name="camera_operator",
+            ),
             models.Index(fields=["dataset", "source_ref"], name="camera_source_record"),
-            GinIndex(fields=["tags"], name="camera_tags"),
         ]
 
     def __str__(self) -> str:

@@ -47,7 +47,11 @@ class Changeset(models.Model):
 class Revision(models.Model):
     """One version of one camera: what changed from the version before."""
 
-    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="revisions")
+    # Looked up through the (camera, version) unique index: no second index
+    # for every revision an import writes.
+    camera = models.ForeignKey(
+        Camera, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     version = models.PositiveIntegerField(_("version"))
     changeset = models.ForeignKey(Changeset, on_delete=models.PROTECT, related_name="revisions")
     changes = models.JSONField(

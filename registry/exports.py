@@ -1,0 +1,429 @@
+"""Cameras out of Sightline: GeoJSON, CSV, OSM XML and osmChange, streamed.
+
+Each writer takes a Camera queryset, already filtered by its caller (the
+`export_cameras` command, the site's downloads), and yields text chunks.
+Rows come from a server-side cursor and chunks are flushed every few hundred
+cameras, so memory stays flat however large the registry is.
+
+The OSM formats regenerate each camera's tags from its normalised fields
+(`registry.osm_tags.fields_to_tags`), so an edit made in Sightline is what
+JOSM or an upload sees, while tags Sightline does not model pass through.
+What OSM cannot hold (keys or values over 255 characters, characters XML 1.0
+cannot carry) is left out and counted in an `ExportReport`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.db.models import F, Func, JSONField, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from registry.models import OsmType, Status
+from registry.osm_tags import CameraFields, fields_to_tags, format_directions, tags_to_fields
+from registry.querysets import Latitude, Longitude
+
+ATTRIBUTION = (
+    "Data derived from OpenStreetMap is (c) OpenStreetMap contributors, available under "
+    "the Open Database License (ODbL 1.0): https://www.openstreetmap.org/copyright"
+)
+LICENSE = "ODbL-1.0"
+
+# Rows fetched per round trip of the server-side cursor.
+CHUNK = 2000
+# Cameras per yielded chunk: a streamed response makes one write per chunk,
+# and one per camera would be 168k small writes for the whole registry.
+BATCH = 500
+
+# What the public may see, and what is believed to still be in place.
+PUBLIC_STATUSES = (Status.REPORTED, Status.VERIFIED, Status.REMOVED)
+IN_PLACE_STATUSES = (Status.REPORTED, Status.VERIFIED)
+
+# The OSM API refuses longer keys and values (counted in characters).
+OSM_MAX_LENGTH = 255
+# Characters XML 1.0 cannot carry at all, escaped or not.
+XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Escaping for a double-quoted attribute; the whitespace entities keep tabs
+# and line breaks from being normalised to spaces by XML parsers.
+ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+CSV_COLUMNS = (
+    "id", "longitude", "latitude", "kind", "status", "visibility", "zone", "camera_type",
+    "mount", "directions", "tilt", "height", "vendor", "vendor_raw", "product", "operator",
+    "operator_raw", "last_confirmed", "removed_on", "osm_type", "osm_id", "version",
+    "updated_at",
+)  # fmt: skip
+# CSV columns read from a related record rather than the camera itself.
+CSV_SOURCES = {"vendor": "vendor__slug", "operator": "operator__slug"}
+
+
+@dataclass
+class ExportReport:
+    """What a writer wrote and what it had to leave out; filled in as the
+    stream is consumed, so read it once the last chunk is out."""
+
+    cameras: int = 0
+    # Dropped tags by key: over OSM's length limit, or unusable in XML (a
+    # character XML cannot carry, or an empty key or value).
+    too_long: Counter[str] = field(default_factory=Counter)
+    unusable: Counter[str] = field(default_factory=Counter)
+    # OSM nodes left out of an OSM XML export because their version is not
+    # known: JOSM refuses a whole file with one existing node lacking it.
+    unversioned_nodes: int = 0
+
+    @property
+    def tags_dropped(self) -> int:
+        return self.too_long.total() + self.unusable.total()
+
+    def drop(self, key: str, value: str) -> bool:
+        """Whether OSM cannot take this tag; counts it if so."""
+        if len(key) > OSM_MAX_LENGTH or len(value) > OSM_MAX_LENGTH:
+            self.too_long[_short(key)] += 1
+            return True
+        if not key or not value or XML_UNSAFE.search(key) or XML_UNSAFE.search(value):
+            self.unusable[_short(key)] += 1
+            return True
+        return False
+
+    def summary(self) -> str:
+        lines = [f"{self.cameras} cameras exported."]
+        reasons = [
+            f"{counts.total()} {reason} ({_top(counts)})"
+            for reason, counts in (
+                (f"over OSM's {OSM_MAX_LENGTH}-character limit", self.too_long),
+                ("empty or with characters XML cannot carry", self.unusable),
+            )
+            if counts
+        ]
+        if reasons:
+            lines.append(f"{self.tags_dropped} tags dropped: {'; '.join(reasons)}.")
+        if self.unversioned_nodes:
+            lines.append(
+                f"{self.unversioned_nodes} OSM nodes left out: their OSM version is not known "
+                "(imported from a source without versions), and JOSM refuses a file with an "
+                "existing node lacking its version. Re-import them from a source with versions."
+            )
+        return "\n".join(lines)
+
+
+def _short(key: str) -> str:
+    """A key short enough to show in a summary line."""
+    return key if len(key) <= 40 else key[:39] + "…"
+
+
+def _top(counts: Counter[str], n: int = 3) -> str:
+    """The keys dropped most, e.g. `pe_external_orgs x2483`."""
+    shown = ", ".join(f"{key} x{count}" for key, count in counts.most_common(n))
+    return shown + (f" and {len(counts) - n} more keys" if len(counts) > n else "")
+
+
+def _batches(items: Iterable[str]) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, BATCH)):
+        yield batch
+
+
+# ---------------------------------------------------------------- GeoJSON
+
+
+class FeatureWithTags(Func):
+    """The camera's stored Feature text (kept by a trigger) with its raw OSM
+    tags added as `properties.tags`, built in PostgreSQL: a jsonb_set per row
+    costs far less than parsing and re-serialising every Feature in Python."""
+
+    template = "jsonb_set(%(expressions)s)::text"
+    arg_joiner = ", '{properties,tags}', "
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(Cast("feature", JSONField()), F("tags"))
+
+
+def geojson_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
+    """An RFC 7946 FeatureCollection; the licence and attribution are
+    top-level foreign members, which the RFC allows."""
+    report = report if report is not None else ExportReport()
+    yield (
+        '{"type":"FeatureCollection",'
+        f'"license":{json.dumps(LICENSE)},"attribution":{json.dumps(ATTRIBUTION)},'
+        '"features":['
+    )
+    features = (
+        cameras.annotate(feature_with_tags=FeatureWithTags())
+        .values_list("feature_with_tags", flat=True)
+        .iterator(chunk_size=CHUNK)
+    )
+    separator = ""
+    for batch in _batches(features):
+        report.cameras += len(batch)
+        yield separator + ",".join(batch)
+        separator = ","
+    yield "]}\n"
+
+
+# ---------------------------------------------------------------- CSV
+
+
+class _Line:
+    """csv.writer target that hands each written line back."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
+    """One row per camera, directions joined by `;`. A CSV has no place for
+    the attribution: callers carry it beside the file (stderr, a header)."""
+    report = report if report is not None else ExportReport()
+    writer = csv.writer(_Line())
+    yield writer.writerow(CSV_COLUMNS)
+    rows = (
+        cameras.annotate(longitude=Longitude("location"), latitude=Latitude("location"))
+        .values_list(*(CSV_SOURCES.get(column, column) for column in CSV_COLUMNS))
+        .iterator(chunk_size=CHUNK)
+    )
+    directions = CSV_COLUMNS.index("directions")
+    updated_at = CSV_COLUMNS.index("updated_at")
+
+    def line(row: tuple) -> str:
+        values = list(row)
+        values[directions] = format_directions(values[directions] or [])
+        values[updated_at] = values[updated_at].isoformat()
+        return writer.writerow(values)
+
+    for batch in _batches(map(line, rows)):
+        report.cameras += len(batch)
+        yield "".join(batch)
+
+
+# ---------------------------------------------------------------- OSM tags
+
+# What tag regeneration reads of each camera: one query, vendor and operator
+# joined, no model instances.
+OSM_FIELDS = (
+    "id", "osm_type", "osm_id", "osm_version", "tags", "kind", "visibility", "zone",
+    "camera_type", "mount", "directions", "tilt", "height", "vendor_raw", "product",
+    "operator_raw", "last_confirmed",
+)  # fmt: skip
+OSM_RELATED = {
+    "vendor_name": F("vendor__name"),
+    "vendor_wikidata": F("vendor__wikidata"),
+    "operator_name": F("operator__name"),
+    "operator_wikidata": F("operator__wikidata"),
+}
+
+
+def osm_rows(cameras: QuerySet) -> Iterator[Any]:
+    """Named rows with everything a node needs, from a server-side cursor."""
+    return (
+        cameras.annotate(lon=Longitude("location"), lat=Latitude("location"), **OSM_RELATED)
+        .values_list("lon", "lat", *OSM_FIELDS, *OSM_RELATED, named=True)
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def camera_fields(row: Any) -> CameraFields:
+    """The normalised fields of one row of `osm_rows`.
+
+    The raw vendor and operator strings are written, not the records' names,
+    so that an export does not respell other mappers' `Flock` as `Flock
+    Safety`; the record's name stands in only where no string was given (a
+    vendor picked from a list). Wikidata ids come from the records; where
+    Sightline knows none, the id the raw tags carry is kept rather than
+    deleted (fields_to_tags removes an id the fields do not repeat).
+    """
+    fields = CameraFields(
+        kind=row.kind,
+        visibility=row.visibility,
+        zone=row.zone,
+        camera_type=row.camera_type,
+        mount=row.mount,
+        directions=list(row.directions or []),
+        tilt=row.tilt,
+        height=row.height,
+        vendor_raw=row.vendor_raw or row.vendor_name or "",
+        vendor_wikidata=row.vendor_wikidata or "",
+        product=row.product,
+        operator_raw=row.operator_raw or row.operator_name or "",
+        operator_wikidata=row.operator_wikidata or "",
+        last_confirmed=row.last_confirmed,
+    )
+    missing_id = not (fields.vendor_wikidata and fields.operator_wikidata)
+    if missing_id and any(str(key).endswith(":wikidata") for key in row.tags):
+        raw = tags_to_fields(row.tags).fields
+        fields.vendor_wikidata = fields.vendor_wikidata or raw.vendor_wikidata
+        fields.operator_wikidata = fields.operator_wikidata or raw.operator_wikidata
+    return fields
+
+
+def osm_tags(row: Any, report: ExportReport) -> dict[str, str]:
+    """The camera's tags as OSM should see them, sorted by key, without what
+    OSM cannot hold (counted in `report`)."""
+    raw_tags = {str(key): str(value) for key, value in row.tags.items() if value is not None}
+    tags = fields_to_tags(camera_fields(row), raw_tags=raw_tags)
+    # Whatever the source said (a mast, a building), Sightline exports cameras.
+    tags["man_made"] = "surveillance"
+    return {key: tags[key] for key in sorted(tags) if not report.drop(key, tags[key])}
+
+
+# ---------------------------------------------------------------- OSM XML
+
+
+def _attribute(value: str) -> str:
+    return '"' + escape(value, ATTRIBUTE_ENTITIES) + '"'
+
+
+def _comment(text: str) -> str:
+    # "--" may not appear inside an XML comment, nor may what XML cannot
+    # carry (a dropped key named in the summary may hold such characters).
+    text = XML_UNSAFE.sub("\ufffd", re.sub("-(?=-)", "- ", text))
+    return "<!-- " + text + " -->\n"
+
+
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+OSM_ROOT = (
+    '<osm version="0.6" generator="Sightline" copyright="OpenStreetMap contributors" '
+    'attribution="https://www.openstreetmap.org/copyright" '
+    'license="https://opendatacommons.org/licenses/odbl/1-0/">\n'
+)
+
+
+def node_xml(node_id: int, row: Any, tags: Mapping[str, str], version: int | None = None) -> str:
+    """One `<node>` with its tags; 7 decimals is OSM's own precision."""
+    version_attribute = f' version="{version}"' if version is not None else ""
+    head = f'  <node id="{node_id}"{version_attribute} lat="{row.lat:.7f}" lon="{row.lon:.7f}"'
+    if not tags:
+        return head + "/>\n"
+    lines = [head + ">\n"]
+    lines += [f"    <tag k={_attribute(k)} v={_attribute(v)}/>\n" for k, v in tags.items()]
+    lines.append("  </node>\n")
+    return "".join(lines)
+
+
+def osm_identity(row: Any) -> tuple[int, int | None]:
+    """(node id, version): an OSM node keeps its id and version; anything else
+    (no OSM id, or taken from a way's or relation's centre) is a new node
+    with the JOSM convention of a negative id, here minus the camera's id."""
+    if row.osm_type == OsmType.NODE and row.osm_id is not None:
+        return row.osm_id, row.osm_version
+    return -row.id, None
+
+
+def _osm_nodes(cameras: QuerySet, report: ExportReport) -> Iterator[str]:
+    for row in osm_rows(cameras):
+        node_id, version = osm_identity(row)
+        if node_id > 0 and version is None:
+            report.unversioned_nodes += 1
+            continue
+        report.cameras += 1
+        yield node_xml(node_id, row, osm_tags(row, report), version)
+
+
+def _report_comment(report: ExportReport) -> str:
+    """What was left out, at the end of the file where a reader of the
+    download (who sees no command output) can find it."""
+    if not (report.tags_dropped or report.unversioned_nodes):
+        return ""
+    return _comment(report.summary().replace("\n", " "))
+
+
+def osm_xml_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
+    """An OSM XML 0.6 file, openable in JOSM: one node per camera."""
+    report = report if report is not None else ExportReport()
+    yield XML_DECLARATION + _comment(ATTRIBUTION) + OSM_ROOT
+    for batch in _batches(_osm_nodes(cameras, report)):
+        yield "".join(batch)
+    yield _report_comment(report) + "</osm>\n"
+
+
+# ---------------------------------------------------------------- osmChange
+
+
+def contributable(cameras: QuerySet) -> QuerySet:
+    """Cameras OSM does not have: no OSM id, and believed to be in place
+    (removed and hidden cameras are never offered upstream)."""
+    return cameras.filter(osm_id__isnull=True, status__in=IN_PLACE_STATUSES)
+
+
+def _new_nodes(cameras: QuerySet, report: ExportReport) -> Iterator[str]:
+    for row in osm_rows(contributable(cameras)):
+        report.cameras += 1
+        yield node_xml(-row.id, row, osm_tags(row, report))
+
+
+def osmchange_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
+    """An osmChange file creating, as new nodes, the cameras OSM lacks, for
+    moderators to review in JOSM and contribute upstream."""
+    report = report if report is not None else ExportReport()
+    yield (
+        XML_DECLARATION
+        + _comment(ATTRIBUTION)
+        + '<osmChange version="0.6" generator="Sightline">\n<create>\n'
+    )
+    for batch in _batches(_new_nodes(cameras, report)):
+        yield "".join(batch)
+    yield "</create>\n" + _report_comment(report) + "</osmChange>\n"
+
+
+# ---------------------------------------------------------------- formats
+
+Writer = Callable[[QuerySet, ExportReport], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    label: str
+    writer: Writer
+    content_type: str
+    filename: str
+    # Statuses exported when the caller asks for none, and the only ones it
+    # may ask for.
+    default_statuses: tuple[str, ...]
+    allowed_statuses: tuple[str, ...] = tuple(Status.values)
+
+
+GEOJSON = ExportFormat(
+    name="geojson",
+    label="GeoJSON",
+    writer=geojson_chunks,
+    content_type="application/geo+json",
+    filename="sightline-cameras.geojson",
+    default_statuses=PUBLIC_STATUSES,
+)
+CSV = ExportFormat(
+    name="csv",
+    label="CSV",
+    writer=csv_lines,
+    content_type="text/csv; charset=utf-8",
+    filename="sightline-cameras.csv",
+    default_statuses=PUBLIC_STATUSES,
+)
+# Removed cameras are gone from the ground: not OSM nodes unless asked for.
+OSM_XML = ExportFormat(
+    name="osm",
+    label="OSM XML",
+    writer=osm_xml_chunks,
+    content_type="application/xml",
+    filename="sightline-cameras.osm",
+    default_statuses=IN_PLACE_STATUSES,
+)
+# Only cameras in place are ever offered to OSM as new nodes.
+OSMCHANGE = ExportFormat(
+    name="osmchange",
+    label="osmChange",
+    writer=osmchange_chunks,
+    content_type="application/xml",
+    filename="sightline-new-cameras.osc",
+    default_statuses=IN_PLACE_STATUSES,
+    allowed_statuses=IN_PLACE_STATUSES,
+)
+FORMATS = {export.name: export for export in (GEOJSON, CSV, OSM_XML, OSMCHANGE)}
