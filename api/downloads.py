@@ -1,108 +1,121 @@
-"""Bulk downloads of the whole registry, streamed from a server-side cursor:
-never built in memory, whatever the size of the registry."""
+"""Bulk downloads of the registry in GeoJSON, CSV, OSM XML and osmChange,
+streamed from a server-side cursor (registry/exports.py): never built in
+memory, whatever the size of the registry. They take the filters of
+`cameras/`; a bad one is a 400 naming it, before anything is streamed."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.views import APIView
+from rest_framework import generics
+from rest_framework.negotiation import BaseContentNegotiation
 
+from registry.exports import ATTRIBUTION, CSV, GEOJSON, OSM_XML, OSMCHANGE, ExportFormat
 from registry.models import Camera
-from registry.osm_tags import format_directions
-from registry.querysets import Latitude, Longitude
 
-ATTRIBUTION = (
-    "Data derived from OpenStreetMap is (c) OpenStreetMap contributors, available under "
-    "the Open Database License (ODbL 1.0): https://www.openstreetmap.org/copyright"
-)
-CHUNK = 2000
-CSV_COLUMNS = (
-    "id", "longitude", "latitude", "kind", "status", "visibility", "zone", "camera_type",
-    "mount", "directions", "tilt", "height", "vendor", "vendor_raw", "product", "operator",
-    "operator_raw", "last_confirmed", "removed_on", "osm_type", "osm_id", "version",
-    "updated_at",
-)  # fmt: skip
+from .filters import ExportCameraFilter, cameras_to_export
+from .views import ERROR_400, THROTTLED, is_moderator
 
 
-def downloadable() -> Camera.objects:
-    """Everything the public may see: removed cameras included, hidden not."""
-    return Camera.objects.visible().order_by("id")
+class DownloadNegotiation(BaseContentNegotiation):
+    """A download has one format whatever the client's Accept header says
+    (`Accept: application/xml` would otherwise be a 406 from DRF, which only
+    renders JSON); errors still come back as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
-def geojson_chunks() -> Iterator[str]:
-    yield (
-        '{"type":"FeatureCollection","license":"ODbL-1.0","attribution":"'
-        + ATTRIBUTION
-        + '","features":['
-    )
-    features = downloadable().values_list("feature", flat=True).iterator(chunk_size=CHUNK)
-    for index, feature in enumerate(features):
-        yield ("," if index else "") + feature
-    yield "]}"
+class DownloadView(generics.GenericAPIView):
+    """One export format as a file download, with the filters of `cameras/`."""
 
+    export: ExportFormat
+    content_negotiation_class = DownloadNegotiation
+    # For the schema, which lists the filters from these; requests are
+    # filtered by cameras_to_export, which adds the format's own defaults.
+    queryset = Camera.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ExportCameraFilter
 
-class _Line:
-    """csv.writer target that hands each written line back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines() -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
-    rows = (
-        downloadable()
-        .annotate(longitude=Longitude("location"), latitude=Latitude("location"))
-        .values_list(
-            *(
-                {"vendor": "vendor__slug", "operator": "operator__slug"}.get(column, column)
-                for column in CSV_COLUMNS
-            )
+    def get(self, request):
+        cameras = cameras_to_export(
+            request.query_params, self.export, moderator=is_moderator(request)
         )
-        .iterator(chunk_size=CHUNK)
-    )
-    directions = CSV_COLUMNS.index("directions")
-    updated_at = CSV_COLUMNS.index("updated_at")
-    for row in rows:
-        row = list(row)
-        row[directions] = format_directions(row[directions] or [])
-        row[updated_at] = row[updated_at].isoformat()
-        yield writer.writerow(row)
+        response = StreamingHttpResponse(
+            self.export.writer(cameras), content_type=self.export.content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.export.filename}"'
+        response["X-Data-Attribution"] = ATTRIBUTION
+        return response
 
 
-def _download(chunks: Iterator[str], content_type: str, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Data-Attribution"] = ATTRIBUTION
-    return response
-
-
-class GeoJSONDownloadView(APIView):
-    @extend_schema(
-        operation_id="download_geojson",
+def download_schema(operation_id: str, media_type: str, description: str):
+    return extend_schema(
+        operation_id=operation_id,
+        filters=True,
+        description=description + " Carries the ODbL attribution in `X-Data-Attribution`.",
         responses={
-            (200, "application/geo+json"): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="Every visible camera as one FeatureCollection."
-            )
+            (200, media_type): OpenApiResponse(OpenApiTypes.STR, description=description),
+            400: ERROR_400,
+            429: THROTTLED,
         },
     )
-    def get(self, request):
-        return _download(geojson_chunks(), "application/geo+json", "sightline-cameras.geojson")
 
 
-class CSVDownloadView(APIView):
-    @extend_schema(
-        operation_id="download_csv",
-        responses={
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description="One row per visible camera; directions joined by ;"
-            )
-        },
+class GeoJSONDownloadView(DownloadView):
+    export = GEOJSON
+
+    @download_schema(
+        "download_geojson",
+        "application/geo+json",
+        "Cameras as one GeoJSON FeatureCollection (RFC 7946), normalised fields and raw OSM "
+        "tags (`properties.tags`); by default every camera the public sees, removed included.",
     )
     def get(self, request):
-        return _download(csv_lines(), "text/csv; charset=utf-8", "sightline-cameras.csv")
+        return super().get(request)
+
+
+class CSVDownloadView(DownloadView):
+    export = CSV
+
+    @download_schema(
+        "download_csv",
+        "text/csv",
+        "One row per camera, directions joined by `;`; by default every camera the public "
+        "sees, removed included.",
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class OSMDownloadView(DownloadView):
+    export = OSM_XML
+
+    @download_schema(
+        "download_osm",
+        "application/xml",
+        "Cameras as OSM XML 0.6 for JOSM, tags regenerated from Sightline's fields; OSM nodes "
+        "keep their id and version, other cameras are new nodes with negative ids. Default "
+        "status: reported,verified. Tags OSM cannot hold (over 255 characters) are left out, "
+        "as are OSM nodes whose version is unknown; a comment at the end counts them.",
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class OSMChangeDownloadView(DownloadView):
+    export = OSMCHANGE
+
+    @download_schema(
+        "download_osmchange",
+        "application/xml",
+        "An osmChange file creating, as new nodes (negative ids), the cameras OSM does not "
+        "have (no OSM id, status reported or verified), for review in JOSM before upload.",
+    )
+    def get(self, request):
+        return super().get(request)

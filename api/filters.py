@@ -15,10 +15,12 @@ from django.contrib.gis.measure import D
 from django.core import validators
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
+from django.http import QueryDict
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from registry.exports import ExportFormat
 from registry.models import (
     Camera,
     CameraCapability,
@@ -63,7 +65,12 @@ def _degrees_covering(metres: float, latitude: float) -> float:
 
 
 class BboxField(forms.CharField):
-    """`minlon,minlat,maxlon,maxlat` in WGS 84."""
+    """`minlon,minlat,maxlon,maxlat` in WGS 84, at most
+    API_MAX_BBOX_SQUARE_DEGREES unless `limit_area` is off."""
+
+    def __init__(self, *args, limit_area: bool = True, **kwargs):
+        self.limit_area = limit_area
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -77,7 +84,7 @@ class BboxField(forms.CharField):
                 "bbox must be minlon,minlat,maxlon,maxlat with min below max."
             )
         area = (max_lon - min_lon) * (max_lat - min_lat)
-        if area > settings.API_MAX_BBOX_SQUARE_DEGREES:
+        if self.limit_area and area > settings.API_MAX_BBOX_SQUARE_DEGREES:
             raise forms.ValidationError(
                 f"bbox covers {area:g} square degrees; the most one request may ask for is "
                 f"{settings.API_MAX_BBOX_SQUARE_DEGREES:g}. Use smaller boxes or the bulk "
@@ -252,11 +259,30 @@ class CameraFilter(django_filters.FilterSet):
         model = Camera
         fields: list[str] = []
 
+    def __init__(
+        self,
+        *args,
+        moderator: bool | None = None,
+        default_statuses: tuple[str, ...] = DEFAULT_STATUSES,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        # None: the request decides (its user is staff or not), as for every
+        # API read; the export command, run by an administrator, says True.
+        self.moderator = moderator
+        self.default_statuses = default_statuses
+
+    def is_moderator(self) -> bool:
+        if self.moderator is not None:
+            return self.moderator
+        user = getattr(self.request, "user", None)
+        return bool(user and user.is_staff)
+
     @property
     def qs(self) -> QuerySet:
         queryset = super().qs
         if not self.form.cleaned_data.get("status"):
-            queryset = queryset.filter(status__in=DEFAULT_STATUSES)
+            queryset = queryset.filter(status__in=self.default_statuses)
         return queryset
 
     def filter_bbox(self, qs, name, value):
@@ -277,8 +303,7 @@ class CameraFilter(django_filters.FilterSet):
         return qs  # read by filter_near
 
     def filter_status(self, qs, name, value):
-        user = getattr(self.request, "user", None)
-        if Status.HIDDEN in value and not (user and user.is_staff):
+        if Status.HIDDEN in value and not self.is_moderator():
             raise forms.ValidationError(
                 {"status": "Hidden cameras are listed only for moderators."}
             )
@@ -306,3 +331,51 @@ class CameraFilter(django_filters.FilterSet):
             | Q(vendor_raw__icontains=value)
             | Q(operator_raw__icontains=value)
         )
+
+
+class ExportCameraFilter(CameraFilter):
+    """The camera filters of bulk exports (the downloads, `export_cameras`):
+    a bbox of any size, since leaving it out already exports everything."""
+
+    bbox = BboxFilter(
+        method="filter_bbox",
+        limit_area=False,
+        label="Bounding box minlon,minlat,maxlon,maxlat (WGS 84), any size.",
+    )
+    status = CommaChoicesFilter(
+        method="filter_status",
+        choices=Status.choices,
+        label=(
+            "Statuses (default: reported,verified,removed for GeoJSON and CSV, "
+            "reported,verified for OSM XML; osmChange takes only those two); "
+            "hidden only for moderators."
+        ),
+    )
+
+
+def cameras_to_export(
+    data: QueryDict, export: ExportFormat, *, moderator: bool
+) -> QuerySet[Camera]:
+    """The cameras `data` selects for an export in `export`'s format, read
+    exactly as `cameras/` reads its query parameters. Raises ValidationError
+    {parameter: [problems]} before anything is written."""
+    filterset = ExportCameraFilter(
+        data,
+        queryset=Camera.objects.all(),
+        moderator=moderator,
+        default_statuses=export.default_statuses,
+    )
+    if not filterset.is_valid():
+        raise forms.ValidationError(filterset.errors)
+    asked = set(filterset.form.cleaned_data.get("status") or ())
+    if asked - set(export.allowed_statuses):
+        raise forms.ValidationError(
+            {
+                "status": (
+                    f"{export.label} exports only cameras with status "
+                    f"{', '.join(export.allowed_statuses)}."
+                )
+            }
+        )
+    # Unknown slugs and a refused `hidden` are found while building the query.
+    return filterset.qs

@@ -21,6 +21,12 @@ urlpatterns = [
         name="download-geojson",
     ),
     path("downloads/cameras.csv", downloads.CSVDownloadView.as_view(), name="download-csv"),
+    path("downloads/cameras.osm", downloads.OSMDownloadView.as_view(), name="download-osm"),
+    path(
+        "downloads/cameras.osc",
+        downloads.OSMChangeDownloadView.as_view(),
+        name="download-osmchange",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

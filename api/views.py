@@ -437,6 +437,8 @@ class ApiRootView(APIView):
                     "changes",
                     "download-geojson",
                     "download-csv",
+                    "download-osm",
+                    "download-osmchange",
                     "schema",
                     "docs",
                 )

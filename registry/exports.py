@@ -317,10 +317,12 @@ def osm_identity(row: Any) -> tuple[int, int | None]:
     return -row.id, None
 
 
-def _osm_nodes(cameras: QuerySet, report: ExportReport) -> Iterator[str]:
+def _osm_nodes(
+    cameras: QuerySet, report: ExportReport, *, include_unversioned: bool
+) -> Iterator[str]:
     for row in osm_rows(cameras):
         node_id, version = osm_identity(row)
-        if node_id > 0 and version is None:
+        if node_id > 0 and version is None and not include_unversioned:
             report.unversioned_nodes += 1
             continue
         report.cameras += 1
@@ -335,11 +337,18 @@ def _report_comment(report: ExportReport) -> str:
     return _comment(report.summary().replace("\n", " "))
 
 
-def osm_xml_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
-    """An OSM XML 0.6 file, openable in JOSM: one node per camera."""
+def osm_xml_chunks(
+    cameras: QuerySet, report: ExportReport | None = None, *, include_unversioned: bool = False
+) -> Iterator[str]:
+    """An OSM XML 0.6 file, openable in JOSM: one node per camera. JOSM
+    refuses a whole file for one existing node without a version, so OSM
+    nodes whose version is unknown (imported from GeoJSON, say) are left out
+    and counted, unless `include_unversioned` asks for a file for other tools
+    (osmium, osm2pgsql, a round trip through import_cameras)."""
     report = report if report is not None else ExportReport()
     yield XML_DECLARATION + _comment(ATTRIBUTION) + OSM_ROOT
-    for batch in _batches(_osm_nodes(cameras, report)):
+    nodes = _osm_nodes(cameras, report, include_unversioned=include_unversioned)
+    for batch in _batches(nodes):
         yield "".join(batch)
     yield _report_comment(report) + "</osm>\n"
 

@@ -1,7 +1,5 @@
-"""Bulk downloads and the changes feed."""
+"""The changes feed (bulk downloads: test_downloads.py)."""
 
-import csv
-import io
 import json
 from datetime import timedelta
 
@@ -9,44 +7,11 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from registry.models import Camera, Status
+from registry.models import Camera
 from registry.services import camera_create, camera_hide, camera_update
-from tests.factories import CameraFactory, VendorFactory
+from tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def streamed(response) -> str:
-    assert response.streaming
-    return b"".join(response.streaming_content).decode()
-
-
-def test_geojson_download_has_every_visible_camera_and_the_attribution(client):
-    shown = CameraFactory()
-    removed = CameraFactory(status=Status.REMOVED, removed_on="2025-01-01")
-    CameraFactory(status=Status.HIDDEN)
-
-    response = client.get("/api/v1/downloads/cameras.geojson")
-
-    body = json.loads(streamed(response))
-    assert response["Content-Type"] == "application/geo+json"
-    assert "attachment" in response["Content-Disposition"]
-    assert [feature["id"] for feature in body["features"]] == [shown.pk, removed.pk]
-    assert "OpenStreetMap contributors" in body["attribution"]
-
-
-def test_csv_download_is_one_row_per_camera_with_directions_joined(client):
-    vendor = VendorFactory(slug="acme")
-    camera = CameraFactory(
-        location=Point(-87.5, 41.5, srid=4326), directions=[0.0, 180.0], vendor=vendor
-    )
-
-    rows = list(csv.DictReader(io.StringIO(streamed(client.get("/api/v1/downloads/cameras.csv")))))
-
-    assert len(rows) == 1
-    row = rows[0]
-    assert (row["id"], row["longitude"], row["latitude"]) == (str(camera.pk), "-87.5", "41.5")
-    assert (row["directions"], row["vendor"]) == ("0;180", "acme")
 
 
 def changes(client, **params):

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
 from api.filters import cameras_to_export
-from registry.exports import ATTRIBUTION, FORMATS, ExportReport
+from registry.exports import ATTRIBUTION, FORMATS, OSM_XML, ExportReport, osm_xml_chunks
 
 # The API filters the command takes, by query parameter (`camera_type` is
 # `--camera-type`), with their help.
@@ -110,11 +110,21 @@ class Command(BaseCommand):
             default="-",
             help="File to write (default -, standard output). Written whole or not at all.",
         )
+        parser.add_argument(
+            "--include-unversioned",
+            action="store_true",
+            help=(
+                "osm: also write OSM nodes whose version Sightline does not know, without one "
+                "(osmium, osm2pgsql and import_cameras read such files; JOSM refuses them)."
+            ),
+        )
         for parameter, help_text in FILTER_OPTIONS.items():
             parser.add_argument(option_name(parameter), dest=parameter, help=help_text)
 
-    def handle(self, *args, export_format: str, output: str, **options):
+    def handle(self, *args, export_format: str, output: str, include_unversioned: bool, **options):
         export = FORMATS[export_format]
+        if include_unversioned and export is not OSM_XML:
+            raise CommandError("--include-unversioned applies to --format osm only.")
         # Run by an administrator: hidden cameras may be asked for by status.
         try:
             cameras = cameras_to_export(filter_data(options), export, moderator=True)
@@ -125,7 +135,10 @@ class Command(BaseCommand):
             raise CommandError(f"{target.parent} is not a directory. Nothing was exported.")
 
         report = ExportReport()
-        chunks = export.writer(cameras, report)
+        if include_unversioned:
+            chunks = osm_xml_chunks(cameras, report, include_unversioned=True)
+        else:
+            chunks = export.writer(cameras, report)
         if target is None:
             for chunk in chunks:
                 self.stdout.write(chunk, ending="")

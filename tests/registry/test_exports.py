@@ -1,0 +1,471 @@
+"""Exports (registry/exports.py) and the export_cameras command: GeoJSON,
+CSV, OSM XML and osmChange, checked by parsing what they write."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import osmium
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import CommandError, call_command
+
+from registry import exports
+from registry.exports import (
+    ATTRIBUTION,
+    ExportReport,
+    csv_lines,
+    geojson_chunks,
+    osm_xml_chunks,
+    osmchange_chunks,
+)
+from registry.models import Camera, Status
+from tests.factories import CameraFactory, OperatorFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+
+FLOCK = "Q108485435"
+
+
+def written(writer, cameras=None, report=None) -> str:
+    cameras = Camera.objects.all() if cameras is None else cameras
+    return "".join(writer(cameras, report if report is not None else ExportReport()))
+
+
+def osm_nodes(text: str) -> dict[int, ET.Element]:
+    return {int(node.get("id")): node for node in ET.fromstring(text).iter("node")}
+
+
+def tags_of(node: ET.Element) -> dict[str, str]:
+    return {tag.get("k"): tag.get("v") for tag in node.iter("tag")}
+
+
+def osm_node(**values) -> Camera:
+    """A camera imported from an OSM node at a known version."""
+    values.setdefault("osm_type", "node")
+    values.setdefault("osm_id", 4_000_000_000 + Camera.objects.count())
+    values.setdefault("osm_version", 3)
+    return CameraFactory(**values)
+
+
+def read_with_osmium(path: Path) -> dict[int, dict]:
+    """Every node pyosmium reads from the file (it refuses invalid OSM)."""
+    return {
+        node.id: {
+            "version": node.version,
+            "lat": node.location.lat,
+            "lon": node.location.lon,
+            "tags": {tag.k: tag.v for tag in node.tags},
+        }
+        for node in osmium.FileProcessor(str(path))
+    }
+
+
+# ---------------------------------------------------------------- GeoJSON
+
+
+def test_geojson_is_an_rfc7946_feature_collection_with_fields_tags_and_attribution():
+    vendor = VendorFactory(slug="flock-safety", name="Flock Safety")
+    camera = CameraFactory(
+        location=Point(-87.6298, 41.8781, srid=4326),
+        kind="ALPR",
+        directions=[90.0],
+        vendor=vendor,
+        tags={"man_made": "surveillance", "camera:direction": "E", "name": "Gate"},
+    )
+
+    collection = json.loads(written(geojson_chunks))
+
+    assert collection["type"] == "FeatureCollection"
+    assert collection["license"] == "ODbL-1.0"
+    assert collection["attribution"] == ATTRIBUTION
+    [feature] = collection["features"]
+    assert feature["type"] == "Feature"
+    assert feature["id"] == camera.pk
+    assert feature["geometry"] == {"type": "Point", "coordinates": [-87.6298, 41.8781]}
+    properties = feature["properties"]
+    assert (properties["kind"], properties["directions"]) == ("ALPR", [90])
+    assert properties["vendor"] == "flock-safety"
+    assert properties["tags"] == {
+        "man_made": "surveillance",
+        "camera:direction": "E",
+        "name": "Gate",
+    }
+
+
+def test_geojson_of_no_cameras_is_an_empty_collection():
+    collection = json.loads(written(geojson_chunks))
+
+    assert collection["features"] == []
+
+
+def test_writers_stream_in_batches_and_count_cameras(monkeypatch):
+    monkeypatch.setattr(exports, "BATCH", 2)
+    for _n in range(5):
+        CameraFactory()
+    report = ExportReport()
+
+    chunks = list(geojson_chunks(Camera.objects.all(), report))
+
+    # Opening, three batches of at most two features, closing.
+    assert len(chunks) == 5
+    assert report.cameras == 5
+    assert len(json.loads("".join(chunks))["features"]) == 5
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_is_one_row_per_camera_with_directions_joined():
+    vendor = VendorFactory(slug="acme")
+    camera = CameraFactory(
+        location=Point(-87.5, 41.5, srid=4326),
+        directions=[0.0, 180.0],
+        vendor=vendor,
+        vendor_raw="ACME Corp",
+    )
+    CameraFactory()
+
+    rows = list(csv.DictReader(io.StringIO(written(csv_lines))))
+
+    assert list(rows[0]) == list(exports.CSV_COLUMNS)
+    assert len(rows) == 2
+    row = rows[0]
+    assert (row["id"], row["longitude"], row["latitude"]) == (str(camera.pk), "-87.5", "41.5")
+    assert (row["directions"], row["vendor"], row["vendor_raw"]) == ("0;180", "acme", "ACME Corp")
+
+
+# ---------------------------------------------------------------- OSM XML
+
+
+def test_osm_xml_root_and_attribution_are_what_josm_and_the_odbl_need():
+    text = written(osm_xml_chunks)
+
+    root = ET.fromstring(text)
+    assert root.tag == "osm"
+    assert root.attrib == {
+        "version": "0.6",
+        "generator": "Sightline",
+        "copyright": "OpenStreetMap contributors",
+        "attribution": "https://www.openstreetmap.org/copyright",
+        "license": "https://opendatacommons.org/licenses/odbl/1-0/",
+    }
+    assert f"<!-- {ATTRIBUTION} -->" in text.split("<osm ")[0]
+
+
+def test_osm_nodes_keep_id_and_version_and_new_cameras_get_negative_ids():
+    from_osm = osm_node(osm_id=740239084, osm_version=7)
+    reported = CameraFactory()
+    from_a_way = CameraFactory(osm_type="way", osm_id=123, osm_version=2)
+
+    nodes = osm_nodes(written(osm_xml_chunks))
+
+    assert set(nodes) == {740239084, -reported.pk, -from_a_way.pk}
+    assert nodes[740239084].get("version") == "7"
+    assert nodes[-reported.pk].get("version") is None
+    assert nodes[-from_a_way.pk].get("version") is None
+    assert tags_of(nodes[from_osm.osm_id])["man_made"] == "surveillance"
+
+
+def test_osm_nodes_whose_version_is_unknown_are_left_out_and_counted():
+    """JOSM refuses a whole 0.6 file in which one existing node lacks its version."""
+    osm_node(osm_id=55, osm_version=None)
+    kept = osm_node(osm_id=56, osm_version=1)
+    report = ExportReport()
+
+    nodes = osm_nodes(written(osm_xml_chunks, report=report))
+
+    assert set(nodes) == {kept.osm_id}
+    assert (report.cameras, report.unversioned_nodes) == (1, 1)
+    assert "1 OSM nodes left out" in report.summary()
+
+
+def test_osm_coordinates_have_seven_decimals():
+    camera = CameraFactory(location=Point(-87.123456789, 41.5, srid=4326))
+
+    node = osm_nodes(written(osm_xml_chunks))[-camera.pk]
+
+    assert (node.get("lat"), node.get("lon")) == ("41.5000000", "-87.1234568")
+
+
+def test_osm_tags_are_regenerated_from_the_fields():
+    """An edit made in Sightline is what OSM sees; raw spellings that still
+    mean the field, and tags Sightline does not model, pass through."""
+    vendor = VendorFactory(name="Flock Safety", wikidata=FLOCK)
+    operator = OperatorFactory(name="Springfield Police", wikidata="Q42")
+    camera = CameraFactory(
+        kind="ALPR",
+        directions=[90.0],
+        height=5.0,
+        vendor=vendor,
+        vendor_raw="Flock",
+        operator=operator,
+        operator_raw="Springfield PD",
+        last_confirmed=date(2025, 3, 1),
+        tags={
+            "man_made": "surveillance",
+            "surveillance:type": "camera",
+            "camera:direction": "N",
+            "height": "5 m",
+            "brand": "Flock",
+            "name": "Main St gate",
+        },
+    )
+
+    tags = tags_of(osm_nodes(written(osm_xml_chunks))[-camera.pk])
+
+    assert tags == {
+        "man_made": "surveillance",
+        "surveillance:type": "ALPR",
+        "camera:direction": "90",
+        "height": "5 m",
+        "brand": "Flock",
+        "brand:wikidata": FLOCK,
+        "operator": "Springfield PD",
+        "operator:wikidata": "Q42",
+        "check_date": "2025-03-01",
+        "name": "Main St gate",
+    }
+
+
+def test_osm_export_always_says_man_made_surveillance():
+    fresh = CameraFactory(kind="camera", tags={})
+    from_a_mast = CameraFactory(tags={"man_made": "mast", "surveillance": "public"})
+
+    nodes = osm_nodes(written(osm_xml_chunks))
+
+    assert tags_of(nodes[-fresh.pk]) == {"man_made": "surveillance", "surveillance:type": "camera"}
+    assert tags_of(nodes[-from_a_mast.pk])["man_made"] == "surveillance"
+
+
+def test_a_vendor_record_stands_in_for_a_missing_raw_name():
+    camera = CameraFactory(vendor=VendorFactory(name="Axis Communications", wikidata="Q2347731"))
+
+    tags = tags_of(osm_nodes(written(osm_xml_chunks))[-camera.pk])
+
+    assert tags["manufacturer"] == "Axis Communications"
+    assert tags["manufacturer:wikidata"] == "Q2347731"
+
+
+def test_a_raw_wikidata_id_is_kept_when_sightline_knows_none():
+    camera = CameraFactory(
+        vendor_raw="Obscure Cams",
+        tags={"manufacturer": "Obscure Cams", "manufacturer:wikidata": "Q999"},
+    )
+
+    tags = tags_of(osm_nodes(written(osm_xml_chunks))[-camera.pk])
+
+    assert tags["manufacturer:wikidata"] == "Q999"
+
+
+def test_tags_osm_cannot_hold_are_dropped_and_counted():
+    camera = CameraFactory(
+        kind="",
+        tags={
+            "man_made": "surveillance",
+            "pe_external_orgs": "x" * 256,
+            "k" * 256: "long key",
+            "at_the_limit": "y" * 255,
+            "control": "bell\x07",
+            "bell\x07--key": "v",
+            "empty": "",
+        },
+    )
+    report = ExportReport()
+
+    # The summary comment at the end names the dropped keys: still valid XML.
+    tags = tags_of(osm_nodes(written(osm_xml_chunks, report=report))[-camera.pk])
+
+    assert tags == {"man_made": "surveillance", "at_the_limit": "y" * 255}
+    assert report.too_long.total() == 2
+    assert report.unusable.total() == 3
+    assert report.tags_dropped == 5
+    assert "5 tags dropped" in report.summary()
+    assert "pe_external_orgs x1" in report.summary()
+
+
+def test_special_characters_in_tags_are_escaped(tmp_path):
+    value = """<b>"Tom's" & Jerry's</b>\tline\nbreak"""
+    camera = CameraFactory(tags={"name": value, "note:<&\"'>": "odd key"})
+    path = tmp_path / "cameras.osm"
+    path.write_text(written(osm_xml_chunks), encoding="utf-8")
+
+    by_etree = tags_of(osm_nodes(path.read_text(encoding="utf-8"))[-camera.pk])
+    by_osmium = read_with_osmium(path)[-camera.pk]["tags"]
+
+    assert by_etree["name"] == value
+    assert by_etree["note:<&\"'>"] == "odd key"
+    assert by_osmium == by_etree
+
+
+def test_osm_xml_is_valid_osm_for_pyosmium(tmp_path):
+    osm_node(osm_id=9001, osm_version=4, location=Point(2.35, 48.85, srid=4326), kind="camera")
+    new = CameraFactory(location=Point(-87.6, 41.9, srid=4326), kind="ALPR")
+    path = tmp_path / "cameras.osm"
+    path.write_text(written(osm_xml_chunks), encoding="utf-8")
+
+    nodes = read_with_osmium(path)
+
+    assert set(nodes) == {9001, -new.pk}
+    assert nodes[9001]["version"] == 4
+    assert (nodes[9001]["lon"], nodes[9001]["lat"]) == pytest.approx((2.35, 48.85))
+    assert nodes[-new.pk]["tags"]["surveillance:type"] == "ALPR"
+
+
+# ---------------------------------------------------------------- osmChange
+
+
+def test_osmchange_creates_only_cameras_osm_lacks(tmp_path):
+    new = CameraFactory(kind="ALPR", directions=[90.0], tags={"camera:direction": "N"})
+    verified = CameraFactory(status=Status.VERIFIED)
+    osm_node(osm_id=77)
+    CameraFactory(osm_type="way", osm_id=78)
+    CameraFactory(status=Status.REMOVED, removed_on=date(2025, 1, 1))
+    CameraFactory(status=Status.HIDDEN)
+    text = written(osmchange_chunks)
+    path = tmp_path / "new.osc"
+    path.write_text(text, encoding="utf-8")
+
+    root = ET.fromstring(text)
+    by_osmium = read_with_osmium(path)
+
+    assert (root.tag, root.get("version"), root.get("generator")) == (
+        "osmChange",
+        "0.6",
+        "Sightline",
+    )
+    assert [child.tag for child in root] == ["create"]
+    assert set(osm_nodes(text)) == {-new.pk, -verified.pk}
+    assert set(by_osmium) == {-new.pk, -verified.pk}
+    assert by_osmium[-new.pk]["tags"]["camera:direction"] == "90"
+    assert f"<!-- {ATTRIBUTION} -->" in text.split("<osmChange")[0]
+
+
+# ---------------------------------------------------------------- command
+
+
+def export(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_cameras", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_command_writes_the_file_and_reports_attribution_and_counts(tmp_path):
+    CameraFactory(tags={"pe_external_orgs": "x" * 300})
+    CameraFactory()
+    path = tmp_path / "cameras.osm"
+
+    out, err = export("--format", "osm", "-o", str(path))
+
+    assert out == ""
+    assert len(read_with_osmium(path)) == 2
+    assert ATTRIBUTION in err
+    assert "2 cameras exported" in err
+    assert "1 tags dropped: 1 over OSM's 255-character limit" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["cameras.osm"]
+
+
+def test_command_writes_to_standard_output_by_default():
+    camera = CameraFactory()
+
+    out, err = export("--format", "geojson")
+
+    assert [f["id"] for f in json.loads(out)["features"]] == [camera.pk]
+    assert ATTRIBUTION in err
+
+
+def test_command_filters_by_bbox_with_negative_coordinates_and_by_vendor():
+    acme = VendorFactory(slug="acme")
+    inside = CameraFactory(location=Point(-87.6, 41.9, srid=4326), vendor=acme)
+    CameraFactory(location=Point(-87.6, 41.9, srid=4326))
+    CameraFactory(location=Point(2.35, 48.85, srid=4326), vendor=acme)
+
+    out, _err = export("--format", "csv", "--bbox", "-88,41,-87,42", "--vendor", "acme")
+
+    assert [row["id"] for row in csv.DictReader(io.StringIO(out))] == [str(inside.pk)]
+
+
+def test_command_bbox_may_be_larger_than_one_api_page_allows():
+    camera = CameraFactory(location=Point(2.35, 48.85, srid=4326))
+
+    out, _err = export("--format", "geojson", "--bbox", "-180,-90,180,90")
+
+    assert [f["id"] for f in json.loads(out)["features"]] == [camera.pk]
+
+
+def test_command_default_statuses_depend_on_the_format():
+    reported = CameraFactory()
+    removed = CameraFactory(status=Status.REMOVED, removed_on=date(2025, 1, 1))
+    CameraFactory(status=Status.HIDDEN)
+
+    geojson, _err = export("--format", "geojson")
+    osm, _err = export("--format", "osm")
+
+    assert [f["id"] for f in json.loads(geojson)["features"]] == [reported.pk, removed.pk]
+    assert set(osm_nodes(osm)) == {-reported.pk}
+
+
+def test_command_exports_hidden_cameras_only_when_asked():
+    CameraFactory()
+    hidden = CameraFactory(status=Status.HIDDEN)
+
+    out, _err = export("--format", "geojson", "--status", "hidden")
+
+    assert [f["id"] for f in json.loads(out)["features"]] == [hidden.pk]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bbox", "1,2,3"], "--bbox: bbox needs 4 comma-separated numbers."),
+        (["--bbox", "3,3,1,1"], "--bbox: bbox must be minlon,minlat,maxlon,maxlat"),
+        (["--vendor", "nobody"], "--vendor: Unknown slug 'nobody'."),
+        (["--camera-type", "fisheye"], "--camera-type: Unknown value 'fisheye'"),
+        (["--changed-since", "yesterday"], "--changed-since: Enter a valid date/time."),
+        (["--restricted", "maybe"], "--restricted: Use true or false."),
+        (["--radius", "0"], "--radius:"),
+    ],
+)
+def test_command_refuses_a_bad_filter_naming_the_option(tmp_path, args, message):
+    path = tmp_path / "cameras.geojson"
+
+    with pytest.raises(CommandError, match="Nothing was exported") as error:
+        export("--format", "geojson", "-o", str(path), *args)
+
+    assert message in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_command_refuses_removed_cameras_for_osmchange():
+    with pytest.raises(CommandError, match="--status: osmChange exports only cameras with status"):
+        export("--format", "osmchange", "--status", "removed")
+
+
+def test_a_failed_export_leaves_no_file_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    CameraFactory()
+    path = tmp_path / "cameras.osm"
+    path.write_text("the previous export")
+
+    def broken(row, report):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(exports, "osm_tags", broken)
+    with pytest.raises(RuntimeError):
+        export("--format", "osm", "-o", str(path))
+
+    assert [p.name for p in tmp_path.iterdir()] == ["cameras.osm"]
+    assert path.read_text() == "the previous export"
+
+
+def test_command_osmchange_to_a_file(tmp_path):
+    new = CameraFactory()
+    osm_node(osm_id=12)
+    path = tmp_path / "new.osc"
+
+    _out, err = export("--format", "osmchange", "-o", str(path))
+
+    assert set(read_with_osmium(path)) == {-new.pk}
+    assert "osmChange to" in err and "1 cameras exported" in err
