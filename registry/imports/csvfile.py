@@ -90,6 +90,22 @@ GUESSED_COLUMNS = {
     "location": {"location", "geom", "thegeom", "geometry", "wkt", "point", "coordinates"},
     "ref": {"id", "ref", "objectid", "fid", "cameraid", "camera", "recordid", "assetid"},
 }
+# Other columns whose name says which tag they hold (a column called "type"
+# could be the kind or the camera type, so it is left to the mapping).
+GUESSED_TAG_COLUMNS = {
+    "operator": "operator",
+    "agency": "operator",
+    "owner": "operator",
+    "manufacturer": "manufacturer",
+    "vendor": "manufacturer",
+    "make": "manufacturer",
+    "model": "model",
+    "height": "height",
+    "direction": "camera:direction",
+    "facing": "camera:direction",
+    "name": "name",
+    "description": "description",
+}
 DELIMITERS = ",;\t|"
 _LOCATION_WKT = re.compile(
     r"^\s*POINT\s*\(\s*(?P<x>[-+\d.eE]+)\s+(?P<y>[-+\d.eE]+)\s*\)\s*$", re.IGNORECASE
@@ -224,12 +240,26 @@ def _encoding(path: Path, data: bytes, declared: str) -> tuple[str, str]:
         return "utf-8", ""
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None:
+    encoding = _detected_encoding(data[:1_000_000])
+    if encoding is None:
         raise UnreadableFile(
             f"{path}: the text encoding cannot be recognised; name it with --encoding"
         )
-    return best.encoding, f"the file is not UTF-8; read as {best.encoding} (detected)"
+    return encoding, f"the file is not UTF-8; read as {encoding} (detected)"
+
+
+def _detected_encoding(data: bytes) -> str | None:
+    """charset-normalizer's guess; where Windows-1252 reads the text as well
+    as the best guess (short Western files often fit several code pages),
+    Windows-1252, by far the most common legacy encoding of open data."""
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    least_chaos = min(match.percent_chaos for match in matches)
+    for match in matches:
+        if match.percent_chaos == least_chaos and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return matches[0].encoding
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:
@@ -299,6 +329,13 @@ def _transform(srid: int) -> CoordTransform | None:
 def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[SourceItem]:
     yield from notes
     targets = {index: target for target, index in columns.items()}
+    guessed_keys = [GUESSED_TAG_COLUMNS.get(_simplified(name), name) for name in header]
+    # A guessed key never overrides a column the mapping sent there.
+    mapped_keys = {FIELD_KEYS.get(target, target) for target in columns}
+    guessed_keys = [
+        name if key in mapped_keys and key != name else key
+        for name, key in zip(header, guessed_keys, strict=True)
+    ]
     for number, row in enumerate(reader, start=1):
         line = reader.line_num
         if not any(value.strip() for value in row):
@@ -320,7 +357,7 @@ def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[Source
             target = targets.get(index)
             if not value or target in COORDINATE_TARGETS or target == "ref":
                 continue
-            key = FIELD_KEYS.get(target, target) if target else header[index]
+            key = FIELD_KEYS.get(target, target) if target else guessed_keys[index]
             tags[key] = value
         yield SourceFeature(number, position[0], position[1], tags, source_ref=ref[:100])
 
