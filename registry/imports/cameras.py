@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import queue
 import threading
 import time
@@ -620,16 +621,18 @@ class _Writer:
         if not updates:
             return
         before = _states([update.existing.pk for update in updates])
-        edited = _locally_edited(list(before), self.dataset)
+        protected = _protected_fields(list(before), self.dataset)
         revisions, conflicts, rows, refreshed = [], [], [], []
         for update in updates:
             pk = update.existing.pk
             state = update.state
             _keep_moderated_names(before[pk], state)
-            for name in edited.get(pk, ()):
-                if name in state and state[name] != before[pk][name]:
+            for name, rejected in protected.get(pk, {}).items():
+                if name not in state or state[name] == before[pk][name]:
+                    continue
+                if rejected is _OPEN or state[name] != rejected:
                     conflicts.append((pk, name, before[pk][name], state[name]))
-                    state[name] = before[pk][name]
+                state[name] = before[pk][name]
             changes = diff(before[pk], state)
             row = (pk, update.existing.version, *_staged(state))
             row += (update.osm_version, update.source_hash)
@@ -810,24 +813,51 @@ def _states(ids: list[int]) -> dict[int, dict[str, Any]]:
     return states
 
 
-def _locally_edited(ids: list[int], dataset: Dataset) -> dict[int, set[str]]:
-    """Fields changed by hand (a changeset of no import) since this
-    dataset's last import touched each camera."""
+_OPEN = object()  # a protected field with no rejected source value
+# The raw tags are the source's own record: they always follow the source
+# (an edit that rewrote them from the fields protects the fields, not them).
+SOURCE_OWNED = {"tags"}
+
+
+def _protected_fields(ids: list[int], dataset: Dataset) -> dict[int, dict[str, Any]]:
+    """Fields the source may not overwrite, per camera: changed by hand (in a
+    changeset of no import) since this dataset's last import touched the
+    camera, or with an open conflict (-> _OPEN); and fields where a moderator
+    kept the local value against this dataset (-> the source value they
+    rejected, which must not come back through a later import)."""
     if not ids:
         return {}
+    protected: dict[int, dict[str, Any]] = defaultdict(dict)
+    for pk, field_name, local, rejected in _conflicts_and_edits(ids, dataset):
+        if field_name in SOURCE_OWNED:
+            continue
+        if not local:
+            protected[pk].setdefault(field_name, rejected)
+        else:
+            protected[pk][field_name] = _OPEN
+    return protected
+
+
+def _conflicts_and_edits(ids: list[int], dataset: Dataset) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT r.camera_id, array_agg(DISTINCT k.name) "
+            "SELECT DISTINCT r.camera_id, k.name, true, NULL::text "
             "FROM registry_revision r JOIN registry_changeset c ON c.id = r.changeset_id "
             "CROSS JOIN LATERAL jsonb_object_keys(r.changes) AS k(name) "
             "WHERE r.camera_id = ANY(%(ids)s) AND c.dataset_id IS NULL "
             "AND r.version > COALESCE((SELECT max(r2.version) FROM registry_revision r2 "
             "  JOIN registry_changeset c2 ON c2.id = r2.changeset_id "
             "  WHERE r2.camera_id = r.camera_id AND c2.dataset_id = %(dataset)s), 0) "
-            "GROUP BY r.camera_id",
+            "UNION ALL "
+            "SELECT camera_id, field, resolution = '', source_value::text "
+            "FROM registry_importconflict WHERE camera_id = ANY(%(ids)s) "
+            "AND dataset_id = %(dataset)s AND resolution IN ('', 'kept_local')",
             {"ids": ids, "dataset": dataset.pk},
         )
-        return {pk: set(names) for pk, names in cursor.fetchall()}
+        return [
+            (pk, name, local, None if value is None else json.loads(value))
+            for pk, name, local, value in cursor.fetchall()
+        ]
 
 
 def _keep_moderated_names(before: dict[str, Any], state: dict[str, Any]) -> None:
