@@ -5,6 +5,7 @@ can be deleted from here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,8 +15,9 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.text import slugify
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator, slugify
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
@@ -26,6 +28,8 @@ from registry.models import (
     Changeset,
     Dataset,
     Evidence,
+    ImportConflict,
+    MergeCandidate,
     Operator,
     Revision,
     Status,
@@ -38,6 +42,24 @@ from registry.services.cameras import EDITABLE_FIELDS
 
 def pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def camera_link(camera: Camera) -> str:
+    url = reverse("admin:registry_camera_change", args=[camera.pk])
+    return format_html('<a href="{}">{}</a>', url, camera)
+
+
+# Conflict values of these fields are ids; shown with the record's name.
+NAMED_FIELDS = {"vendor": Vendor, "operator": Operator}
+
+
+def conflict_value(field: str, value, limit: int = 80) -> str:
+    """A conflict's value, short: a vendor or operator by name and id."""
+    model = NAMED_FIELDS.get(field)
+    if model is not None and value is not None:
+        name = model.objects.filter(pk=value).values_list("name", flat=True).first()
+        return f"{name} (#{value})" if name else gettext("#%(id)s (gone)") % {"id": value}
+    return Truncator(json.dumps(value, ensure_ascii=False)).chars(limit)
 
 
 class NoDeleteMixin:
@@ -150,9 +172,11 @@ class CameraAdmin(NoDeleteMixin, LeafletGeoAdmin):
         "raw_tags",
         "created_at",
         "updated_at",
+        "open_questions",
     )
     inlines = (CapabilityInline, EvidenceInline, RevisionInline)
     fieldsets = (
+        (_("Open for moderation"), {"fields": ("open_questions",)}),
         (None, {"fields": ("location", "kind", "visibility", "zone")}),
         (
             _("Device"),
@@ -200,6 +224,50 @@ class CameraAdmin(NoDeleteMixin, LeafletGeoAdmin):
     @admin.display(description=_("raw tags (read-only view)"))
     def raw_tags(self, camera: Camera) -> str:
         return pretty_json(camera.tags)
+
+    @admin.display(description=_("import conflicts and possible duplicates"))
+    def open_questions(self, camera: Camera) -> str:
+        """What imports left open about this camera, each linked to the page
+        where a moderator decides it."""
+        if camera.pk is None:
+            return "-"
+        conflicts = camera.import_conflicts.filter(resolution="").select_related("dataset")
+        candidates = (
+            MergeCandidate.objects.filter(decision=MergeCandidate.Decision.OPEN)
+            .filter(models.Q(camera=camera) | models.Q(duplicate_of=camera))
+            .select_related("camera", "duplicate_of")
+        )
+        items = [
+            (
+                reverse("admin:registry_importconflict_change", args=[conflict.pk]),
+                gettext("%(field)s: kept %(local)s; %(dataset)s says %(source)s")
+                % {
+                    "field": conflict.field,
+                    "local": conflict_value(conflict.field, conflict.local_value),
+                    "dataset": conflict.dataset,
+                    "source": conflict_value(conflict.field, conflict.source_value),
+                },
+            )
+            for conflict in conflicts
+        ]
+        for candidate in candidates:
+            if candidate.camera_id == camera.pk:
+                other = candidate.duplicate_of
+                text = gettext("may be a duplicate of %(other)s, %(distance).1f m away")
+            else:
+                other = candidate.camera
+                text = gettext("%(other)s, %(distance).1f m away, may be a duplicate of this one")
+            items.append(
+                (
+                    reverse("admin:registry_mergecandidate_change", args=[candidate.pk]),
+                    text % {"other": other, "distance": candidate.distance},
+                )
+            )
+        if not items:
+            return gettext("Nothing open.")
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>', items)
+        )
 
     def save_model(self, request, obj, form, change):
         """Route the form through the services: validation, version, history."""
@@ -389,3 +457,256 @@ class RevisionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("what changed"))
     def changes_pretty(self, revision: Revision) -> str:
         return pretty_json(revision.changes)
+
+
+class ModerationAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Records an import leaves for moderators: read-only, decided through
+    actions that call the moderation services. Open ones come first."""
+
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Nothing to save here: decisions are the list's actions."""
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def label(self, obj) -> str:
+        raise NotImplementedError
+
+    def run_each(
+        self,
+        request: HttpRequest,
+        queryset: models.QuerySet,
+        service: Callable[[models.Model], object],
+        done: Callable[[int], str],
+    ) -> None:
+        """`service(obj)` for each selected record, each in its own
+        transaction: one that fails is named with its reason, the others
+        are done."""
+        count, failures = 0, []
+        for obj in queryset.order_by("pk"):
+            try:
+                service(obj)
+            except ValidationError as error:
+                failures.append(f"{self.label(obj)}: {' '.join(error.messages)}")
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done(count), level=messages.SUCCESS)
+        if failures:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d failed and was left as it was: %(failures)s",
+                    "%(count)d failed and were left as they were: %(failures)s",
+                    len(failures),
+                )
+                % {"count": len(failures), "failures": "; ".join(failures)},
+                level=messages.ERROR,
+            )
+
+
+class ConflictStateFilter(admin.SimpleListFilter):
+    title = _("resolution")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("open")), *ImportConflict.Resolution.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolution="")
+        if self.value() in ImportConflict.Resolution.values:
+            return queryset.filter(resolution=self.value())
+        return queryset
+
+
+@admin.register(ImportConflict)
+class ImportConflictAdmin(ModerationAdmin):
+    list_display = (
+        "id",
+        "camera_link",
+        "field",
+        "dataset",
+        "local",
+        "source",
+        "created_at",
+        "state",
+    )
+    list_display_links = ("id",)
+    list_filter = (ConflictStateFilter, "dataset", "field")
+    list_select_related = ("camera", "dataset")
+    ordering = (
+        models.Case(models.When(resolution="", then=0), default=1).asc(),
+        "-created_at",
+    )
+    fields = (
+        "camera_link",
+        "dataset",
+        "changeset",
+        "field",
+        "local_pretty",
+        "source_pretty",
+        "created_at",
+        "state",
+        "resolved_by",
+        "resolved_at",
+    )
+    actions = ("accept_source", "keep_local")
+
+    def label(self, conflict: ImportConflict) -> str:
+        return gettext("conflict #%(id)s (%(camera)s, %(field)s)") % {
+            "id": conflict.pk,
+            "camera": conflict.camera,
+            "field": conflict.field,
+        }
+
+    @admin.display(description=_("camera"), ordering="camera")
+    def camera_link(self, conflict: ImportConflict) -> str:
+        return camera_link(conflict.camera)
+
+    @admin.display(description=_("local value (kept)"))
+    def local(self, conflict: ImportConflict) -> str:
+        return conflict_value(conflict.field, conflict.local_value)
+
+    @admin.display(description=_("source's value"))
+    def source(self, conflict: ImportConflict) -> str:
+        return conflict_value(conflict.field, conflict.source_value)
+
+    @admin.display(description=_("local value (kept)"))
+    def local_pretty(self, conflict: ImportConflict) -> str:
+        return pretty_json(conflict.local_value)
+
+    @admin.display(description=_("source's value"))
+    def source_pretty(self, conflict: ImportConflict) -> str:
+        return pretty_json(conflict.source_value)
+
+    @admin.display(description=_("resolution"), ordering="resolution")
+    def state(self, conflict: ImportConflict) -> str:
+        return conflict.get_resolution_display() or gettext("open")
+
+    @admin.action(description=_("Accept the source's value"), permissions=["change"])
+    def accept_source(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda conflict: services.conflict_accept_source(conflict=conflict, user=request.user),
+            lambda count: (
+                ngettext(
+                    "Accepted the source's value for %(count)d conflict.",
+                    "Accepted the source's value for %(count)d conflicts.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(description=_("Keep the local value"), permissions=["change"])
+    def keep_local(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda conflict: services.conflict_keep_local(conflict=conflict, user=request.user),
+            lambda count: (
+                ngettext(
+                    "Kept the local value for %(count)d conflict.",
+                    "Kept the local value for %(count)d conflicts.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+
+@admin.register(MergeCandidate)
+class MergeCandidateAdmin(ModerationAdmin):
+    list_display = (
+        "id",
+        "camera_link",
+        "duplicate_of_link",
+        "distance_m",
+        "decision",
+        "created_at",
+    )
+    list_display_links = ("id",)
+    list_filter = ("decision",)
+    list_select_related = ("camera", "duplicate_of")
+    ordering = (
+        models.Case(models.When(decision=MergeCandidate.Decision.OPEN, then=0), default=1).asc(),
+        "distance",
+    )
+    fields = (
+        "camera_link",
+        "duplicate_of_link",
+        "distance_m",
+        "changeset",
+        "created_at",
+        "decision",
+        "decided_by",
+        "decided_at",
+    )
+    actions = ("mark_duplicate", "mark_distinct")
+
+    def label(self, candidate: MergeCandidate) -> str:
+        return gettext("candidate #%(id)s (%(camera)s ~ %(other)s)") % {
+            "id": candidate.pk,
+            "camera": candidate.camera,
+            "other": candidate.duplicate_of,
+        }
+
+    @admin.display(description=_("camera (imported)"), ordering="camera")
+    def camera_link(self, candidate: MergeCandidate) -> str:
+        return camera_link(candidate.camera)
+
+    @admin.display(description=_("may duplicate"), ordering="duplicate_of")
+    def duplicate_of_link(self, candidate: MergeCandidate) -> str:
+        return camera_link(candidate.duplicate_of)
+
+    @admin.display(description=_("distance"), ordering="distance")
+    def distance_m(self, candidate: MergeCandidate) -> str:
+        return gettext("%(distance).1f m") % {"distance": candidate.distance}
+
+    @admin.action(description=_("Hide as duplicate"), permissions=["change"])
+    def mark_duplicate(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda candidate: services.merge_mark_duplicate(
+                candidate=candidate, user=request.user
+            ),
+            lambda count: (
+                ngettext(
+                    "Hid %(count)d camera as a duplicate.",
+                    "Hid %(count)d cameras as duplicates.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(description=_("Mark as distinct devices"), permissions=["change"])
+    def mark_distinct(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda candidate: services.merge_mark_distinct(candidate=candidate, user=request.user),
+            lambda count: (
+                ngettext(
+                    "Marked %(count)d pair as distinct devices.",
+                    "Marked %(count)d pairs as distinct devices.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )

@@ -11,6 +11,12 @@ from .cameras import (
     camera_update,
     evidence_add,
 )
+from .moderation import (
+    conflict_accept_source,
+    conflict_keep_local,
+    merge_mark_distinct,
+    merge_mark_duplicate,
+)
 from .names import map_spellings
 from .reference import load_reference_data
 
@@ -23,7 +29,11 @@ __all__ = [
     "camera_set_status",
     "camera_unhide",
     "camera_update",
+    "conflict_accept_source",
+    "conflict_keep_local",
     "evidence_add",
     "load_reference_data",
     "map_spellings",
+    "merge_mark_distinct",
+    "merge_mark_duplicate",
 ]

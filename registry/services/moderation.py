@@ -1,0 +1,174 @@
+"""Moderators' answers to what an import leaves for them: fields where the
+source disagrees with a local edit (ImportConflict) and cameras that may be
+one device reported twice (MergeCandidate). Camera changes go through the
+camera services, so they are versioned and recorded like any other edit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.gis.db.models import PointField
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import Camera, ImportConflict, MergeCandidate, Status
+
+from .cameras import EDITABLE_FIELDS, camera_hide, camera_update
+
+
+def model_value(field_name: str, value: Any) -> Any:
+    """The inverse of history.json_value for one Camera field: [lon, lat] as a
+    Point, a foreign key's id as its record, an ISO date as a date."""
+    if field_name not in EDITABLE_FIELDS:
+        raise ValidationError(
+            _("The field %(field)s cannot be set by a moderator.") % {"field": field_name}
+        )
+    field = Camera._meta.get_field(field_name)
+    if value is None:
+        return None
+    if isinstance(field, PointField):
+        lon, lat = value
+        return Point(float(lon), float(lat), srid=4326)
+    if isinstance(field, models.ForeignKey):
+        record = field.related_model.objects.filter(pk=value).first()
+        if record is None:
+            raise ValidationError(
+                _("The %(field)s #%(id)s the source gives no longer exists.")
+                % {"field": field.verbose_name, "id": value}
+            )
+        return record
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValidationError(
+                _("%(value)r is not a date for %(field)s.")
+                % {"value": value, "field": field.verbose_name}
+            ) from error
+    return value
+
+
+def _open_conflict(conflict: ImportConflict) -> ImportConflict:
+    """The conflict, locked, if nobody resolved it yet."""
+    current = (
+        ImportConflict.objects.select_for_update()
+        .select_related("camera", "dataset")
+        .get(pk=conflict.pk)
+    )
+    if current.resolution:
+        raise ValidationError(
+            _("Import conflict #%(id)s is already resolved (%(resolution)s).")
+            % {"id": current.pk, "resolution": current.get_resolution_display()},
+            code="already_resolved",
+        )
+    return current
+
+
+def _resolve(
+    conflict: ImportConflict, current: ImportConflict, resolution: str, user: AbstractBaseUser
+) -> None:
+    current.resolution = resolution
+    current.resolved_by = user
+    current.resolved_at = timezone.now()
+    current.save(update_fields=["resolution", "resolved_by", "resolved_at"])
+    # The caller's object says what the database now says.
+    conflict.resolution = current.resolution
+    conflict.resolved_by = current.resolved_by
+    conflict.resolved_at = current.resolved_at
+
+
+@transaction.atomic
+def conflict_accept_source(
+    *,
+    conflict: ImportConflict,
+    user: AbstractBaseUser,
+    expected_version: int | None = None,
+) -> Camera:
+    """Give the camera the source's value of the field, as a moderator's edit
+    (new version, revision, changeset), and close the conflict. With
+    expected_version, refused if the camera changed since the moderator read it."""
+    current = _open_conflict(conflict)
+    value = model_value(current.field, current.source_value)
+    camera = camera_update(
+        camera=current.camera,
+        actor=user,
+        reason=_("Accepted %(dataset)s's value of %(field)s (import conflict #%(id)s)")
+        % {"dataset": current.dataset, "field": current.field, "id": current.pk},
+        expected_version=expected_version,
+        **{current.field: value},
+    )
+    _resolve(conflict, current, ImportConflict.Resolution.ACCEPTED_SOURCE, user)
+    return camera
+
+
+@transaction.atomic
+def conflict_keep_local(*, conflict: ImportConflict, user: AbstractBaseUser) -> ImportConflict:
+    """Close the conflict keeping the camera as it is."""
+    current = _open_conflict(conflict)
+    _resolve(conflict, current, ImportConflict.Resolution.KEPT_LOCAL, user)
+    return conflict
+
+
+def _open_candidate(candidate: MergeCandidate) -> MergeCandidate:
+    current = (
+        MergeCandidate.objects.select_for_update()
+        .select_related("camera", "duplicate_of")
+        .get(pk=candidate.pk)
+    )
+    if current.decision != MergeCandidate.Decision.OPEN:
+        raise ValidationError(
+            _("Merge candidate #%(id)s is already decided (%(decision)s).")
+            % {"id": current.pk, "decision": current.get_decision_display()},
+            code="already_decided",
+        )
+    return current
+
+
+def _decide(
+    candidate: MergeCandidate, current: MergeCandidate, decision: str, user: AbstractBaseUser
+) -> None:
+    current.decision = decision
+    current.decided_by = user
+    current.decided_at = timezone.now()
+    current.save(update_fields=["decision", "decided_by", "decided_at"])
+    candidate.decision = current.decision
+    candidate.decided_by = current.decided_by
+    candidate.decided_at = current.decided_at
+
+
+@transaction.atomic
+def merge_mark_duplicate(
+    *, candidate: MergeCandidate, user: AbstractBaseUser, note: str = ""
+) -> Camera:
+    """The imported camera is the existing one reported again: hide it
+    (reversibly, with the reason in its status note) and record the decision."""
+    current = _open_candidate(candidate)
+    if current.duplicate_of.status == Status.HIDDEN:
+        raise ValidationError(
+            _(
+                "Camera #%(original)s is hidden itself: hiding camera #%(id)s as its "
+                "duplicate would leave neither in view. Unhide #%(original)s first, or "
+                "mark the two as distinct."
+            )
+            % {"original": current.duplicate_of_id, "id": current.camera_id},
+            code="original_hidden",
+        )
+    reason = _("duplicate of camera #%(id)s") % {"id": current.duplicate_of_id}
+    if note.strip():
+        reason = f"{reason}: {note.strip()}"
+    camera = camera_hide(camera=current.camera, actor=user, reason=reason)
+    _decide(candidate, current, MergeCandidate.Decision.DUPLICATE, user)
+    return camera
+
+
+@transaction.atomic
+def merge_mark_distinct(*, candidate: MergeCandidate, user: AbstractBaseUser) -> MergeCandidate:
+    """Two devices after all: both cameras stay as they are."""
+    current = _open_candidate(candidate)
+    _decide(candidate, current, MergeCandidate.Decision.DISTINCT, user)
+    return candidate
