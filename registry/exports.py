@@ -240,6 +240,8 @@ def camera_fields(row: Any) -> CameraFields:
     Sightline knows none, the id the raw tags carry is kept rather than
     deleted (fields_to_tags removes an id the fields do not repeat).
     """
+    has_ids = any(str(key).endswith(":wikidata") for key in row.tags)
+    raw = tags_to_fields(row.tags).fields if has_ids else CameraFields()
     fields = CameraFields(
         kind=row.kind,
         visibility=row.visibility,
@@ -249,19 +251,25 @@ def camera_fields(row: Any) -> CameraFields:
         directions=list(row.directions or []),
         tilt=row.tilt,
         height=row.height,
-        vendor_raw=row.vendor_raw or row.vendor_name or "",
-        vendor_wikidata=row.vendor_wikidata or "",
+        vendor_raw=_name(row.vendor_raw, row.vendor_name, named_by_id=bool(raw.vendor_wikidata)),
+        vendor_wikidata=row.vendor_wikidata or raw.vendor_wikidata,
         product=row.product,
-        operator_raw=row.operator_raw or row.operator_name or "",
-        operator_wikidata=row.operator_wikidata or "",
+        operator_raw=_name(
+            row.operator_raw, row.operator_name, named_by_id=bool(raw.operator_wikidata)
+        ),
+        operator_wikidata=row.operator_wikidata or raw.operator_wikidata,
         last_confirmed=row.last_confirmed,
     )
-    missing_id = not (fields.vendor_wikidata and fields.operator_wikidata)
-    if missing_id and any(str(key).endswith(":wikidata") for key in row.tags):
-        raw = tags_to_fields(row.tags).fields
-        fields.vendor_wikidata = fields.vendor_wikidata or raw.vendor_wikidata
-        fields.operator_wikidata = fields.operator_wikidata or raw.operator_wikidata
     return fields
+
+
+def _name(raw: str, record_name: str | None, *, named_by_id: bool) -> str:
+    """The raw string; the record's name only where the tags name it neither
+    by string nor by Wikidata id (a vendor picked from a list), so that what
+    a mapper tagged by id alone comes back as they tagged it."""
+    if raw or named_by_id:
+        return raw
+    return record_name or ""
 
 
 def osm_tags(row: Any, report: ExportReport) -> dict[str, str]:

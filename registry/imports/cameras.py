@@ -627,12 +627,15 @@ class _Writer:
             pk = update.existing.pk
             state = update.state
             _keep_moderated_names(before[pk], state)
-            for name, rejected in protected.get(pk, {}).items():
-                if name not in state or state[name] == before[pk][name]:
+            for name, protection in protected.get(pk, {}).items():
+                if name not in state:  # a status change: never imported
                     continue
-                if rejected is _OPEN or state[name] != rejected:
-                    conflicts.append((pk, name, before[pk][name], state[name]))
-                state[name] = before[pk][name]
+                current = before[pk][name]
+                if state[name] == current or not protection.keeps_local(current):
+                    continue
+                if protection.is_conflict(state[name]):
+                    conflicts.append((pk, name, current, state[name]))
+                state[name] = current
             changes = diff(before[pk], state)
             row = (pk, update.existing.version, *_staged(state))
             row += (update.osm_version, update.source_hash)
@@ -819,29 +822,55 @@ _OPEN = object()  # a protected field with no rejected source value
 SOURCE_OWNED = {"tags"}
 
 
-def _protected_fields(ids: list[int], dataset: Dataset) -> dict[int, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Protection:
+    """Why a field may not take the source's value."""
+
+    rejected: Any = _OPEN  # the source value a moderator turned down, if any
+    # A moderator accepted this source value: the field is the source's again
+    # for as long as it still holds it.
+    accepted: tuple = ()
+
+    def keeps_local(self, current: Any) -> bool:
+        return not (self.accepted and current == self.accepted[0])
+
+    def is_conflict(self, incoming: Any) -> bool:
+        return self.rejected is _OPEN or incoming != self.rejected
+
+
+def _protected_fields(ids: list[int], dataset: Dataset) -> dict[int, dict[str, _Protection]]:
     """Fields the source may not overwrite, per camera: changed by hand (in a
     changeset of no import) since this dataset's last import touched the
-    camera, or with an open conflict (-> _OPEN); and fields where a moderator
-    kept the local value against this dataset (-> the source value they
-    rejected, which must not come back through a later import)."""
+    camera, or with an open conflict; and fields where a moderator kept the
+    local value against this dataset (the value they rejected must not come
+    back through a later import). A value accepted from the source is the
+    source's again."""
     if not ids:
         return {}
-    protected: dict[int, dict[str, Any]] = defaultdict(dict)
-    for pk, field_name, local, rejected in _conflicts_and_edits(ids, dataset):
-        if field_name in SOURCE_OWNED:
-            continue
-        if not local:
-            protected[pk].setdefault(field_name, rejected)
-        else:
-            protected[pk][field_name] = _OPEN
+    found: dict[int, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for pk, field_name, reason, value in _conflicts_and_edits(ids, dataset):
+        if field_name not in SOURCE_OWNED:
+            found[pk][field_name][reason] = value
+    protected: dict[int, dict[str, _Protection]] = defaultdict(dict)
+    for pk, fields in found.items():
+        for field_name, reasons in fields.items():
+            if "edit" in reasons or "open" in reasons:
+                rejected = _OPEN
+            elif "kept_local" in reasons:
+                rejected = reasons["kept_local"]
+            else:
+                continue
+            accepted = (reasons["accepted_source"],) if "accepted_source" in reasons else ()
+            protected[pk][field_name] = _Protection(rejected, accepted)
     return protected
 
 
 def _conflicts_and_edits(ids: list[int], dataset: Dataset) -> list[tuple]:
+    """(camera, field, "edit" | "open" | "kept_local" | "accepted_source",
+    source value of the latest such conflict)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT r.camera_id, k.name, true, NULL::text "
+            "SELECT DISTINCT r.camera_id, k.name, 'edit', NULL::text "
             "FROM registry_revision r JOIN registry_changeset c ON c.id = r.changeset_id "
             "CROSS JOIN LATERAL jsonb_object_keys(r.changes) AS k(name) "
             "WHERE r.camera_id = ANY(%(ids)s) AND c.dataset_id IS NULL "
@@ -849,14 +878,16 @@ def _conflicts_and_edits(ids: list[int], dataset: Dataset) -> list[tuple]:
             "  JOIN registry_changeset c2 ON c2.id = r2.changeset_id "
             "  WHERE r2.camera_id = r.camera_id AND c2.dataset_id = %(dataset)s), 0) "
             "UNION ALL "
-            "SELECT camera_id, field, resolution = '', source_value::text "
+            "SELECT * FROM (SELECT DISTINCT ON (camera_id, field, resolution) camera_id, field, "
+            "CASE WHEN resolution = '' THEN 'open' ELSE resolution END, source_value::text "
             "FROM registry_importconflict WHERE camera_id = ANY(%(ids)s) "
-            "AND dataset_id = %(dataset)s AND resolution IN ('', 'kept_local')",
+            "AND dataset_id = %(dataset)s "
+            "ORDER BY camera_id, field, resolution, resolved_at DESC NULLS FIRST, id DESC) latest",
             {"ids": ids, "dataset": dataset.pk},
         )
         return [
-            (pk, name, local, None if value is None else json.loads(value))
-            for pk, name, local, value in cursor.fetchall()
+            (pk, name, reason, None if value is None else json.loads(value))
+            for pk, name, reason, value in cursor.fetchall()
         ]
 
 

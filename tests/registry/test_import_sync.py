@@ -15,7 +15,7 @@ from django.db import connection
 
 from registry.imports import cameras as importer
 from registry.models import Camera, Changeset, Dataset, ImportConflict, MergeCandidate, Status
-from registry.services import camera_update
+from registry.services import camera_set_status, camera_update, conflict_accept_source
 
 from .importing import camera_tags, node_xml, osm_xml, run, summary, write_pbf
 
@@ -150,6 +150,36 @@ def test_a_kept_local_value_is_not_overwritten_by_the_value_the_moderator_reject
 
     assert Camera.objects.get(osm_id=1).directions == [270.0]
     assert ImportConflict.objects.get().resolution == ImportConflict.Resolution.KEPT_LOCAL
+
+
+def test_a_value_accepted_from_the_source_follows_the_source_again(tmp_path, moderator):
+    run(extract(tmp_path, ALPR), "--source", "osm")
+    camera = Camera.objects.get(osm_id=1)
+    camera_update(camera=camera, actor=moderator, expected_version=1, directions=[270.0])
+    offered = (1, -87.6, 41.8, camera_tags("ALPR", **{"camera:direction": "45"}))
+    run(extract(tmp_path, offered, name="b.osm"), "--source", "osm")
+    conflict_accept_source(conflict=ImportConflict.objects.get(), user=moderator)
+    accepted = Camera.objects.get(osm_id=1)
+    assert accepted.directions == [45.0]
+    turned = (1, -87.6, 41.8, camera_tags("ALPR", **{"camera:direction": "60"}))
+
+    run(extract(tmp_path, turned, name="c.osm"), "--source", "osm")
+
+    assert Camera.objects.get(osm_id=1).directions == [60.0]
+    assert not ImportConflict.objects.filter(resolution="").exists()
+
+
+def test_a_status_edit_does_not_stop_the_source_updating_fields(tmp_path, moderator):
+    run(extract(tmp_path, ALPR), "--source", "osm")
+    camera_set_status(
+        camera=Camera.objects.get(osm_id=1), actor=moderator, status="verified", reason="seen"
+    )
+    turned = (1, -87.6, 41.8, camera_tags("ALPR", **{"camera:direction": "60"}))
+
+    run(extract(tmp_path, turned, name="b.osm"), "--source", "osm")
+
+    camera = Camera.objects.get(osm_id=1)
+    assert (camera.directions, camera.status) == ([60.0], "verified")
 
 
 def test_an_edit_older_than_the_last_import_is_no_longer_protected(tmp_path, moderator):
