@@ -27,10 +27,11 @@ setup: system-packages python-env $(LOCAL_DB)
 data:
 	$(PYTHON) manage.py import_cameras registry/data/demo/chicago.geojson.gz --source sightline-demo
 
-# Imports the whole shared OSM sample into a scratch database and reports
-# times and counts (a benchmark, not a test).
+# Times bulk imports of the whole shared OSM sample (as PBF) beside
+# osm2pgsql on the same file, in scratch databases (a benchmark, not a test).
+bench: export SIGHTLINE_BENCH = 1
 bench: setup
-	$(PYTHON) bench/import_sample.py
+	$(PYTHON) bench/import.py
 
 system-packages:
 	@deploy/system-packages
