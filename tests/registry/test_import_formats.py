@@ -77,6 +77,17 @@ def test_osm_xml_imports_surveillance_nodes_ways_at_their_centroid_and_new_nodes
     assert Dataset.objects.get(name="osm").licence == "ODbL-1.0"
 
 
+def test_escaped_characters_in_osm_tags_come_back_exactly(tmp_path):
+    value = "https://example.org/player?alias=x&autoplay=0%25\"<,=>' end"
+    path = tmp_path / "escapes.osm"
+    path.write_text(osm_xml(node_xml(70, 1.0, 2.0, camera_tags(**{"contact:webcam": value}))))
+
+    out, _err = run(path, "--source", "osm")
+
+    assert summary(out).startswith("osm: 1 features: 1 created")
+    assert by_osm("node", 70).tags["contact:webcam"] == value
+
+
 def test_pbf_is_recognised_by_content_whatever_its_name(tmp_path):
     pbf = write_pbf(
         tmp_path / "x.osm.pbf",
