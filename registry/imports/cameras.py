@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -141,14 +141,15 @@ class ImportReport:
 
 
 def fingerprint(feature: SourceFeature) -> int:
-    """A stable 64-bit digest of what the source says about one record: its
-    tags as the reader had them (text, when it had text), position and OSM
-    version."""
-    tags = feature.raw_tags or "\x1f".join(
-        key + "\x1e" + value for key, value in sorted(feature.tags.items())
-    )
-    position = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}"
-    text = f"{PARSER_VERSION}\x1f{position}\x1f{tags}"
+    """A stable 64-bit digest of what the source says about one record: the
+    reader's own text of it where it has one (an OPL line), else its
+    position, OSM version and sorted tags."""
+    if feature.source_text:
+        text = PARSER_VERSION + "\x1f" + feature.source_text
+    else:
+        tags = "\x1f".join(key + "\x1e" + value for key, value in sorted(feature.tags.items()))
+        position = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}"
+        text = f"{PARSER_VERSION}\x1f{position}\x1f{tags}"
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -156,8 +157,7 @@ def fingerprint(feature: SourceFeature) -> int:
 # ------------------------------------------------------------- matching
 
 
-@dataclass
-class _Existing:
+class _Existing(NamedTuple):  # a tuple: 168k of them load in a blink
     pk: int
     version: int
     dataset_id: int | None
@@ -165,6 +165,9 @@ class _Existing:
     source_hash: int | None
     status: str
     status_note: str
+
+
+_make_existing = _Existing._make
 
 
 class _ExistingCameras:
@@ -184,7 +187,7 @@ class _ExistingCameras:
                 [dataset.pk],
             )
             for row in cursor.fetchall():
-                existing = _Existing(*row[:7])
+                existing = _make_existing(row[:7])
                 osm_type, osm_id, source_ref, lon, lat = row[7:]
                 if osm_id is not None:
                     self.by_osm[(osm_type, osm_id)] = existing
@@ -239,7 +242,7 @@ class CameraImport:
         self.max_id_before: int | None = Camera.objects.aggregate(max=Max("id"))["max"]
         self.parser = _TagParser()
         self.existing = _ExistingCameras(dataset)
-        self.seen_osm: dict[tuple[str, int], str] = {}
+        self.seen_osm: dict[tuple[str, int], int] = {}
         self.seen_ids: set[int] = set()
         self.updates: list[_Update] = []
         self.restores: list[int] = []
@@ -328,11 +331,11 @@ class CameraImport:
                     feature.index,
                     feature.ref,
                     "id",
-                    f"the same OSM object as {self.seen_osm[key]}; the first one is kept",
+                    f"the same OSM object as feature {self.seen_osm[key]}; the first one is kept",
                 )
             )
             return False
-        self.seen_osm[key] = feature.label
+        self.seen_osm[key] = feature.index
         return True
 
 

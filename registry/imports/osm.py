@@ -147,46 +147,54 @@ def _is_surveillance_text(raw: str) -> bool:
 
 
 def _opl_items(path: Path) -> Iterator[SourceItem]:
+    """Lines as OPL_FORMAT writes them: `n1 v2 dV Tk=v,k2=v2 x1.5 y2.5` for
+    nodes, `w7 v1 dV Tk=v Nn1x1y2,n2x..` for ways, `r..` for relations."""
     with open(path, encoding="utf-8") as lines:
         for index, line in enumerate(lines):
-            fields = line.rstrip("\n").split(" ")
-            values = {field[0]: field[1:] for field in fields[1:] if field}
-            raw = values.get("T", "")
+            identity, text = line.rstrip("\n").split(" ", 1)
+            _version, _visible, raw, *place = text.split(" ")
+            raw = raw[1:]
             if not _is_surveillance_text(raw):
                 continue
-            osm_type, osm_id = OSM_TYPES[fields[0][0]], int(fields[0][1:])
-            ref = f"{osm_type}/{osm_id}"
-            # (No NUL can reach here: libosmium's strings end at NUL.)
-            if osm_type == "relation":
-                yield FeatureRejection(
-                    index, ref, "type", "a relation: map the device as a node or a way"
-                )
+            osm_type, osm_id = OSM_TYPES[identity[0]], int(identity[1:])
+            if osm_type == "node":
+                yield _opl_node(index, osm_id, _version, raw, place, text)
             elif osm_type == "way":
-                yield from _opl_way(index, osm_id, values)
+                yield from _opl_way(index, osm_id, _version, raw, place)
             else:
-                yield _opl_node(index, osm_id, values, raw)
+                yield FeatureRejection(
+                    index,
+                    f"relation/{osm_id}",
+                    "type",
+                    "a relation: map the device as a node or a way",
+                )
 
 
-def _opl_node(index: int, osm_id: int, values: dict[str, str], raw: str) -> SourceItem:
+def _opl_node(
+    index: int, osm_id: int, version: str, raw: str, place: list[str], text: str
+) -> SourceItem:
     try:
-        lon, lat = float(values["x"]), float(values["y"])
-    except (KeyError, ValueError):
+        lon, lat = float(place[0][1:]), float(place[1][1:])
+    except (IndexError, ValueError):
         return FeatureRejection(index, f"node/{osm_id}", "location", "the node has no location")
-    version = int(values.get("v") or 0) or None
     if osm_id < 0:  # new in JOSM: no OSM identity yet
         return SourceFeature(
-            index, lon, lat, source_ref=f"node/{osm_id}", raw_tags=raw, decode=decode_opl_tags
-        )
+            index, lon, lat, source_ref=f"node/{osm_id}",
+            raw_tags=raw, decode=decode_opl_tags, source_text=text,
+        )  # fmt: skip
     return SourceFeature(
-        index, lon, lat, None, "node", osm_id, osm_version=version,
-        raw_tags=raw, decode=decode_opl_tags,
+        index, lon, lat, None, "node", osm_id, osm_version=int(version[1:] or 0) or None,
+        raw_tags=raw, decode=decode_opl_tags, source_text=text,
     )  # fmt: skip
 
 
-def _opl_way(index: int, osm_id: int, values: dict[str, str]) -> Iterator[SourceItem]:
+def _opl_way(
+    index: int, osm_id: int, version: str, raw: str, place: list[str]
+) -> Iterator[SourceItem]:
     ref = f"way/{osm_id}"
     points = []
-    for node in filter(None, values.get("N", "").split(",")):
+    nodes = place[0][1:] if place and place[0].startswith("N") else ""
+    for node in filter(None, nodes.split(",")):
         _node_id, x, rest = node.partition("x")
         lon, y, lat = rest.partition("y")
         if not x or not y:
@@ -201,10 +209,10 @@ def _opl_way(index: int, osm_id: int, values: dict[str, str]) -> Iterator[Source
         return
     lon, lat, shape = centre
     yield SourceNote(index, ref, f"a {shape}: imported at its centroid")
-    version = int(values.get("v") or 0) or None
     yield SourceFeature(
-        index, lon, lat, decode_opl_tags(values.get("T", "")), "way", osm_id, osm_version=version
-    )
+        index, lon, lat, decode_opl_tags(raw), "way", osm_id,
+        osm_version=int(version[1:] or 0) or None,
+    )  # fmt: skip
 
 
 def _change_node(index: int, node, tags: dict[str, str]) -> SourceItem:

@@ -15,13 +15,14 @@ class SourceFeature:
     """One record of a source: a position, OSM-style tags and its identity.
 
     A reader that has the tags as text (libosmium's OPL lines) passes
-    `raw_tags` and a `decode` function instead of a dict: the dict is built
-    only when the import needs it, which an unchanged record, recognised by
-    the fingerprint of that text, never does."""
+    `raw_tags` and a `decode` function instead of a dict, and its whole text
+    of the record (version, tags, position) as `source_text`: the dict is
+    built only when the import needs it, which an unchanged record,
+    recognised by the fingerprint of that text, never does."""
 
     __slots__ = (  # noqa: RUF023 - in the order of the constructor
         "index", "lon", "lat", "osm_type", "osm_id", "source_ref", "osm_version",
-        "raw_tags", "_tags", "_decode",
+        "raw_tags", "source_text", "_tags", "_decode",
     )  # fmt: skip
 
     def __init__(
@@ -37,11 +38,13 @@ class SourceFeature:
         *,
         raw_tags: str = "",
         decode: Callable[[str], dict[str, str]] | None = None,
+        source_text: str = "",
     ) -> None:
         self.index, self.lon, self.lat = index, lon, lat
         self.osm_type, self.osm_id, self.source_ref = osm_type, osm_id, source_ref
         self.osm_version = osm_version
         self.raw_tags = raw_tags
+        self.source_text = source_text
         self._tags = tags if tags is not None or decode else {}
         self._decode = decode
 
