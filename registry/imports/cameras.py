@@ -502,7 +502,7 @@ INSERT_CREATIONS = sql.SQL(
     + NEW_FEATURE_SQL
     + " FROM import_staging s "
     "LEFT JOIN registry_vendor v ON v.id = s.vendor_id "
-    "LEFT JOIN registry_operator o ON o.id = s.operator_id ORDER BY s.id"
+    "LEFT JOIN registry_operator o ON o.id = s.operator_id"
 ).format(
     names=sql.SQL(", ").join(map(sql.Identifier, STAGED_COLUMNS)),
     columns=sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(c) for c in STAGED_COLUMNS),
@@ -585,21 +585,22 @@ class _Writer:
 
     def write_batch(self, cursor, rows: list[tuple]) -> None:
         """COPY a batch of new cameras into the staging table (ids come from
-        the camera sequence as rows arrive), link near-duplicates, insert the
-        cameras with their feature text and their first revisions."""
+        the camera sequence as rows arrive), insert the cameras with their
+        feature text and their first revisions, link near-duplicates."""
         cursor.execute("TRUNCATE import_staging")
         with cursor.copy(STAGING_COPY) as copy:
             for row in rows:
                 copy.write_row(row)
-        if self.run.near_distance > 0 and self.run.max_id_before is not None:
-            self._link_near_duplicates(cursor)
         cursor.execute(INSERT_CREATIONS, self.params())
         self.report.created += cursor.rowcount
         cursor.execute(INSERT_CREATION_REVISIONS, self.params())
+        if self.run.near_distance > 0 and self.run.max_id_before is not None:
+            self._link_near_duplicates(cursor)
 
     def _link_near_duplicates(self, cursor) -> None:
-        """Only cameras that existed before this run are candidates. Two
-        different OSM objects are two devices by definition: never linked."""
+        """Only cameras that existed before this run are candidates (not
+        those of earlier batches). Two different OSM objects are two devices
+        by definition: never linked."""
         cursor.execute(
             "INSERT INTO registry_mergecandidate "
             "(camera_id, duplicate_of_id, distance, changeset_id, decision, created_at) "
