@@ -47,18 +47,9 @@ KINDS = ["camera"] * 70 + ["ALPR"] * 25 + ["guard"] * 3 + ["gunshot_detector"] *
 def admin_connection():
     """A connection to the server's `postgres` database, to create and drop
     the bench database."""
-    import psycopg
-    from django.conf import settings
+    from bench.databases import connect
 
-    config = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname="postgres",
-        user=config["USER"],
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    )
+    return connect("postgres")
 
 
 def database_exists() -> bool:

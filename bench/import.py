@@ -107,21 +107,6 @@ def drop_scratch_database(connection) -> None:
     connection.creation.destroy_test_db(SCRATCH_DB, verbosity=0)
 
 
-def admin_connection():
-    import psycopg
-    from django.conf import settings
-
-    config = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname="postgres",
-        user=config["USER"],
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    )
-
-
 # ------------------------------------------------------------ the steps
 
 
@@ -234,12 +219,14 @@ def node_element(node_id: int, version: int, lon: float, lat: float, tags: dict)
 def time_osm2pgsql(pbf: Path, features: int, work: Path) -> tuple[int, float, str]:
     from django.conf import settings
 
+    from bench.databases import connect
+
     config = settings.DATABASES["default"]
-    with admin_connection() as admin:
+    with connect("postgres") as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {OSM2PGSQL_DB} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {OSM2PGSQL_DB}")
     try:
-        with psycopg_connect(OSM2PGSQL_DB) as database:
+        with connect(OSM2PGSQL_DB) as database:
             database.execute("CREATE EXTENSION postgis")
         style = work / "surveillance.lua"
         style.write_text(FLEX_STYLE)
@@ -252,27 +239,12 @@ def time_osm2pgsql(pbf: Path, features: int, work: Path) -> tuple[int, float, st
         started = time.perf_counter()
         subprocess.run(command, check=True, env=environment)
         seconds = time.perf_counter() - started
-        with psycopg_connect(OSM2PGSQL_DB) as database:
+        with connect(OSM2PGSQL_DB) as database:
             rows = database.execute("SELECT count(*) FROM surveillance_nodes").fetchone()[0]
         return features, seconds, f"{rows} rows in surveillance_nodes"
     finally:
-        with admin_connection() as admin:
+        with connect("postgres") as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {OSM2PGSQL_DB} WITH (FORCE)")
-
-
-def psycopg_connect(name: str):
-    import psycopg
-    from django.conf import settings
-
-    config = settings.DATABASES["default"]
-    return psycopg.connect(
-        dbname=name,
-        user=config["USER"],
-        password=config["PASSWORD"] or None,
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        autocommit=True,
-    )
 
 
 # ------------------------------------------------------------ report

@@ -53,13 +53,23 @@ def model_value(field_name: str, value: Any) -> Any:
     return value
 
 
+def _locked(item: models.Model, *related: str) -> models.Model:
+    """The item as the database has it now, locked until the transaction ends."""
+    return type(item).objects.select_for_update().select_related(*related).get(pk=item.pk)
+
+
+def _record(item: models.Model, current: models.Model, **values: Any) -> None:
+    """Save `values` on the locked row; the caller's object says what the
+    database now says."""
+    for name, value in values.items():
+        setattr(current, name, value)
+        setattr(item, name, value)
+    current.save(update_fields=list(values))
+
+
 def _open_conflict(conflict: ImportConflict) -> ImportConflict:
     """The conflict, locked, if nobody resolved it yet."""
-    current = (
-        ImportConflict.objects.select_for_update()
-        .select_related("camera", "dataset")
-        .get(pk=conflict.pk)
-    )
+    current = _locked(conflict, "camera", "dataset")
     if current.resolution:
         raise ValidationError(
             _("Import conflict #%(id)s is already resolved (%(resolution)s).")
@@ -72,14 +82,7 @@ def _open_conflict(conflict: ImportConflict) -> ImportConflict:
 def _resolve(
     conflict: ImportConflict, current: ImportConflict, resolution: str, user: AbstractBaseUser
 ) -> None:
-    current.resolution = resolution
-    current.resolved_by = user
-    current.resolved_at = timezone.now()
-    current.save(update_fields=["resolution", "resolved_by", "resolved_at"])
-    # The caller's object says what the database now says.
-    conflict.resolution = current.resolution
-    conflict.resolved_by = current.resolved_by
-    conflict.resolved_at = current.resolved_at
+    _record(conflict, current, resolution=resolution, resolved_by=user, resolved_at=timezone.now())
 
 
 @transaction.atomic
@@ -115,11 +118,7 @@ def conflict_keep_local(*, conflict: ImportConflict, user: AbstractBaseUser) -> 
 
 
 def _open_candidate(candidate: MergeCandidate) -> MergeCandidate:
-    current = (
-        MergeCandidate.objects.select_for_update()
-        .select_related("camera", "duplicate_of")
-        .get(pk=candidate.pk)
-    )
+    current = _locked(candidate, "camera", "duplicate_of")
     if current.decision != MergeCandidate.Decision.OPEN:
         raise ValidationError(
             _("Merge candidate #%(id)s is already decided (%(decision)s).")
@@ -132,13 +131,7 @@ def _open_candidate(candidate: MergeCandidate) -> MergeCandidate:
 def _decide(
     candidate: MergeCandidate, current: MergeCandidate, decision: str, user: AbstractBaseUser
 ) -> None:
-    current.decision = decision
-    current.decided_by = user
-    current.decided_at = timezone.now()
-    current.save(update_fields=["decision", "decided_by", "decided_at"])
-    candidate.decision = current.decision
-    candidate.decided_by = current.decided_by
-    candidate.decided_at = current.decided_at
+    _record(candidate, current, decision=decision, decided_by=user, decided_at=timezone.now())
 
 
 @transaction.atomic

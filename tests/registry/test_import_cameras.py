@@ -1,16 +1,16 @@
 import gzip
 import json
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from registry.imports.cameras import import_features
 from registry.imports.geojson import open_geojson
 from registry.models import Camera, Changeset, Dataset, Revision
 from registry.services import camera_update, load_reference_data
+
+from .importing import run, summary
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +28,6 @@ def point(lon, lat, **tags):
 def write(path: Path, features, **members) -> Path:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features, **members}))
     return path
-
-
-def run(path: Path, *args) -> tuple[str, str]:
-    out, err = StringIO(), StringIO()
-    call_command("import_cameras", str(path), *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def summary(out: str) -> str:
-    return out.strip().splitlines()[-1]
 
 
 FLOCK = point(
