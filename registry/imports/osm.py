@@ -71,22 +71,6 @@ def _guarded(source: Source, items: Iterator[SourceItem]) -> Iterator[SourceItem
         source.broken = f"the file is truncated or corrupt after {count} objects ({error})"
 
 
-def _tags(obj) -> dict[str, str]:
-    # Straight from the C++ tag list: building Tag tuples through
-    # TagList.__iter__ costs twice as much on 168k nodes.
-    data = obj._pyosmium_data
-    size = data.tags_size()
-    if not size:
-        return {}
-    iterator = data.tags_begin()
-    next_tag = data.tags_next
-    tags = {}
-    for _ in range(size):
-        tag = next_tag(iterator)
-        tags[tag.k] = tag.v
-    return tags
-
-
 def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
     """libosmium filters the file and writes the surveillance objects as OPL
     text (ways with their nodes' locations), all in C++; Python then reads
@@ -103,13 +87,18 @@ def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
 
 
 def _filter_to_opl(file: osmium.io.File, target: Path) -> str:
-    """Write the file's surveillance objects to `target`; the error that
-    stopped libosmium, if any (what was read before it is written)."""
-    writer = osmium.SimpleWriter(osmium.io.File(str(target), OPL_FORMAT))
+    """Write the file's surveillance objects to `target`, ways with their
+    nodes' locations; the error that stopped libosmium, if any (what was
+    read before it is written)."""
     locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
     locations.ignore_errors()  # a way with missing nodes is reported, not fatal
+    return _write_opl(file, target, locations, osmium.filter.KeyFilter(*SURVEILLANCE_KEYS))
+
+
+def _write_opl(file: osmium.io.File, target: Path, *handlers) -> str:
+    writer = osmium.SimpleWriter(osmium.io.File(str(target), OPL_FORMAT))
     try:
-        osmium.apply(file, locations, osmium.filter.KeyFilter(*SURVEILLANCE_KEYS), writer)
+        osmium.apply(file, *handlers, writer)
     except (RuntimeError, ValueError) as error:
         return str(error)
     finally:
@@ -215,19 +204,6 @@ def _opl_way(
     )  # fmt: skip
 
 
-def _change_node(index: int, node, tags: dict[str, str]) -> SourceItem:
-    ref = f"node/{node.id}"
-    location = node.location
-    if not location.valid():
-        return FeatureRejection(index, ref, "location", "the node has no valid location")
-    if node.id < 0:  # new in JOSM: no OSM identity yet
-        return SourceFeature(index, location.lon, location.lat, tags, source_ref=ref)
-    version = node.version or None
-    return SourceFeature(
-        index, location.lon, location.lat, tags, "node", node.id, osm_version=version
-    )
-
-
 def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, str] | str:
     if not points:
         return "the way has no nodes"
@@ -241,28 +217,38 @@ def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, str] | s
 
 def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
     """An osmChange file may hold several versions of one object; the last
-    one counts. Nodes that are not, and were never, surveillance objects pass
+    one counts. Objects that are not (or no longer) surveillance objects pass
     through as untagged removals, which the import ignores unless it knows
-    the id."""
-    latest: dict[tuple[str, int], SourceItem] = {}
-    processor = osmium.FileProcessor(file, osmium.osm.NODE | osmium.osm.WAY)
-    for index, obj in enumerate(processor):
-        osm_type = OSM_TYPES[obj.type_str()]
-        key = (osm_type, obj.id)
-        latest.pop(key, None)  # re-inserted last: file order of final versions
-        if obj.deleted:
-            latest[key] = Removal(index, osm_type, obj.id, Removal.DELETED)
-            continue
-        tags = _tags(obj)
-        if not is_surveillance(tags):
-            latest[key] = Removal(index, osm_type, obj.id, Removal.UNTAGGED)
-        elif osm_type == "way":
-            latest[key] = FeatureRejection(
-                index,
-                f"way/{obj.id}",
-                "geometry",
-                "a way in a change file carries no node locations; import it from an extract",
-            )
-        else:
-            latest[key] = _change_node(index, obj, tags)
-    yield from latest.values()
+    the id: a replication diff holds millions of unrelated objects, which
+    libosmium writes as OPL lines and Python only glances at."""
+    with tempfile.TemporaryDirectory(prefix="sightline-import-") as folder:
+        opl = Path(folder) / "changes.opl"
+        error = _write_opl(file, opl)
+        latest: dict[str, SourceItem] = {}  # by "node/123"
+        with open(opl, encoding="utf-8") as lines:
+            for index, line in enumerate(lines):
+                item = _change(index, line)
+                latest.pop(item.ref, None)  # re-inserted last: file order of final versions
+                latest[item.ref] = item
+        yield from latest.values()
+    if error:
+        raise RuntimeError(error)
+
+
+def _change(index: int, line: str) -> SourceItem:
+    identity, text = line.rstrip("\n").split(" ", 1)
+    version, visible, raw, *place = text.split(" ")
+    raw = raw[1:]
+    osm_type, osm_id = OSM_TYPES[identity[0]], int(identity[1:])
+    if visible == "dD":
+        return Removal(index, osm_type, osm_id, Removal.DELETED)
+    if not _is_surveillance_text(raw):
+        return Removal(index, osm_type, osm_id, Removal.UNTAGGED)
+    if osm_type == "node":
+        return _opl_node(index, osm_id, version, raw, place, text)
+    message = (
+        "a way in a change file carries no node locations; import it from an extract"
+        if osm_type == "way"
+        else "a relation: map the device as a node or a way"
+    )
+    return FeatureRejection(index, f"{osm_type}/{osm_id}", "geometry", message)

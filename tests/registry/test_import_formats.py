@@ -191,6 +191,20 @@ def test_a_change_file_creates_modifies_and_removes_the_sources_cameras(tmp_path
     assert "999" not in err  # unrelated nodes of a replication diff are not listed
 
 
+def test_in_a_change_file_the_last_version_of_an_object_counts(tmp_path):
+    run(write_text(tmp_path / "a.osm", EXTRACT), "--source", "osm")
+    change = osmchange_xml(
+        modify=[node_xml(1, -87.6, 41.8, camera_tags("ALPR", height="3"), version=4)],
+        delete=[node_xml(1, -87.6, 41.8, {}, version=5)],
+        create=[node_xml(1, -87.6, 41.8, camera_tags("ALPR", height="6"), version=6)],
+    )
+
+    run(write_text(tmp_path / "diff.osc", change), "--source", "osm")
+
+    camera = by_osm("node", 1)
+    assert (camera.status, camera.height, camera.osm_version) == (Status.REPORTED, 6.0, 6)
+
+
 def test_a_change_file_does_not_remove_another_datasets_camera(tmp_path):
     run(write_text(tmp_path / "a.osm", EXTRACT), "--source", "osm")
     change = osmchange_xml(delete=[node_xml(1, -87.6, 41.8, {}, version=4)])
