@@ -27,10 +27,11 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -57,6 +58,7 @@ from registry.services.history import (
     STATUS_FIELDS,
     TRACKED_FIELDS,
     column_name,
+    creation_changes,
     diff,
     json_value,
     open_changeset,
@@ -284,11 +286,30 @@ class CameraImport:
         if existing is None and feature.osm_id is None:
             existing = self.existing.match_position(feature, source_hash, kind=state["kind"])
         if existing is None:
-            return (*_staged(state), feature.osm_version, source_hash)
+            return self._creation_row(feature, state, source_hash)
         self.seen_ids.add(existing.pk)
         self._restore_if_absent(existing)
         self.updates.append(_Update(existing, state, source_hash, feature.osm_version))
         return None
+
+    def _creation_row(
+        self, feature: SourceFeature, state: dict[str, Any], source_hash: int
+    ) -> tuple | None:
+        """The staging row of a new camera, with its first revision's changes
+        (serialised here: building them in SQL cost PostgreSQL 3.5 s of the
+        168k sample's import, orjson 0.2 s)."""
+        changes = creation_changes(
+            {**state, "status": Status.REPORTED, "dataset": self.dataset.pk}
+        )
+        try:
+            return (*_staged(state), feature.osm_version, source_hash, _json(changes))
+        except orjson.JSONEncodeError:
+            self.report.rejected.append(
+                FeatureRejection(
+                    feature.index, feature.ref, "tags", "contains text that is not valid Unicode"
+                )
+            )
+            return None
 
     def _unchanged(self, existing: _Existing) -> None:
         self.seen_ids.add(existing.pk)
@@ -344,12 +365,19 @@ _TAGS_AT = IMPORTED_FIELDS.index("tags")
 
 
 def _staged(state: dict[str, Any]) -> tuple:
-    """A state in STAGED_COLUMNS order, minus the source columns."""
+    """A state in STAGED_COLUMNS order, minus the source columns, as COPY
+    text takes it (jsonb as JSON text, the point as EWKT)."""
     row = [state[name] for name in IMPORTED_FIELDS]
     lon, lat = row[_LOCATION_AT]
     row[_LOCATION_AT] = f"SRID=4326;POINT({lon!r} {lat!r})"
-    row[_TAGS_AT] = Jsonb(row[_TAGS_AT])
+    row[_TAGS_AT] = _json(row[_TAGS_AT])
     return tuple(row)
+
+
+def _json(value: Any) -> str:
+    """JSON text for a jsonb column; raises orjson.JSONEncodeError for text
+    PostgreSQL cannot hold (lone surrogates)."""
+    return orjson.dumps(value).decode()
 
 
 @dataclass(frozen=True)
@@ -446,35 +474,6 @@ def _errors(values: dict[str, Any], names: tuple[str, ...]) -> tuple[tuple[str, 
 
 # ------------------------------------------------------------- writing
 
-# A new camera's first revision holds every field that has a value, built in
-# SQL from the staged rows: {"field": [null, value], ...}.
-_EMPTY_TESTS = {
-    "location": None,
-    "directions": "cardinality({c}) > 0",
-    "tags": "{c} <> '{{}}'::jsonb",
-}
-_JSON_VALUES = {
-    "location": "jsonb_build_array(ST_X({c}), ST_Y({c}))",
-    "directions": "to_jsonb({c})",
-    "tags": "{c}",
-}
-
-
-def _creation_changes_sql() -> str:
-    parts = []
-    for name in IMPORTED_FIELDS:
-        column = column_name(name)
-        value = _JSON_VALUES.get(name, "to_jsonb({c})").format(c=f"s.{column}")
-        test = _EMPTY_TESTS.get(name, "{c} IS NOT NULL AND {c}::text <> ''")
-        pair = f"jsonb_build_array(NULL, {value})"
-        if test:
-            pair = f"CASE WHEN {test.format(c=f's.{column}')} THEN {pair} END"
-        parts.append(f"'{name}', {pair}")
-    parts.append("'status', jsonb_build_array(NULL, 'reported'::text)")
-    parts.append("'dataset', jsonb_build_array(NULL, %(dataset)s::bigint)")
-    return "jsonb_strip_nulls(jsonb_build_object(" + ", ".join(parts) + "))"
-
-
 # The GeoJSON Feature text of a new camera, computed in the INSERT itself
 # (staging row s, vendor v, operator o): the same text the database's
 # registry_camera_feature_text() gives (tests compare the two), at a fifth of
@@ -492,7 +491,7 @@ NEW_FEATURE_SQL = (
 )
 
 
-STAGING_COPY = sql.SQL("COPY import_staging ({}) FROM STDIN").format(
+STAGING_COPY = sql.SQL("COPY import_staging ({}, changes) FROM STDIN").format(
     sql.SQL(", ").join(map(sql.Identifier, STAGED_COLUMNS))
 )
 INSERT_CREATIONS = sql.SQL(
@@ -509,7 +508,7 @@ INSERT_CREATIONS = sql.SQL(
 )
 INSERT_CREATION_REVISIONS = (
     "INSERT INTO registry_revision (camera_id, version, changeset_id, changes, created_at) "
-    "SELECT s.id, 1, %(changeset)s, " + _creation_changes_sql() + ", %(now)s FROM import_staging s"
+    "SELECT s.id, 1, %(changeset)s, s.changes, %(now)s FROM import_staging s"
 )
 # New cameras are written in batches of this many rows.
 BATCH_ROWS = 20_000
@@ -930,6 +929,66 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+# The tables a first import fills, whose secondary indexes and constraints
+# it builds once at the end instead of row by row.
+BULK_LOADED_TABLES = ("registry_camera", "registry_revision")
+
+
+@contextmanager
+def _indexes_built_after() -> Iterator[None]:
+    """Loading an empty registry, the way PostgreSQL's manual advises for
+    populating a database: drop the secondary indexes, unique and foreign-key
+    constraints of the tables being filled, load, then build each index in
+    one pass and check each foreign key with one join. Measured on the 168k
+    sample: 1.7 s for the camera rows and their indexes, against 4 s
+    maintaining seven indexes row by row (and 3 s of foreign-key checks at
+    commit). The definitions are read from the catalogue and put back
+    exactly; it all happens in the import's transaction, so a failure rolls
+    the drops back too. Only for an empty table: elsewhere, dropping indexes
+    would lock out and slow down everyone reading the registry meanwhile."""
+    with connection.cursor() as cursor:
+        # Checks still pending in this transaction (the changeset just
+        # written) must run before their tables can be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f') "
+            "ORDER BY contype DESC, conname",
+            [list(BULK_LOADED_TABLES)],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = ANY(%s::regclass[]) AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+            "ORDER BY i.relname",
+            [list(BULK_LOADED_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in constraints:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                    sql.Identifier(table), sql.Identifier(name)
+                )
+            )
+        for name, _definition in indexes:
+            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in reversed(constraints):
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                    sql.Identifier(table), sql.Identifier(name)
+                )
+                + sql.SQL(definition)
+            )
+
+
 def _create_staging_table() -> None:
     with connection.cursor() as cursor:
         # Dropped at commit; dropped here too for a run nested in an outer
@@ -942,7 +1001,8 @@ def _create_staging_table() -> None:
         )
         cursor.execute(
             "ALTER TABLE import_staging ALTER COLUMN id SET DEFAULT "
-            "nextval(pg_get_serial_sequence('registry_camera', 'id'))"
+            "nextval(pg_get_serial_sequence('registry_camera', 'id')), "
+            "ADD COLUMN changes jsonb"  # the first revision's
         )
 
 
@@ -975,7 +1035,8 @@ def import_source(
         )
         writer = _Writer(run, changeset)
         _create_staging_table()
-        with _without_cyclic_gc():
+        loading = _indexes_built_after() if run.max_id_before is None else nullcontext()
+        with _without_cyclic_gc(), loading:
             _CreationStream(writer).write(run.staged_rows(source.items))
         report.broken = source.broken
         writer.apply_updates()

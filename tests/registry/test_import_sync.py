@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from registry.imports import cameras as importer
 from registry.models import Camera, Changeset, Dataset, ImportConflict, MergeCandidate, Status
@@ -337,3 +337,54 @@ def test_points_keep_their_identity_across_the_staging_table(tmp_path):
         first = camera.revisions.get(version=1)
         assert first.changes["osm_id"] == [None, camera.osm_id]
         assert first.changes["location"][1] == list(camera.location.coords)
+
+
+def table_definitions() -> list[tuple]:
+    """Every index and constraint of the tables a first import fills."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[]) "
+            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [list(importer.BULK_LOADED_TABLES)] * 2,
+        )
+        return cursor.fetchall()
+
+
+def test_a_first_import_puts_back_every_index_and_constraint_it_set_aside(tmp_path):
+    before = table_definitions()
+    assert len(before) > 10 and not Camera.objects.exists()
+
+    run(extract(tmp_path, ALPR, CAMERA), "--source", "osm")
+
+    assert table_definitions() == before
+    camera = Camera.objects.get(osm_id=1)
+    camera.pk = None
+    # The unique OSM identity holds again.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        camera.save()
+
+
+def test_a_first_import_that_fails_leaves_indexes_and_constraints_in_place(tmp_path, monkeypatch):
+    before = table_definitions()
+    monkeypatch.setattr(importer, "BATCH_ROWS", 50)
+    real_write_batch = importer._Writer.write_batch
+    calls = []
+
+    def failing_write_batch(self, cursor, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            cursor.execute("SELECT 1 / 0")
+        real_write_batch(self, cursor, rows)
+
+    monkeypatch.setattr(importer._Writer, "write_batch", failing_write_batch)
+    pbf = write_pbf(
+        tmp_path / "a.osm.pbf", [(i, i / 100, 1.0, camera_tags()) for i in range(1, 200)]
+    )
+
+    with pytest.raises(Exception, match="division by zero"):
+        run(pbf, "--source", "osm")
+
+    assert table_definitions() == before
+    assert not Camera.objects.exists()
