@@ -116,12 +116,12 @@ def _unescape(text: str) -> str:
 
 def decode_opl_tags(raw: str) -> dict[str, str]:
     """`k=v,k2=v2` with OPL's %hex% escapes, as a dict."""
-    tags = {}
-    if raw:
-        for pair in raw.split(","):
-            key, _sep, value = pair.partition("=")
-            tags[_unescape(key)] = _unescape(value)
-    return tags
+    if not raw:
+        return {}
+    pairs = [pair.split("=", 1) for pair in raw.split(",")]
+    if "%" not in raw:  # most records: nothing escaped
+        return dict(pairs)
+    return {_unescape(key): _unescape(value) for key, value in pairs}
 
 
 def _is_surveillance_text(raw: str) -> bool:
