@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from registry.imports import cameras as importer
+from registry.imports import staging, writing
 from registry.models import Camera, Changeset, Dataset, ImportConflict, MergeCandidate, Status
 from registry.services import camera_set_status, camera_update, conflict_accept_source
 
@@ -254,9 +254,9 @@ def test_a_dry_run_writes_nothing(tmp_path):
 def test_a_database_error_half_way_leaves_the_registry_as_it_was(tmp_path, monkeypatch):
     run(extract(tmp_path, CAMERA), "--source", "osm")
     before = list(Camera.objects.values_list("id", "version", "status"))
-    monkeypatch.setattr(importer, "BATCH_ROWS", 100)
+    monkeypatch.setattr(staging, "BATCH_ROWS", 100)
     batches = []
-    real_write_batch = importer._Writer.write_batch
+    real_write_batch = writing.Writer.write_batch
 
     def failing_write_batch(self, cursor, rows):
         batches.append(len(rows))
@@ -264,7 +264,7 @@ def test_a_database_error_half_way_leaves_the_registry_as_it_was(tmp_path, monke
             cursor.execute("SELECT 1 / 0")  # a real database error, mid-run
         real_write_batch(self, cursor, rows)
 
-    monkeypatch.setattr(importer._Writer, "write_batch", failing_write_batch)
+    monkeypatch.setattr(writing.Writer, "write_batch", failing_write_batch)
     nodes = [(i, i / 1000, 1.0, camera_tags()) for i in range(100, 600)]
     pbf = write_pbf(tmp_path / "many.osm.pbf", nodes)
 
@@ -347,7 +347,7 @@ def table_definitions() -> list[tuple]:
             "WHERE indrelid = ANY(%s::regclass[]) "
             "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
-            [list(importer.BULK_LOADED_TABLES)] * 2,
+            [list(staging.BULK_LOADED_TABLES)] * 2,
         )
         return cursor.fetchall()
 
@@ -368,8 +368,8 @@ def test_a_first_import_puts_back_every_index_and_constraint_it_set_aside(tmp_pa
 
 def test_a_first_import_that_fails_leaves_indexes_and_constraints_in_place(tmp_path, monkeypatch):
     before = table_definitions()
-    monkeypatch.setattr(importer, "BATCH_ROWS", 50)
-    real_write_batch = importer._Writer.write_batch
+    monkeypatch.setattr(staging, "BATCH_ROWS", 50)
+    real_write_batch = writing.Writer.write_batch
     calls = []
 
     def failing_write_batch(self, cursor, rows):
@@ -378,7 +378,7 @@ def test_a_first_import_that_fails_leaves_indexes_and_constraints_in_place(tmp_p
             cursor.execute("SELECT 1 / 0")
         real_write_batch(self, cursor, rows)
 
-    monkeypatch.setattr(importer._Writer, "write_batch", failing_write_batch)
+    monkeypatch.setattr(writing.Writer, "write_batch", failing_write_batch)
     pbf = write_pbf(
         tmp_path / "a.osm.pbf", [(i, i / 100, 1.0, camera_tags()) for i in range(1, 200)]
     )

@@ -1,0 +1,115 @@
+"""Tags to a camera's fields for a bulk import: tags_to_fields, vendor and
+operator resolution and validation, each done once per distinct combination
+of the tags it reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from registry.models import Camera, Operator, Vendor
+from registry.names import NameResolver
+from registry.osm_tags import (
+    CONFIRMED_KEYS,
+    DIRECTION_KEYS,
+    READ_KEYS,
+    TagProblem,
+    newest_confirmation,
+    read_directions,
+    tags_to_fields,
+)
+from registry.services.history import json_value
+
+
+@dataclass(frozen=True)
+class ParsedTags:
+    values: dict[str, Any]  # the fields the tags give, vendor and operator resolved
+    problems: tuple[TagProblem, ...] = ()
+    errors: tuple[tuple[str, str], ...] = ()  # (field, message): the feature is rejected
+
+
+# Directions and survey dates vary from device to device; everything else
+# (kind, vendor, operator, mount...) is shared by many. Each part is parsed
+# once per distinct combination of the keys it reads.
+CORE_KEYS = tuple(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *CONFIRMED_KEYS))
+OWN_KEYS = {*DIRECTION_KEYS, *CONFIRMED_KEYS}
+
+
+class TagParser:
+    """tags_to_fields, name resolution and validation, done once per
+    distinct combination of the tags they read: in an OSM extract many
+    devices share them (one vendor's ALPRs differ only in direction)."""
+
+    def __init__(self) -> None:
+        self.vendors = NameResolver.for_model(Vendor)
+        self.operators = NameResolver.for_model(Operator)
+        self.core: dict[tuple, ParsedTags] = {}
+        self.directions: dict[tuple, ParsedTags] = {}
+        self.confirmed: dict[tuple, ParsedTags] = {}
+
+    def parse(self, tags: dict[str, str]) -> ParsedTags:
+        core = self._cached(self.core, CORE_KEYS, tags, self._parse_core)
+        directions = self._cached(self.directions, DIRECTION_KEYS, tags, _parse_directions)
+        confirmed = self._cached(self.confirmed, CONFIRMED_KEYS, tags, _parse_confirmed)
+        return ParsedTags(
+            {**core.values, **directions.values, **confirmed.values},
+            core.problems + directions.problems + confirmed.problems,
+            core.errors + directions.errors,
+        )
+
+    @staticmethod
+    def _cached(cache: dict, keys: tuple[str, ...], tags: dict[str, str], parse) -> ParsedTags:
+        key = tuple(map(tags.get, keys))
+        parsed = cache.get(key)
+        if parsed is None:
+            parsed = cache[key] = parse(tags)
+        return parsed
+
+    def _parse_core(self, tags: dict[str, str]) -> ParsedTags:
+        result = tags_to_fields(tags)
+        fields = result.fields
+        values = {
+            "kind": fields.kind,
+            "visibility": fields.visibility,
+            "zone": fields.zone,
+            "camera_type": fields.camera_type,
+            "mount": fields.mount,
+            "tilt": fields.tilt,
+            "height": fields.height,
+            "vendor": self.vendors.resolve(fields.vendor_raw, fields.vendor_wikidata),
+            "vendor_raw": fields.vendor_raw[:255],
+            "product": fields.product[:200],
+            "operator": self.operators.resolve(fields.operator_raw, fields.operator_wikidata),
+            "operator_raw": fields.operator_raw[:255],
+        }
+        problems = tuple(problem for problem in result.problems if problem.key not in OWN_KEYS)
+        return ParsedTags(values, problems, _errors(values, ("tilt", "height")))
+
+
+def _parse_directions(tags: dict[str, str]) -> ParsedTags:
+    problems: list[TagProblem] = []
+    values = {"directions": read_directions(tags, problems)}
+    return ParsedTags(values, tuple(problems), _errors(values, ("directions",)))
+
+
+def _parse_confirmed(tags: dict[str, str]) -> ParsedTags:
+    problems: list[TagProblem] = []
+    confirmed = newest_confirmation(tags, problems)
+    return ParsedTags({"last_confirmed": json_value(confirmed)}, tuple(problems))
+
+
+def _errors(values: dict[str, Any], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The model fields' own validation (ranges, finiteness), the same every
+    write path uses, without building a model per feature."""
+    errors = []
+    for name in names:
+        value = values[name]
+        if value in (None, []):
+            continue
+        try:
+            Camera._meta.get_field(name).clean(value, None)
+        except ValidationError as error:
+            errors.append((name, "; ".join(error.messages)))
+    return tuple(errors)
