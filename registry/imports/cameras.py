@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -343,6 +344,20 @@ def _dataset(name: str, metadata: dict[str, str]) -> Dataset:
 
 
 @contextmanager
+def _prompt_thread_switches() -> Iterator[None]:
+    """The writer thread hands PostgreSQL a 32 kB chunk at a time and needs
+    the GIL back after each; with Python's default 5 ms switch interval it
+    waits behind the reading thread for most of it. Measured on the 168k
+    sample: 14.3 s at 5 ms, 10.2 s at 1 ms."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+@contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
     """Reading builds hundreds of thousands of small dicts and tuples, freed
     by reference counting; the cyclic collector's repeated passes over them
@@ -386,7 +401,7 @@ def import_source(
         writer = Writer(run, changeset)
         create_staging_table()
         loading = indexes_built_after() if run.max_id_before is None else nullcontext()
-        with _without_cyclic_gc(), loading:
+        with _without_cyclic_gc(), _prompt_thread_switches(), loading:
             CreationStream(writer).write(run.staged_rows(source.items))
         report.broken = source.broken
         writer.apply_updates()
