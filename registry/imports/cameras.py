@@ -290,25 +290,23 @@ class CameraImport:
             self.restores.append(existing.pk)
 
     def _state(self, feature: SourceFeature) -> dict[str, Any] | None:
-        parsed = self.parser.parse(feature.tags)
-        for problem in parsed.problems:
-            self.report.unrecognised[(problem.key, problem.value)] += 1
-            if problem.key in LISTED_PROBLEM_KEYS:
-                self.report.warnings.append(f"{feature.label}: {problem}; kept raw")
-        for field_name, message in parsed.errors:
-            self.report.rejected.append(
-                FeatureRejection(feature.index, feature.ref, field_name, message)
-            )
-        if parsed.errors:
-            return None
-        return {
+        state = {
             "location": [feature.lon, feature.lat],
-            **parsed.values,
             "osm_type": feature.osm_type,
             "osm_id": feature.osm_id,
             "tags": feature.tags,
             "source_ref": feature.source_ref[:100],
         }
+        problems, errors = self.parser.fill(state, feature.tags)
+        for problem in problems:
+            self.report.unrecognised[(problem.key, problem.value)] += 1
+            if problem.key in LISTED_PROBLEM_KEYS:
+                self.report.warnings.append(f"{feature.label}: {problem}; kept raw")
+        for field_name, message in errors:
+            self.report.rejected.append(
+                FeatureRejection(feature.index, feature.ref, field_name, message)
+            )
+        return None if errors else state
 
     def _first_of_its_object(self, feature: SourceFeature) -> bool:
         if feature.osm_id is None:

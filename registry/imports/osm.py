@@ -8,7 +8,6 @@ removals."""
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,11 +106,16 @@ def _write_opl(file: osmium.io.File, target: Path, *handlers) -> str:
 
 
 OPL_FORMAT = "opl,add_metadata=version,locations_on_ways=true"
-_OPL_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
 
 
 def _unescape(text: str) -> str:
-    return _OPL_ESCAPE.sub(lambda match: chr(int(match[1], 16)), text) if "%" in text else text
+    """OPL writes every `%` as part of an escape (`%25%` for itself), so the
+    pieces between them alternate: text, hex code, text..."""
+    if "%" not in text:
+        return text
+    pieces = text.split("%")
+    pieces[1::2] = [chr(int(code, 16)) for code in pieces[1::2]]
+    return "".join(pieces)
 
 
 def decode_opl_tags(raw: str) -> dict[str, str]:

@@ -49,23 +49,28 @@ class TagParser:
         self.directions: dict[tuple, ParsedTags] = {}
         self.confirmed: dict[tuple, ParsedTags] = {}
 
-    def parse(self, tags: dict[str, str]) -> ParsedTags:
-        core = self._cached(self.core, CORE_KEYS, tags, self._parse_core)
-        directions = self._cached(self.directions, DIRECTION_KEYS, tags, _parse_directions)
-        confirmed = self._cached(self.confirmed, CONFIRMED_KEYS, tags, _parse_confirmed)
-        return ParsedTags(
-            {**core.values, **directions.values, **confirmed.values},
+    def fill(
+        self, state: dict[str, Any], tags: dict[str, str]
+    ) -> tuple[tuple[TagProblem, ...], tuple[tuple[str, str], ...]]:
+        """Put the fields the tags give into `state`; return the problems
+        met and the errors that reject the feature."""
+        get = tags.get
+        core = self.core.get(key := tuple(map(get, CORE_KEYS)))
+        if core is None:
+            core = self.core[key] = self._parse_core(tags)
+        directions = self.directions.get(key := tuple(map(get, DIRECTION_KEYS)))
+        if directions is None:
+            directions = self.directions[key] = _parse_directions(tags)
+        confirmed = self.confirmed.get(key := tuple(map(get, CONFIRMED_KEYS)))
+        if confirmed is None:
+            confirmed = self.confirmed[key] = _parse_confirmed(tags)
+        state.update(core.values)
+        state.update(directions.values)
+        state.update(confirmed.values)
+        return (
             core.problems + directions.problems + confirmed.problems,
             core.errors + directions.errors,
         )
-
-    @staticmethod
-    def _cached(cache: dict, keys: tuple[str, ...], tags: dict[str, str], parse) -> ParsedTags:
-        key = tuple(map(tags.get, keys))
-        parsed = cache.get(key)
-        if parsed is None:
-            parsed = cache[key] = parse(tags)
-        return parsed
 
     def _parse_core(self, tags: dict[str, str]) -> ParsedTags:
         result = tags_to_fields(tags)

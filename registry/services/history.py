@@ -69,11 +69,14 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+# What "no value" looks like for each kind of field (built once: a bulk
+# import asks for every field of every camera).
+EMPTY_VALUES = (None, "", [], {})
+
+
 def creation_changes(after: dict[str, Any]) -> dict[str, list[Any]]:
     """A new camera's revision holds every field that has a value."""
-    return {
-        name: [None, value] for name, value in after.items() if value not in (None, "", [], {})
-    }
+    return {name: [None, value] for name, value in after.items() if value not in EMPTY_VALUES}
 
 
 def actor_name(user: AbstractBaseUser | None) -> str:
