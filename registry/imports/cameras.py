@@ -31,12 +31,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from registry.models import Camera, Dataset, Status
@@ -45,6 +45,7 @@ from registry.services.history import (
     open_changeset,
 )
 
+from .existing import PK, SOURCE_HASH, STATUS, STATUS_NOTE, Existing, ExistingCameras
 from .records import FeatureRejection, Removal, Source, SourceFeature, SourceItem, SourceNote
 from .staging import (
     CreationStream,
@@ -130,73 +131,9 @@ def fingerprint(feature: SourceFeature) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-class _Existing(NamedTuple):  # a tuple: 168k of them load in a blink
-    pk: int
-    version: int
-    dataset_id: int | None
-    kind: str
-    source_hash: int | None
-    status: str
-    status_note: str
-
-
-_make_existing = _Existing._make
-
-
-class _ExistingCameras:
-    """The cameras an import can match, loaded once with one query: every
-    camera with an OSM id, and the dataset's cameras by record id and by
-    position."""
-
-    def __init__(self, dataset: Dataset) -> None:
-        self.by_osm: dict[tuple[str, int], _Existing] = {}
-        self.by_ref: dict[str, _Existing] = {}
-        self.by_position: dict[tuple[float, float], list[_Existing]] = defaultdict(list)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id, version, dataset_id, kind, source_hash, status, status_note, "
-                "osm_type, osm_id, source_ref, ST_X(location), ST_Y(location) "
-                "FROM registry_camera WHERE osm_id IS NOT NULL OR dataset_id = %s ORDER BY id",
-                [dataset.pk],
-            )
-            for row in cursor.fetchall():
-                existing = _make_existing(row[:7])
-                osm_type, osm_id, source_ref, lon, lat = row[7:]
-                if osm_id is not None:
-                    self.by_osm[(osm_type, osm_id)] = existing
-                elif source_ref:
-                    self.by_ref.setdefault(source_ref, existing)
-                    self.by_position[_position_key(lon, lat)].append(existing)
-                else:
-                    self.by_position[_position_key(lon, lat)].append(existing)
-
-    def match_identity(self, feature: SourceFeature) -> _Existing | None:
-        if feature.osm_id is not None:
-            return self.by_osm.get((feature.osm_type, feature.osm_id))
-        if feature.source_ref:
-            return self.by_ref.get(feature.source_ref)
-        return None
-
-    def match_position(self, feature: SourceFeature, source_hash: int, kind: str | None):
-        """The n-th record at a spot matches the n-th camera there, so that
-        two devices on one pole stay two; first by fingerprint (unchanged),
-        then by kind."""
-        candidates = self.by_position.get(_position_key(feature.lon, feature.lat))
-        if not candidates:
-            return None
-        for index, candidate in enumerate(candidates):
-            if (candidate.source_hash == source_hash) if kind is None else candidate.kind == kind:
-                return candidates.pop(index)
-        return None
-
-
-def _position_key(lon: float, lat: float) -> tuple[float, float]:
-    return round(lon, 7), round(lat, 7)
-
-
 @dataclass
 class _Update:
-    existing: _Existing
+    existing: Existing
     state: dict[str, Any]
     source_hash: int
     osm_version: int | None
@@ -211,7 +148,7 @@ class CameraImport:
         # near-duplicate candidates nor "absent" from the file.
         self.max_id_before: int | None = Camera.objects.aggregate(max=Max("id"))["max"]
         self.parser = TagParser()
-        self.existing = _ExistingCameras(dataset)
+        self.existing = ExistingCameras(dataset)
         self.seen_osm: dict[tuple[str, int], int] = {}
         self.seen_ids: set[int] = set()
         self.updates: list[_Update] = []
@@ -239,14 +176,23 @@ class CameraImport:
 
     def _feature(self, feature: SourceFeature) -> tuple | None:
         self.report.features += 1
-        if not self._first_of_its_object(feature):
-            return None
+        # Identity first: an OSM object (once per file), else the record id.
+        existing = None
+        if feature.osm_id is not None:
+            key = (feature.osm_type, feature.osm_id)
+            if key in self.seen_osm:
+                self._reject_repeated(feature, key)
+                return None
+            self.seen_osm[key] = feature.index
+            existing = self.existing.by_osm.get(key)
+        elif feature.source_ref:
+            existing = self.existing.by_ref.get(feature.source_ref)
         source_hash = fingerprint(feature)
-        existing = self.existing.match_identity(feature)
         if existing is None and feature.osm_id is None:
             existing = self.existing.match_position(feature, source_hash, kind=None)
-        if existing is not None and existing.source_hash == source_hash:
-            self._unchanged(existing)
+        if existing is not None and existing[SOURCE_HASH] == source_hash:
+            self._seen(existing)
+            self.report.unchanged += 1
             return None
         state = self._state(feature)
         if state is None:
@@ -255,9 +201,10 @@ class CameraImport:
             existing = self.existing.match_position(feature, source_hash, kind=state["kind"])
         if existing is None:
             return self._creation_row(feature, state, source_hash)
-        self.seen_ids.add(existing.pk)
-        self._restore_if_absent(existing)
-        self.updates.append(_Update(existing, state, source_hash, feature.osm_version))
+        self._seen(existing)
+        self.updates.append(
+            _Update(Existing._make(existing), state, source_hash, feature.osm_version)
+        )
         return None
 
     def _creation_row(
@@ -279,15 +226,11 @@ class CameraImport:
             )
             return None
 
-    def _unchanged(self, existing: _Existing) -> None:
-        self.seen_ids.add(existing.pk)
-        self.report.unchanged += 1
-        self._restore_if_absent(existing)
-
-    def _restore_if_absent(self, existing: _Existing) -> None:
-        """A camera this source had dropped, and that is back in it."""
-        if existing.status == Status.REMOVED and existing.status_note == self.absent:
-            self.restores.append(existing.pk)
+    def _seen(self, existing: tuple) -> None:
+        self.seen_ids.add(existing[PK])
+        # A camera this source had dropped, and that is back in it.
+        if existing[STATUS] == Status.REMOVED and existing[STATUS_NOTE] == self.absent:
+            self.restores.append(existing[PK])
 
     def _state(self, feature: SourceFeature) -> dict[str, Any] | None:
         state = {
@@ -308,22 +251,15 @@ class CameraImport:
             )
         return None if errors else state
 
-    def _first_of_its_object(self, feature: SourceFeature) -> bool:
-        if feature.osm_id is None:
-            return True
-        key = (feature.osm_type, feature.osm_id)
-        if key in self.seen_osm:
-            self.report.rejected.append(
-                FeatureRejection(
-                    feature.index,
-                    feature.ref,
-                    "id",
-                    f"the same OSM object as feature {self.seen_osm[key]}; the first one is kept",
-                )
+    def _reject_repeated(self, feature: SourceFeature, key: tuple[str, int]) -> None:
+        self.report.rejected.append(
+            FeatureRejection(
+                feature.index,
+                feature.ref,
+                "id",
+                f"the same OSM object as feature {self.seen_osm[key]}; the first one is kept",
             )
-            return False
-        self.seen_osm[key] = feature.index
-        return True
+        )
 
 
 def _dataset(name: str, metadata: dict[str, str]) -> Dataset:

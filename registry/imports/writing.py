@@ -17,6 +17,7 @@ from registry.models import Camera, Changeset, Revision, Status
 from registry.querysets import Latitude, Longitude
 from registry.services.history import column_name, diff, json_value
 
+from .existing import Existing
 from .local_edits import keep_moderated_names, protected_fields
 from .records import Removal
 from .staging import (
@@ -247,14 +248,15 @@ class Writer:
         to this source's cameras."""
         by_reason: dict[str, list[int]] = defaultdict(list)
         for removal in self.run.removals:
-            existing = self.run.existing.by_osm.get((removal.osm_type, removal.osm_id))
-            if existing is None:
+            row = self.run.existing.by_osm.get((removal.osm_type, removal.osm_id))
+            if row is None:
                 if removal.reason == Removal.DELETED:
                     self.report.unknown_removals.append(
                         f"{removal.ref}: deleted in the change file, but Sightline has no "
                         "camera with that OSM id; nothing to remove"
                     )
                 continue
+            existing = Existing._make(row)
             if existing.dataset_id != self.dataset.pk:
                 self.report.warnings.append(
                     f"{removal.ref}: {removal.reason} in the change file, but the camera "
