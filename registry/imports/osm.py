@@ -141,19 +141,19 @@ def _is_surveillance_text(raw: str) -> bool:
 
 def _opl_items(path: Path) -> Iterator[SourceItem]:
     """Lines as OPL_FORMAT writes them: `n1 v2 dV Tk=v,k2=v2 x1.5 y2.5` for
-    nodes, `w7 v1 dV Tk=v Nn1x1y2,n2x..` for ways, `r..` for relations."""
+    nodes, `w7 v1 dV Tk=v Nn1x1y2,n2x..` for ways, `r..` for relations (the
+    newline stays on the last field: float() and the fingerprint ignore it)."""
     with open(path, encoding="utf-8") as lines:
         for index, line in enumerate(lines):
-            identity, text = line.rstrip("\n").split(" ", 1)
-            _version, _visible, raw, *place = text.split(" ")
-            raw = raw[1:]
+            fields = line.split(" ")
+            raw = fields[3][1:].rstrip("\n")  # the last field when a node has no place
             if not _is_surveillance_text(raw):
                 continue
-            osm_type, osm_id = OSM_TYPES[identity[0]], int(identity[1:])
-            if osm_type == "node":
-                yield _opl_node(index, osm_id, _version, raw, place, text)
-            elif osm_type == "way":
-                yield from _opl_way(index, osm_id, _version, raw, place)
+            kind, osm_id = fields[0][0], int(fields[0][1:])
+            if kind == "n":
+                yield _opl_node(index, osm_id, fields, raw, line)
+            elif kind == "w":
+                yield from _opl_way(index, osm_id, fields[1], raw, fields[4:])
             else:
                 yield FeatureRejection(
                     index,
@@ -163,21 +163,19 @@ def _opl_items(path: Path) -> Iterator[SourceItem]:
                 )
 
 
-def _opl_node(
-    index: int, osm_id: int, version: str, raw: str, place: list[str], text: str
-) -> SourceItem:
+def _opl_node(index: int, osm_id: int, fields: list[str], raw: str, line: str) -> SourceItem:
     try:
-        lon, lat = float(place[0][1:]), float(place[1][1:])
+        lon, lat = float(fields[4][1:]), float(fields[5][1:])
     except (IndexError, ValueError):
         return FeatureRejection(index, f"node/{osm_id}", "location", "the node has no location")
     if osm_id < 0:  # new in JOSM: no OSM identity yet
         return SourceFeature(
             index, lon, lat, source_ref=f"node/{osm_id}",
-            raw_tags=raw, decode=decode_opl_tags, source_text=text,
+            raw_tags=raw, decode=decode_opl_tags, source_text=line,
         )  # fmt: skip
     return SourceFeature(
-        index, lon, lat, None, "node", osm_id, osm_version=int(version[1:] or 0) or None,
-        raw_tags=raw, decode=decode_opl_tags, source_text=text,
+        index, lon, lat, None, "node", osm_id, "", int(fields[1][1:] or 0) or None,
+        raw_tags=raw, decode=decode_opl_tags, source_text=line,
     )  # fmt: skip
 
 
@@ -186,7 +184,7 @@ def _opl_way(
 ) -> Iterator[SourceItem]:
     ref = f"way/{osm_id}"
     points = []
-    nodes = place[0][1:] if place and place[0].startswith("N") else ""
+    nodes = place[0][1:].rstrip("\n") if place and place[0].startswith("N") else ""
     for node in filter(None, nodes.split(",")):
         _node_id, x, rest = node.partition("x")
         lon, y, lat = rest.partition("y")
@@ -240,16 +238,15 @@ def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
 
 
 def _change(index: int, line: str) -> SourceItem:
-    identity, text = line.rstrip("\n").split(" ", 1)
-    version, visible, raw, *place = text.split(" ")
-    raw = raw[1:]
-    osm_type, osm_id = OSM_TYPES[identity[0]], int(identity[1:])
-    if visible == "dD":
+    fields = line.split(" ")
+    raw = fields[3][1:].rstrip("\n")
+    osm_type, osm_id = OSM_TYPES[fields[0][0]], int(fields[0][1:])
+    if fields[2] == "dD":
         return Removal(index, osm_type, osm_id, Removal.DELETED)
     if not _is_surveillance_text(raw):
         return Removal(index, osm_type, osm_id, Removal.UNTAGGED)
     if osm_type == "node":
-        return _opl_node(index, osm_id, version, raw, place, text)
+        return _opl_node(index, osm_id, fields, raw, line)
     message = (
         "a way in a change file carries no node locations; import it from an extract"
         if osm_type == "way"
