@@ -9,6 +9,7 @@ removals."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,34 @@ def _guarded(source: Source, items: Iterator[SourceItem]) -> Iterator[SourceItem
         source.broken = f"the file is truncated or corrupt after {count} objects ({error})"
 
 
+class _Conversion:
+    """libosmium writing a file's objects as OPL text, started on a thread
+    as soon as the file is opened: the import meanwhile loads the cameras it
+    will match against, and the database works on that query while
+    libosmium works on the file."""
+
+    def __init__(self, write) -> None:
+        self.folder = tempfile.TemporaryDirectory(prefix="sightline-import-")
+        self.path = Path(self.folder.name) / "objects.opl"
+        self.error = ""
+        self.thread = threading.Thread(target=self._run, args=(write,), name="osm-conversion")
+        self.thread.start()
+
+    def _run(self, write) -> None:
+        self.error = write(self.path)
+
+    def lines(self, read) -> Iterator[SourceItem]:
+        """What `read` makes of the OPL file; then the error that stopped
+        libosmium, if any, after the objects written before it."""
+        try:
+            self.thread.join()
+            yield from read(self.path)
+        finally:
+            self.folder.cleanup()
+        if self.error:
+            raise RuntimeError(self.error)
+
+
 def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
     """libosmium filters the file and writes the surveillance objects as OPL
     text (ways with their nodes' locations), all in C++; Python then reads
@@ -77,12 +106,8 @@ def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
     import has not seen unchanged before. Measured on the 168k-node sample:
     0.2 s for libosmium, against 4.2 s to walk the same nodes' tags from
     Python."""
-    with tempfile.TemporaryDirectory(prefix="sightline-import-") as folder:
-        opl = Path(folder) / "surveillance.opl"
-        error = _filter_to_opl(file, opl)
-        yield from _opl_items(opl)
-    if error:
-        raise RuntimeError(error)  # after the objects read before the break
+    conversion = _Conversion(lambda target: _filter_to_opl(file, target))
+    return conversion.lines(_opl_items)
 
 
 def _filter_to_opl(file: osmium.io.File, target: Path) -> str:
@@ -223,18 +248,18 @@ def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
     through as untagged removals, which the import ignores unless it knows
     the id: a replication diff holds millions of unrelated objects, which
     libosmium writes as OPL lines and Python only glances at."""
-    with tempfile.TemporaryDirectory(prefix="sightline-import-") as folder:
-        opl = Path(folder) / "changes.opl"
-        error = _write_opl(file, opl)
-        latest: dict[str, SourceItem] = {}  # by "node/123"
-        with open(opl, encoding="utf-8") as lines:
-            for index, line in enumerate(lines):
-                item = _change(index, line)
-                latest.pop(item.ref, None)  # re-inserted last: file order of final versions
-                latest[item.ref] = item
-        yield from latest.values()
-    if error:
-        raise RuntimeError(error)
+    conversion = _Conversion(lambda target: _write_opl(file, target))
+    return conversion.lines(_latest_changes)
+
+
+def _latest_changes(path: Path) -> Iterator[SourceItem]:
+    latest: dict[str, SourceItem] = {}  # by "node/123"
+    with open(path, encoding="utf-8") as lines:
+        for index, line in enumerate(lines):
+            item = _change(index, line)
+            latest.pop(item.ref, None)  # re-inserted last: file order of final versions
+            latest[item.ref] = item
+    yield from latest.values()
 
 
 def _change(index: int, line: str) -> SourceItem:
