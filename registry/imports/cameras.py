@@ -120,15 +120,18 @@ class ImportReport:
 def fingerprint(feature: SourceFeature) -> int:
     """A stable 64-bit digest of what the source says about one record: the
     reader's own text of it where it has one (an OPL line), else its
-    position, OSM version and sorted tags."""
-    if feature.source_text:
-        text = PARSER_VERSION + "\x1f" + feature.source_text
-    else:
+    position, OSM version and sorted tags. The parser version personalises
+    the hash, so a new tag mapping sees every record as changed."""
+    text = feature.source_text
+    if not text:
         tags = "\x1f".join(key + "\x1e" + value for key, value in sorted(feature.tags.items()))
-        position = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}"
-        text = f"{PARSER_VERSION}\x1f{position}\x1f{tags}"
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+        text = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}\x1f{tags}"
+    digest = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, person=_PERSON)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+_blake2b = hashlib.blake2b
+_PERSON = f"sightline-{PARSER_VERSION}".encode()
 
 
 @dataclass
