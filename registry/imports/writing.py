@@ -8,13 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from registry.bulk import copy_rows
-from registry.models import Camera, Changeset, Revision, Status
-from registry.querysets import Latitude, Longitude
+from registry.models import Changeset, Revision, Status
 from registry.services.history import column_name, diff, json_value
 
 from .existing import Existing
@@ -278,20 +278,26 @@ def _literal(text: str) -> str:
 
 
 def _states(ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The tracked imported fields of these cameras, as revision snapshots."""
-    columns = [column_name(name) for name in IMPORTED_FIELDS if name != "location"]
-    rows = (
-        Camera.objects.filter(pk__in=ids)
-        .annotate(lon=Longitude("location"), lat=Latitude("location"))
-        .values("pk", "lon", "lat", *columns)
-    )
+    """The tracked imported fields of these cameras, as revision snapshots,
+    straight from the database (the ORM's per-row work cost 9 s for 168k)."""
+    names = [name for name in IMPORTED_FIELDS if name != "location"]
+    columns = [
+        "tags::text" if name == "tags" else connection.ops.quote_name(column_name(name))
+        for name in names
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, ST_X(location), ST_Y(location), {', '.join(columns)} "
+            "FROM registry_camera WHERE id = ANY(%s)",
+            [ids],
+        )
+        rows = cursor.fetchall()
     states = {}
-    for row in rows:
-        state = {
-            name: json_value(row[column_name(name)])
-            for name in IMPORTED_FIELDS
-            if name != "location"
-        }
-        state["location"] = [row["lon"], row["lat"]]
-        states[row["pk"]] = state
+    for pk, lon, lat, *values in rows:
+        state = dict(zip(names, values, strict=True))
+        # Everything else comes out of psycopg as JSON values already.
+        state["last_confirmed"] = json_value(state["last_confirmed"])
+        state["tags"] = orjson.loads(state["tags"])
+        state["location"] = [lon, lat]
+        states[pk] = state
     return states
