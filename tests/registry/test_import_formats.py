@@ -402,3 +402,73 @@ def test_files_that_cannot_be_parsed_write_nothing(tmp_path, content, message):
         0,
         0,
     )
+
+
+def test_csv_options_on_the_command_line(tmp_path):
+    path = write_text(
+        tmp_path / "alpr.txt",
+        "nr|ost|nord|hersteller\n7|531000|181000|Vidsys\n",
+        encoding="latin-1",
+    )
+
+    out, _err = run(
+        path,
+        "--source", "alpr",
+        "--map", "ref=nr,x=ost,y=nord,vendor=hersteller",
+        "--delimiter", "|",
+        "--encoding", "latin-1",
+        "--srid", "27700",
+        "--tag", "surveillance:type=ALPR",
+        "--tag", "operator=Metropolitan Police",
+    )  # fmt: skip
+
+    assert summary(out).startswith("alpr: 1 features: 1 created")
+    camera = Camera.objects.get()
+    assert (camera.kind, camera.operator_raw, camera.vendor_raw, camera.source_ref) == (
+        "ALPR",
+        "Metropolitan Police",
+        "Vidsys",
+        "7",
+    )
+    assert camera.location.x == pytest.approx(-0.1136, abs=1e-3)
+
+
+def test_a_json_mapping_file_works_like_a_toml_one(tmp_path):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        '{"columns": {"lat": "Y", "lon": "X"}, "tags": {"surveillance:type": "camera"}}'
+    )
+    path = write_text(tmp_path / "list.csv", "X;Y\n2,35;48,85\n")
+
+    out, _err = run(path, "--source", "paris", "--map", str(mapping))
+
+    assert summary(out).startswith("paris: 1 features: 1 created")
+    assert Camera.objects.get().location.coords == pytest.approx((2.35, 48.85))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[colums]\nlat = "a"\n', "unknown section 'colums'"),
+        ('[file]\nsrid = "north"\n', "srid must be a number"),
+        ("[columns\n", "cannot be read"),
+        ('[file]\nquote = "x"\n', "[file] has no option 'quote'"),
+    ],
+)
+def test_a_bad_mapping_file_is_refused_with_the_reason(tmp_path, text, message):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(text)
+    path = write_text(tmp_path / "list.csv", "lat,lon\n1,2\n")
+
+    with pytest.raises(CommandError) as raised:
+        run(path, "--source", "x", "--map", str(mapping))
+
+    assert message in str(raised.value)
+    assert not Dataset.objects.exists()
+
+
+def test_an_inline_mapping_must_be_target_equals_column(tmp_path):
+    path = write_text(tmp_path / "list.csv", "lat,lon\n1,2\n")
+
+    with pytest.raises(CommandError, match="'lat' is not target=column"):
+        run(path, "--source", "x", "--map", "lat")
