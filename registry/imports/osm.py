@@ -37,7 +37,7 @@ def osm_source(path: Path, osmium_format: str, *, change_file: bool) -> Source:
     source = Source(
         format=_format_name(osmium_format, change_file),
         items=iter(()),
-        metadata=_metadata(path, osmium_format),
+        metadata=_metadata(path),
         is_change_file=change_file,
     )
     reader = _changes if change_file else _extract
@@ -51,7 +51,7 @@ def _format_name(osmium_format: str, change_file: bool) -> str:
     return "OSM PBF" if osmium_format == "pbf" else "OSM XML"
 
 
-def _metadata(path: Path, osmium_format: str) -> dict[str, str]:
+def _metadata(path: Path) -> dict[str, str]:
     return {
         "licence": "ODbL-1.0",
         "attribution": "© OpenStreetMap contributors",

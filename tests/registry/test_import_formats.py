@@ -205,6 +205,16 @@ def test_in_a_change_file_the_last_version_of_an_object_counts(tmp_path):
     assert (camera.status, camera.height, camera.osm_version) == (Status.REPORTED, 6.0, 6)
 
 
+def test_full_sync_is_refused_for_a_change_file(tmp_path):
+    run(write_text(tmp_path / "a.osm", EXTRACT), "--source", "osm")
+    change = osmchange_xml(modify=[node_xml(1, -87.6, 41.8, camera_tags("ALPR"), version=4)])
+
+    with pytest.raises(CommandError, match="it holds changes, not the whole source"):
+        run(write_text(tmp_path / "d.osc", change), "--source", "osm", "--full")
+
+    assert not Camera.objects.filter(status=Status.REMOVED).exists()
+
+
 def test_a_change_file_does_not_remove_another_datasets_camera(tmp_path):
     run(write_text(tmp_path / "a.osm", EXTRACT), "--source", "osm")
     change = osmchange_xml(delete=[node_xml(1, -87.6, 41.8, {}, version=4)])

@@ -93,6 +93,11 @@ class Command(BaseCommand):
             raise CommandError("--near must be 0 or more metres.")
         try:
             opened = open_source(path, csv_mapping=self.csv_mapping(options))
+            if options["full"] and opened.is_change_file:
+                raise CommandError(
+                    f"{path} is an osmChange file: it holds changes, not the whole source, so "
+                    "--full would remove every camera it does not mention. Nothing was imported."
+                )
             report = import_source(
                 source=opened,
                 dataset_name=source_name,
