@@ -85,7 +85,10 @@ class _Conversion:
         self.thread.start()
 
     def _run(self, write) -> None:
-        self.error = write(self.path)
+        try:
+            self.error = write(self.path)
+        except Exception as error:  # a full disk, say: reported, never half-read in silence
+            self.error = f"cannot convert the file ({error})"
 
     def lines(self, read) -> Iterator[SourceItem]:
         """What `read` makes of the OPL file; then the error that stopped

@@ -482,3 +482,20 @@ def test_an_inline_mapping_must_be_target_equals_column(tmp_path):
 
     with pytest.raises(CommandError, match="'lat' is not target=column"):
         run(path, "--source", "x", "--map", "lat")
+
+
+def test_a_conversion_that_fails_is_reported_not_read_half_in_silence(tmp_path, monkeypatch):
+    from registry.imports import osm
+
+    def no_space_left(file, target):
+        target.write_text("n1 v1 dV Tman_made=surveillance x1.0 y2.0\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(osm, "_filter_to_opl", no_space_left)
+    path = write_text(tmp_path / "a.osm", EXTRACT)
+
+    with pytest.raises(CommandError) as raised:
+        run(path, "--source", "osm", "--full")
+
+    assert "cannot convert the file ([Errno 28] No space left on device)" in str(raised.value)
+    assert "--full removal was not applied" in str(raised.value)
