@@ -122,16 +122,17 @@ def fingerprint(feature: SourceFeature) -> int:
     reader's own text of it where it has one (an OPL line), else its
     position, OSM version and sorted tags. The parser version personalises
     the hash, so a new tag mapping sees every record as changed."""
-    text = feature.source_text
-    if not text:
+    digest = _HASH.copy()
+    if feature.source_text:  # read from a UTF-8 file: no lone surrogates
+        digest.update(feature.source_text.encode())
+    else:
         tags = "\x1f".join(key + "\x1e" + value for key, value in sorted(feature.tags.items()))
         text = f"{feature.lon!r}\x1f{feature.lat!r}\x1f{feature.osm_version}\x1f{tags}"
-    digest = _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, person=_PERSON)
+        digest.update(text.encode("utf-8", "surrogatepass"))
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
-_blake2b = hashlib.blake2b
-_PERSON = f"sightline-{PARSER_VERSION}".encode()
+_HASH = hashlib.blake2b(digest_size=8, person=f"sightline-{PARSER_VERSION}".encode())
 
 
 @dataclass
