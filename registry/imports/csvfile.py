@@ -130,7 +130,7 @@ class CsvMapping:
         """`--map` is a mapping file (.toml or .json) or inline
         `target=column,target=column`."""
         path = Path(spec)
-        if path.suffix.lower() in {".toml", ".json"}:
+        if path.suffix.lower() in {".toml", ".json"} or ("=" not in spec and path.is_file()):
             return cls.from_file(path)
         columns = {}
         for part in filter(None, (piece.strip() for piece in spec.split(","))):
@@ -146,7 +146,7 @@ class CsvMapping:
     def from_file(cls, path: Path) -> CsvMapping:
         try:
             text = path.read_text(encoding="utf-8")
-            document = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+            document = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
         except FileNotFoundError:
             raise MappingError(f"mapping file {path}: no such file") from None
         except (OSError, UnicodeDecodeError, ValueError) as error:
