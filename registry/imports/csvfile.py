@@ -90,21 +90,26 @@ GUESSED_COLUMNS = {
     "location": {"location", "geom", "thegeom", "geometry", "wkt", "point", "coordinates"},
     "ref": {"id", "ref", "objectid", "fid", "cameraid", "camera", "recordid", "assetid"},
 }
-# Other columns whose name says which tag they hold (a column called "type"
-# could be the kind or the camera type, so it is left to the mapping).
+# Other columns whose name says which tag they hold, by tag, in order of
+# preference: the first such column present fills the tag, the others stay
+# raw tags under their own names. Sightline's own CSV export is among them
+# (its raw vendor and operator strings before the records' slugs). A column
+# called "type" could be the kind or the camera type: left to the mapping.
 GUESSED_TAG_COLUMNS = {
-    "operator": "operator",
-    "agency": "operator",
-    "owner": "operator",
-    "manufacturer": "manufacturer",
-    "vendor": "manufacturer",
-    "make": "manufacturer",
-    "model": "model",
-    "height": "height",
-    "direction": "camera:direction",
-    "facing": "camera:direction",
-    "name": "name",
-    "description": "description",
+    "surveillance:type": ("kind", "surveillancetype"),
+    "camera:type": ("cameratype",),
+    "camera:mount": ("mount", "cameramount"),
+    "surveillance:zone": ("zone", "surveillancezone"),
+    "surveillance": ("visibility",),
+    "camera:direction": ("directions", "direction", "facing", "cameradirection"),
+    "camera:angle": ("tilt", "cameraangle"),
+    "height": ("height",),
+    "manufacturer": ("vendorraw", "manufacturer", "vendor", "make"),
+    "model": ("product", "model"),
+    "operator": ("operatorraw", "operator", "agency", "owner"),
+    "check_date": ("lastconfirmed", "checkdate"),
+    "name": ("name",),
+    "description": ("description",),
 }
 DELIMITERS = ",;\t|"
 _LOCATION_WKT = re.compile(
@@ -329,13 +334,7 @@ def _transform(srid: int) -> CoordTransform | None:
 def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[SourceItem]:
     yield from notes
     targets = {index: target for target, index in columns.items()}
-    guessed_keys = [GUESSED_TAG_COLUMNS.get(_simplified(name), name) for name in header]
-    # A guessed key never overrides a column the mapping sent there.
-    mapped_keys = {FIELD_KEYS.get(target, target) for target in columns}
-    guessed_keys = [
-        name if key in mapped_keys and key != name else key
-        for name, key in zip(header, guessed_keys, strict=True)
-    ]
+    guessed_keys = _guessed_keys(header, columns)
     for number, row in enumerate(reader, start=1):
         line = reader.line_num
         if not any(value.strip() for value in row):
@@ -360,6 +359,21 @@ def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[Source
             key = FIELD_KEYS.get(target, target) if target else guessed_keys[index]
             tags[key] = value
         yield SourceFeature(number, position[0], position[1], tags, source_ref=ref[:100])
+
+
+def _guessed_keys(header: list[str], columns: dict[str, int]) -> list[str]:
+    """The tag each column fills: a guessed OSM key, or its own name. A
+    guess never takes a key the mapping already sends a column to."""
+    keys = list(header)
+    taken = {FIELD_KEYS.get(target, target) for target in columns}
+    simplified = [_simplified(name) for name in header]
+    for key, names in GUESSED_TAG_COLUMNS.items():
+        if key in taken:
+            continue
+        found = next((simplified.index(name) for name in names if name in simplified), None)
+        if found is not None and found not in columns.values():
+            keys[found] = key
+    return keys
 
 
 def _number(text: str) -> float | str:

@@ -86,3 +86,29 @@ def assert_same_tags_within_osm_limits(before: dict, after: dict) -> None:
     }
     assert {k: after.get(k) for k in kept} == kept
     assert all(k in kept or k.endswith(":wikidata") for k in after)
+
+
+CSV_FIELDS = (
+    "kind", "visibility", "zone", "camera_type", "mount", "directions", "tilt", "height",
+    "vendor_raw", "product", "operator_raw", "last_confirmed",
+)  # fmt: skip
+
+
+def test_csv_export_imports_back_without_a_mapping(tmp_path):
+    load_reference_data()
+    run(DEMO, "--source", "demo")
+    original = {
+        str(camera.pk): {name: getattr(camera, name) for name in CSV_FIELDS}
+        for camera in Camera.objects.all()
+    }
+    exported = tmp_path / "cameras.csv"
+    call_command("export_cameras", "--format=csv", "-o", str(exported), stderr=StringIO())
+
+    empty_the_registry()
+    run(exported, "--source", "from-csv")
+
+    again = {
+        camera.source_ref: {name: getattr(camera, name) for name in CSV_FIELDS}
+        for camera in Camera.objects.all()
+    }
+    assert again == original
