@@ -135,6 +135,18 @@ def fingerprint(feature: SourceFeature) -> int:
 _HASH = hashlib.blake2b(digest_size=8, person=f"sightline-{PARSER_VERSION}".encode())
 
 
+def _storable_text(feature: SourceFeature) -> bool:
+    """PostgreSQL stores valid UTF-8 only: a lone surrogate (a JSON file's
+    broken \\ud800 escape) would fail the whole run at COPY; it fails its
+    record here instead."""
+    try:
+        as_json(feature.tags)
+        feature.source_ref.encode()
+    except (orjson.JSONEncodeError, UnicodeEncodeError):
+        return False
+    return True
+
+
 @dataclass
 class _Update:
     existing: Existing
@@ -220,15 +232,7 @@ class CameraImport:
         changes = creation_changes(
             {**state, "status": Status.REPORTED, "dataset": self.dataset.pk}
         )
-        try:
-            return (*staged_row(state), feature.osm_version, source_hash, as_json(changes))
-        except orjson.JSONEncodeError:
-            self.report.rejected.append(
-                FeatureRejection(
-                    feature.index, feature.ref, "tags", "contains text that is not valid Unicode"
-                )
-            )
-            return None
+        return (*staged_row(state), feature.osm_version, source_hash, as_json(changes))
 
     def _seen(self, existing: tuple) -> None:
         self.seen_ids.add(existing[PK])
@@ -244,6 +248,13 @@ class CameraImport:
             "tags": feature.tags,
             "source_ref": feature.source_ref[:100],
         }
+        if not _storable_text(feature):
+            self.report.rejected.append(
+                FeatureRejection(
+                    feature.index, feature.ref, "tags", "contains text that is not valid Unicode"
+                )
+            )
+            return None
         problems, errors = self.parser.fill(state, feature.tags)
         for problem in problems:
             self.report.unrecognised[(problem.key, problem.value)] += 1

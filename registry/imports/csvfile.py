@@ -215,9 +215,21 @@ def csv_source(path: Path, mapping: CsvMapping | None = None) -> Source:
     notes = [SourceNote(0, "", note)] if note else []
     return Source(
         format="CSV",
-        items=_rows(reader, header, columns, mapping, transform, notes),
+        items=_parsed(path, reader, _rows(reader, header, columns, mapping, transform, notes)),
         metadata={"description": f"CSV list {path.name}"},
     )
+
+
+def _parsed(path: Path, reader, rows: Iterator[SourceItem]) -> Iterator[SourceItem]:
+    """A line the csv module cannot parse at all (a field over its size
+    limit, say) means the file is not the CSV it seemed: the import stops
+    and, in its transaction, writes nothing."""
+    try:
+        yield from rows
+    except csv.Error as error:
+        raise UnreadableFile(
+            f"{path}: line {reader.line_num}: not readable as CSV ({error})"
+        ) from None
 
 
 def _read_bytes(path: Path) -> bytes:

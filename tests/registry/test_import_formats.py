@@ -339,6 +339,35 @@ def test_swapped_and_out_of_range_coordinates_reject_their_rows_only(tmp_path):
     assert Camera.objects.get().source_ref == "ok"
 
 
+def test_a_broken_unicode_escape_rejects_its_feature_only(tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]},'
+        ' "properties": {"operator": "bad \\ud800 text"}},'
+        '{"type": "Feature", "geometry": {"type": "Point", "coordinates": [3, 4]},'
+        ' "properties": {"operator": "good"}}]}'
+    )
+
+    out, err = run(path, "--source", "x")
+
+    assert summary(out).startswith("x: 2 features: 1 created, 0 updated, 0 unchanged, 1 rejected")
+    assert "feature 0: tags: contains text that is not valid Unicode" in err
+    assert Camera.objects.get().operator_raw == "good"
+
+
+def test_a_line_the_csv_module_cannot_parse_writes_nothing(tmp_path):
+    huge = "x" * 200_000  # over the csv module's field size limit
+    path = write_text(tmp_path / "list.csv", f"lat,lon,note\n1,2,ok\n3,4,{huge}\n")
+
+    with pytest.raises(CommandError) as raised:
+        run(path, "--source", "x")
+
+    assert "line 3: not readable as CSV (field larger than field limit" in str(raised.value)
+    assert "Nothing was imported" in str(raised.value)
+    assert (Camera.objects.count(), Dataset.objects.count()) == (0, 0)
+
+
 def test_a_wrong_declared_encoding_is_a_clear_error(tmp_path):
     path = write_text(tmp_path / "list.csv", "lat,lon,name\n1,2,Café\n", encoding="cp1252")
 
