@@ -153,7 +153,10 @@ def decode_opl_tags(raw: str) -> dict[str, str]:
     pairs = [pair.split("=", 1) for pair in raw.split(",")]
     if "%" not in raw:  # most records: nothing escaped
         return dict(pairs)
-    return {_unescape(key): _unescape(value) for key, value in pairs}
+    return {
+        (_unescape(key) if "%" in key else key): (_unescape(value) if "%" in value else value)
+        for key, value in pairs
+    }
 
 
 def _is_surveillance_text(raw: str) -> bool:
