@@ -138,7 +138,10 @@ _HASH = hashlib.blake2b(digest_size=8, person=f"sightline-{PARSER_VERSION}".enco
 def _storable_text(feature: SourceFeature) -> bool:
     """PostgreSQL stores valid UTF-8 only: a lone surrogate (a JSON file's
     broken \\ud800 escape) would fail the whole run at COPY; it fails its
-    record here instead."""
+    record here instead. A record read as text from a UTF-8 file (an OPL
+    line) cannot hold one, and is not serialised an extra time to check."""
+    if feature.source_text:
+        return True
     try:
         as_json(feature.tags)
         feature.source_ref.encode()
@@ -241,13 +244,6 @@ class CameraImport:
             self.restores.append(existing[PK])
 
     def _state(self, feature: SourceFeature) -> dict[str, Any] | None:
-        state = {
-            "location": [feature.lon, feature.lat],
-            "osm_type": feature.osm_type,
-            "osm_id": feature.osm_id,
-            "tags": feature.tags,
-            "source_ref": feature.source_ref[:100],
-        }
         if not _storable_text(feature):
             self.report.rejected.append(
                 FeatureRejection(
@@ -255,6 +251,13 @@ class CameraImport:
                 )
             )
             return None
+        state = {
+            "location": [feature.lon, feature.lat],
+            "osm_type": feature.osm_type,
+            "osm_id": feature.osm_id,
+            "tags": feature.tags,
+            "source_ref": feature.source_ref[:100],
+        }
         problems, errors = self.parser.fill(state, feature.tags)
         for problem in problems:
             self.report.unrecognised[(problem.key, problem.value)] += 1

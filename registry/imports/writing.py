@@ -196,9 +196,12 @@ class Writer:
 
     # -- status changes (set-based, with their revisions)
 
-    def set_status(self, ids: Iterable[int], *, status: str, note: str, where: str) -> int:
+    def set_status(
+        self, ids: Iterable[int], *, status: str, note: str, where: str, **where_params: Any
+    ) -> int:
         """Move cameras to `status` with `note`; one revision each saying
-        what it was before."""
+        what it was before. `where` narrows the cameras further, with its own
+        named parameters."""
         removed_on = self.now.date() if status == Status.REMOVED else None
         with connection.cursor() as cursor:
             cursor.execute(
@@ -216,7 +219,9 @@ class Writer:
                 "THEN jsonb_build_array(old_removed_on, %(removed_on)s::date) END, "
                 "'status_note', CASE WHEN old_note <> %(note)s::text "
                 "THEN jsonb_build_array(old_note, %(note)s::text) END)), %(now)s FROM changed",
-                self.params(ids=list(ids), status=status, note=note, removed_on=removed_on),
+                self.params(
+                    ids=list(ids), status=status, note=note, removed_on=removed_on, **where_params
+                ),
             )
             return cursor.rowcount
 
@@ -240,7 +245,8 @@ class Writer:
             self.run.restores,
             status=Status.REPORTED,
             note="",
-            where=f"status = 'removed' AND status_note = {_literal(self.run.absent)}",
+            where="status = 'removed' AND status_note = %(absent)s",
+            absent=self.run.absent,
         )
 
     def apply_removals(self) -> None:
@@ -271,10 +277,6 @@ class Writer:
                 note=REMOVAL_NOTES[reason].format(self.dataset.name),
                 where="status IN ('reported', 'verified')",
             )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _states(ids: list[int]) -> dict[int, dict[str, Any]]:
