@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench setup system-packages python-env local-db data stop lint
+.PHONY: run test bench setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -20,7 +20,7 @@ test: setup
 	$(PYTHON) manage.py makemigrations --check --dry-run
 	$(PYTHON) -m pytest
 
-setup: system-packages python-env $(LOCAL_DB)
+setup: system-packages python-env frontend $(LOCAL_DB)
 	$(PYTHON) manage.py migrate --no-input -v 0
 	$(PYTHON) manage.py load_reference_data
 
@@ -38,6 +38,11 @@ system-packages:
 
 python-env: system-packages
 	@deploy/python-env
+
+# The map's JavaScript bundle (npm, from package-lock.json) and the compiled
+# translations.
+frontend: system-packages
+	@deploy/frontend
 
 local-db: system-packages
 	@deploy/local-postgres start

@@ -1,13 +1,27 @@
 """Rate limits. Exceeding one gives DRF's 429 with a Retry-After header."""
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
-    """Anonymous clients, keyed by address for the counter only (never stored
-    with any contribution); the rate is the API_ANON_RATE setting, read per
-    request so it can be changed without code."""
+    """Anonymous clients, counted under a keyed hash of their address that
+    lives only in the cache and only as long as the rate's window: the
+    address itself is never written anywhere. The key changes with
+    SECRET_KEY, so a cache dump cannot be matched against addresses without
+    it. The rate is the API_ANON_RATE setting, read per request so it can be
+    changed without code."""
 
     def get_rate(self) -> str:
         return settings.API_ANON_RATE
+
+    def get_ident(self, request) -> str:
+        address = super().get_ident(request)
+        return keyed_hash(address)
+
+
+def keyed_hash(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.blake2b).hexdigest()[:32]

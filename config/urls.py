@@ -1,10 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from registry.views import tiles
 
 urlpatterns = [
-    # Until the public map lands, the registry is browsed in the admin.
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path(
+        "tiles/cameras/<int:z>/<int:x>/<int:y>.mvt",
+        tiles.camera_tile,
+        name="camera-tile",
+    ),
+    # The language switcher posts here (Django's set_language view).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
+# English pages live at /, Spanish ones under /es/.
+urlpatterns += i18n_patterns(path("", include("registry.urls")), prefix_default_language=False)

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -205,3 +206,28 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # An imported camera this close (metres) to an existing one of the same kind
 # is offered to moderators as a possible duplicate (`import_cameras --near`).
 IMPORT_NEAR_DUPLICATE_METRES = float(os.environ.get("IMPORT_NEAR_DUPLICATE_METRES", "5"))
+
+# The public map and pages.
+# A camera not confirmed on the ground for this many days is drawn as stale.
+CAMERA_STALE_AFTER_DAYS = int(os.environ.get("CAMERA_STALE_AFTER_DAYS", "730"))
+# Where the map opens when the URL names no view: (latitude, longitude, zoom).
+MAP_DEFAULT_VIEW = (
+    float(os.environ.get("MAP_DEFAULT_LATITUDE", "41.88")),
+    float(os.environ.get("MAP_DEFAULT_LONGITUDE", "-87.63")),
+    int(os.environ.get("MAP_DEFAULT_ZOOM", "11")),
+)
+LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
+
+# Camera vector tiles, /tiles/cameras/{z}/{x}/{y}.mvt (registry/tiles.py).
+TILES_MAX_ZOOM = int(os.environ.get("TILES_MAX_ZOOM", "22"))
+# From this zoom a tile holding at most TILES_ADAPTIVE_MAX_CAMERAS cameras
+# shows them one by one instead of as clusters.
+TILES_ADAPTIVE_MIN_ZOOM = int(os.environ.get("TILES_ADAPTIVE_MIN_ZOOM", "10"))
+TILES_ADAPTIVE_MAX_CAMERAS = int(os.environ.get("TILES_ADAPTIVE_MAX_CAMERAS", "1500"))
+# From this zoom every tile shows cameras one by one, unless it holds more
+# than TILES_INDIVIDUAL_MAX_CAMERAS or would exceed TILES_MAX_BYTES: then it
+# shows clusters, so that no tile is ever larger than that.
+TILES_INDIVIDUAL_MIN_ZOOM = int(os.environ.get("TILES_INDIVIDUAL_MIN_ZOOM", "15"))
+TILES_INDIVIDUAL_MAX_CAMERAS = int(os.environ.get("TILES_INDIVIDUAL_MAX_CAMERAS", "8000"))
+TILES_MAX_BYTES = int(os.environ.get("TILES_MAX_BYTES", "500000"))
+TILES_CACHE_SECONDS = int(os.environ.get("TILES_CACHE_SECONDS", "60"))

@@ -16,6 +16,7 @@ from django.db import connection
 from psycopg import sql
 
 from registry.services.history import STATUS_FIELDS, TRACKED_FIELDS, column_name
+from registry.services.tiles import tile_cells_rebuilt_after
 
 if TYPE_CHECKING:
     from .writing import Writer
@@ -183,7 +184,10 @@ def indexes_built_after() -> Iterator[None]:
             )
         for name, _definition in indexes:
             cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-    yield
+    # The tile pyramid too is computed once at the end rather than batch by
+    # batch (registry.services.tiles).
+    with tile_cells_rebuilt_after():
+        yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:

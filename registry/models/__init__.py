@@ -15,6 +15,7 @@ from .choices import (
 from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
+from .tiles import TileCell
 
 __all__ = [
     "ANONYMOUS",
@@ -36,6 +37,7 @@ __all__ = [
     "RestrictionRegime",
     "Revision",
     "Status",
+    "TileCell",
     "Vendor",
     "VendorRestriction",
     "Visibility",

@@ -72,3 +72,17 @@ def test_the_limit_is_configurable(client, settings):
 
     assert statuses == [200] * 5 + [429]
     cache.clear()
+
+
+def test_the_rate_limit_keeps_no_client_address_in_the_cache(client, settings):
+    settings.API_ANON_RATE = "5/minute"
+    cache.clear()
+
+    client.get("/api/v1/vendors/", REMOTE_ADDR="203.0.113.7")
+    client.get("/api/v1/vendors/", REMOTE_ADDR="198.51.100.9")
+
+    keys = list(cache._cache.keys())  # the local-memory cache the tests use
+    assert len([key for key in keys if "throttle" in key]) == 2
+    assert not [key for key in keys if "203.0.113.7" in key or "198.51.100.9" in key]
+    assert not [value for value in cache._cache.values() if b"203.0.113" in value]
+    cache.clear()

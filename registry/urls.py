@@ -1,0 +1,18 @@
+"""The public site: the map and the pages."""
+
+from django.urls import path
+
+from .views import map, pages
+
+app_name = "registry"
+urlpatterns = [
+    path("", map.map_page, name="map"),
+    path("cameras/", pages.camera_list, name="cameras"),
+    path("cameras/<int:pk>/", pages.camera_detail, name="camera"),
+    path("vendors/", pages.vendor_list, name="vendors"),
+    path("vendors/<slug:slug>/", pages.vendor_detail, name="vendor"),
+    path("operators/", pages.operator_list, name="operators"),
+    path("operators/<slug:slug>/", pages.operator_detail, name="operator"),
+    path("about/", pages.about, name="about"),
+    path("privacy/", pages.privacy, name="privacy"),
+]

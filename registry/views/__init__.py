@@ -1,0 +1,1 @@
+"""Web pages: the map, the tiles it draws from, and the pages."""

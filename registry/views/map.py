@@ -1,0 +1,95 @@
+"""The map page (`/`): a full-screen Leaflet map drawing the camera tiles.
+
+The page itself carries no cameras: it renders the filter form from the URL
+and a configuration block; registry/frontend/map.js draws the tiles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from registry.filters import PUBLIC_STATUSES, MapFilters
+from registry.models import CameraType, Capability, Kind, Operator, Status, Vendor
+
+from .. import cones
+
+# Cones are drawn from this zoom on (street level: a 30 m cone is ~25 px).
+CONE_MIN_ZOOM = 16
+
+
+def map_page(request):
+    filters = MapFilters.from_query(request.GET)
+    context = {
+        "filters": filters,
+        "kinds": Kind.choices,
+        "statuses": [
+            (value, label) for value, label in Status.choices if value in PUBLIC_STATUSES
+        ],
+        "capabilities": Capability.choices,
+        "vendors": Vendor.objects.order_by("name").only("slug", "name"),
+        "operators": Operator.objects.order_by("name").only("slug", "name"),
+        "map_config": _map_config(filters),
+    }
+    return render(request, "registry/map.html", context)
+
+
+def _placeholder_url(url: str, number: str, placeholder: str) -> str:
+    """A reversed URL with one number replaced by a `{placeholder}` for the
+    browser to fill in (URL converters accept only numbers)."""
+    head, sep, tail = url.rpartition(number)
+    return f"{head}{{{placeholder}}}{tail}" if sep else url
+
+
+def _map_config(filters: MapFilters) -> dict:
+    tile_url = reverse("camera-tile", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+    camera_url = _placeholder_url(reverse("registry:camera", args=(0,)), "0", "id")
+    return {
+        "tileUrl": tile_url,
+        "cameraUrl": camera_url,
+        "query": filters.query_string(),
+        "view": list(settings.MAP_DEFAULT_VIEW),
+        "language": get_language() or settings.LANGUAGE_CODE,
+        "coneMinZoom": CONE_MIN_ZOOM,
+        "cones": cones.defaults_for_browser(),
+        "dataAttribution": _(
+            "Cameras: Sightline contributors and © OpenStreetMap contributors (ODbL)"
+        ),
+        "labels": {
+            "kinds": {**dict(Kind.choices), "": _("surveillance device")},
+            "statuses": dict(Status.choices),
+            "camera_types": dict(CameraType.choices),
+            "strings": _strings(),
+        },
+    }
+
+
+def _strings() -> dict[str, str]:
+    return {
+        "status": _("Status"),
+        "vendor": _("Vendor"),
+        "operator": _("Operator"),
+        "camera_type": _("Camera type"),
+        "directions": _("Facing"),
+        "last_confirmed": _("Last confirmed"),
+        "unknown": _("unknown"),
+        "never": _("never"),
+        "device": _("surveillance device"),
+        "details": _("Details, history and sources"),
+        "restricted": _("This vendor is under a legal restriction."),
+        "stale": _("Not confirmed on the ground for a long time: it may be gone."),
+        "legend": _("Legend"),
+        "legend_verified": _("verified"),
+        "legend_reported": _("reported, not yet verified"),
+        "legend_stale": _("stale: not confirmed for a long time"),
+        "legend_removed": _("removed (kept on record)"),
+        "legend_direction": _("facing this way"),
+        "legend_cluster": _("number of cameras in the area"),
+        "locate": _("Show my location"),
+        "locating": _("Finding your location…"),
+        "locate_failed": _("Your location is not available."),
+        # %(count)s is filled in by the browser.
+        "in_view": _("%(count)s cameras in view"),
+    }

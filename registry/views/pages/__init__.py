@@ -1,0 +1,332 @@
+"""The registry's pages: the camera list and each camera, vendors, operators,
+about and privacy. Server-rendered and complete without JavaScript; the
+small maps add to the facts written on the page, never replace them.
+
+Every page is a permalink: a value in the address the page does not
+understand (a filter, a sort, a page number) is ignored and named in a
+notice, never an error page. Hidden cameras are a 404 for the public and are
+never counted."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry import cones
+from registry.filters import PUBLIC_STATUSES, Ignored, MapFilters
+from registry.models import (
+    Camera,
+    CameraCapability,
+    CameraType,
+    Capability,
+    Dataset,
+    EvidenceKind,
+    Kind,
+    Operator,
+    Status,
+    Vendor,
+)
+from registry.querysets import CAMERA_SORT_KEYS, OperatorQuerySet, VendorQuerySet
+
+from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
+from .wording import (
+    describe_coordinates,
+    describe_direction,
+    describe_height,
+    describe_tilt,
+    history_entries,
+)
+
+CAMERAS_PER_PAGE = 50
+ORGANISATIONS_PER_PAGE = 100
+# A vendor's or operator's page draws at most this many cameras on its own
+# map (canvas circles, embedded in the page: ~100 bytes each); beyond that
+# it links to the main map, which draws any number from tiles.
+MAP_POINTS_MAX = 3000
+# The camera page shows this many revisions; the API has them all.
+HISTORY_SHOWN = 50
+
+CAMERA_COLUMNS = [
+    ("id", gettext_lazy("Camera")),
+    ("kind", gettext_lazy("Kind")),
+    ("vendor", gettext_lazy("Vendor")),
+    ("operator", gettext_lazy("Operator")),
+    ("status", gettext_lazy("Status")),
+    ("last_confirmed", gettext_lazy("Last confirmed")),
+]
+DEFAULT_CAMERA_SORT = Sort("id")
+ORGANISATION_SORT_KEYS = ("name", "count")
+DEFAULT_ORGANISATION_SORT = Sort("name")
+
+
+# ------------------------------------------------------------------ cameras
+
+
+def camera_list(request):
+    filters = MapFilters.from_query(request.GET)
+    ignored = list(filters.ignored)
+    sort = read_sort(request.GET, CAMERA_SORT_KEYS, DEFAULT_CAMERA_SORT, ignored)
+    cameras = (
+        filters.cameras()
+        .select_related("vendor", "operator")
+        .defer("feature", "tags")
+        .with_staleness()
+        .with_vendor_restricted()
+        .ordered_by(sort.key, descending=sort.descending)
+    )
+    page = read_page(Paginator(cameras, CAMERAS_PER_PAGE), request.GET, ignored)
+    query = filters.as_query()
+    sorted_query = query if sort == DEFAULT_CAMERA_SORT else {**query, "sort": sort.parameter}
+    context = {
+        "filters": filters,
+        "ignored": ignored,
+        "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
+        "sort": sort,
+        "sorted_query": sorted_query,
+        "sort_label": dict(CAMERA_COLUMNS)[sort.key],
+        "columns": sort_columns(CAMERA_COLUMNS, sort, query),
+        "pagination": pagination(page, sorted_query),
+        "cameras": page.object_list,
+        "map_url": with_query(reverse("registry:map"), query),
+        "download_url": with_query(reverse("api:download-geojson"), query),
+        "csv_url": with_query(reverse("api:download-csv"), query),
+        **filter_choices(),
+    }
+    return render(request, "registry/camera_list.html", context)
+
+
+def filter_choices() -> dict:
+    public = [(value, label) for value, label in Status.choices if value in PUBLIC_STATUSES]
+    return {
+        "kinds": Kind.choices,
+        "statuses": public,
+        "capabilities": Capability.choices,
+        "vendors": VendorQuerySet(Vendor).ordered_by("name").only("slug", "name"),
+        "operators": OperatorQuerySet(Operator).ordered_by("name").only("slug", "name"),
+    }
+
+
+def camera_detail(request, pk: int):
+    # Moderators see a hidden camera's page (marked hidden), as in the API.
+    cameras = Camera.objects.all() if request.user.is_staff else Camera.objects.visible()
+    capabilities = CameraCapability.objects.prefetch_related("evidence").order_by("capability")
+    camera = get_object_or_404(
+        cameras.with_staleness()
+        .select_related("vendor__parent", "operator", "dataset")
+        .prefetch_related(
+            "vendor__restrictions",
+            "vendor__evidence",
+            "operator__evidence",
+            "evidence",
+            Prefetch("capabilities", queryset=capabilities),
+        ),
+        pk=pk,
+    )
+    revisions = camera.revisions.select_related("changeset__dataset").order_by("-version")
+    context = {
+        "camera": camera,
+        "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
+        "coordinates": describe_coordinates(*camera.location.coords),
+        "facing": [describe_direction(direction) for direction in camera.directions],
+        "tilt": describe_tilt(camera.tilt),
+        "height": describe_height(camera.height),
+        **camera_evidence(camera),
+        "history": history_entries(list(revisions[:HISTORY_SHOWN])),
+        "revision_count": revisions.count(),
+        "tags": sorted(camera.tags.items()),
+        "map_data": camera_map_data(camera),
+    }
+    return render(request, "registry/camera_detail.html", context)
+
+
+def camera_evidence(camera: Camera) -> dict:
+    """The camera's own sources, photos apart. Only photos uploaded to
+    Sightline are shown in the page: a photo elsewhere on the web is a link,
+    so that no page makes the browser fetch from a third party."""
+    evidence = list(camera.evidence.all())
+    photos = [item for item in evidence if item.kind == EvidenceKind.PHOTO]
+    return {
+        "photos": [item for item in photos if item.document],
+        "photo_links": [item for item in photos if not item.document],
+        "sources": [item for item in evidence if item.kind != EvidenceKind.PHOTO],
+    }
+
+
+def camera_map_data(camera: Camera) -> dict:
+    longitude, latitude = camera.location.coords
+    return {
+        "longitude": longitude,
+        "latitude": latitude,
+        "kind": camera.kind,
+        "status": camera.status,
+        "fieldOfView": cones.field_of_view(
+            location=(longitude, latitude),
+            directions=camera.directions,
+            camera_type=camera.camera_type,
+            kind=camera.kind,
+            height=camera.height,
+            tilt=camera.tilt,
+        ),
+    }
+
+
+# ------------------------------------------------------ vendors, operators
+
+
+def organisation_list(request, organisations, columns, template: str, extra: dict):
+    """A sortable, paged table of vendors or operators with their counts of
+    visible cameras."""
+    ignored: list[Ignored] = []
+    sort = read_sort(request.GET, ORGANISATION_SORT_KEYS, DEFAULT_ORGANISATION_SORT, ignored)
+    ordered = organisations.with_camera_count().ordered_by(sort.key, descending=sort.descending)
+    page = read_page(Paginator(ordered, ORGANISATIONS_PER_PAGE), request.GET, ignored)
+    query = {} if sort == DEFAULT_ORGANISATION_SORT else {"sort": sort.parameter}
+    context = {
+        "ignored": ignored,
+        "sort": sort,
+        "sort_label": dict(columns)[sort.key],
+        "columns": sort_columns(columns, sort, {}),
+        "pagination": pagination(page, query),
+        "organisations": page.object_list,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def vendor_list(request):
+    vendors = VendorQuerySet(Vendor).with_restricted().prefetch_related("restrictions")
+    columns = [
+        ("name", _("Vendor")),
+        ("", _("Country")),
+        ("count", _("Cameras")),
+        ("", _("Legal restrictions")),
+    ]
+    extra = {"restricted_count": VendorQuerySet(Vendor).restricted().count()}
+    return organisation_list(request, vendors, columns, "registry/vendor_list.html", extra)
+
+
+def operator_list(request):
+    columns = [("name", _("Operator")), ("", _("Type")), ("count", _("Cameras"))]
+    operators = OperatorQuerySet(Operator).all()
+    return organisation_list(request, operators, columns, "registry/operator_list.html", {})
+
+
+def vendor_detail(request, slug: str):
+    vendor = get_object_or_404(
+        VendorQuerySet(Vendor)
+        .with_restricted()
+        .select_related("parent")
+        .prefetch_related("restrictions", "evidence", "subsidiaries"),
+        slug=slug,
+    )
+    cameras = Camera.objects.visible().filter(vendor=vendor)
+    context = {
+        "vendor": vendor,
+        **organisation_cameras(cameras, role="vendor", slug=vendor.slug, other="operator"),
+    }
+    return render(request, "registry/vendor_detail.html", context)
+
+
+def operator_detail(request, slug: str):
+    operator = get_object_or_404(Operator.objects.prefetch_related("evidence"), slug=slug)
+    cameras = Camera.objects.visible().filter(operator=operator)
+    context = {
+        "operator": operator,
+        **organisation_cameras(cameras, role="operator", slug=operator.slug, other="vendor"),
+    }
+    return render(request, "registry/operator_detail.html", context)
+
+
+def organisation_cameras(cameras, *, role: str, slug: str, other: str) -> dict:
+    """What a vendor's or operator's page says about its cameras: counts by
+    kind, by status and by the other party (the operators of a vendor's
+    cameras, the vendors of an operator's), a small map, and links to the
+    same cameras on the main map, in the list and as downloads."""
+    query = {role: slug}
+    total = cameras.count()
+    kinds, statuses = dict(Kind.choices), dict(Status.choices)
+    return {
+        "total": total,
+        "by_kind": [(kinds.get(kind), kind, n) for kind, n in cameras.tally("kind")],
+        "by_status": [(statuses.get(status), status, n) for status, n in cameras.tally("status")],
+        "by_other": cameras.tally(f"{other}__slug", f"{other}__name"),
+        "other_role": other,
+        "points": map_points(cameras) if 0 < total <= MAP_POINTS_MAX else None,
+        "too_many_to_draw": total > MAP_POINTS_MAX,
+        "map_url": with_query(reverse("registry:map"), query),
+        "list_url": with_query(reverse("registry:cameras"), query),
+        "download_url": with_query(reverse("api:download-geojson"), query),
+        "csv_url": with_query(reverse("api:download-csv"), query),
+        "filter_query": query,
+    }
+
+
+def map_points(cameras) -> dict:
+    """The cameras as a GeoJSON FeatureCollection for the page's small map:
+    only what it draws (position, kind, status), with the pattern of the
+    link to each camera's page and the kinds' names for its popups."""
+    rows = (
+        cameras.with_coordinates()
+        .order_by("id")
+        .values_list("id", "longitude", "latitude", "kind", "status")
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": pk,
+            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": {"kind": kind, "status": status},
+        }
+        for pk, lon, lat, kind, status in rows
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "cameraUrl": reverse("registry:camera", args=(0,)).replace("/0/", "/{id}/"),
+        "kinds": {**dict(Kind.choices), "": _("surveillance device")},
+    }
+
+
+# ------------------------------------------------------- about and privacy
+
+
+def about(request):
+    context = {
+        "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
+        **field_of_view_table(),
+        "datasets": Dataset.objects.order_by("name"),
+        "site_url": request.build_absolute_uri(reverse("registry:map")),
+        "today": timezone.localdate(),
+        "camera_count": Camera.objects.visible().count(),
+    }
+    return render(request, "registry/about.html", context)
+
+
+def field_of_view_table() -> dict:
+    """registry/cones.py's defaults, labelled, for the about page."""
+    table = cones.FIELD_OF_VIEW_DEFAULTS
+    types, kinds = dict(CameraType.choices), dict(Kind.choices)
+    return {
+        "cone_angles": [(types.get(key, key), angle) for key, angle in table["angles"].items()],
+        "cone_ranges": [(kinds.get(key, key), metres) for key, metres in table["ranges"].items()],
+        "cone_circle_types": [types.get(key, key) for key in table["circle_types"]],
+        "cones": table,
+    }
+
+
+def privacy(request):
+    return render(request, "registry/privacy.html", {"tile_host": tile_host()})
+
+
+def tile_host() -> str:
+    """The host the base-map tiles come from; empty when Sightline serves
+    them itself (a URL without a host)."""
+    return urlsplit(settings.BASEMAP_TILE_URL).hostname or ""
