@@ -12,7 +12,7 @@ export const KIND_STYLES = {
   bluetooth_detector: { shape: 'hexagon', color: '#4b5563' },
   '': { shape: 'circle', color: '#374151' },
 };
-const REMOVED_COLOR = '#6b7280';
+export const REMOVED_COLOR = '#6b7280';
 
 export function kindStyle(kind) {
   return KIND_STYLES[kind] || KIND_STYLES[''];

@@ -8,6 +8,7 @@ from django.contrib.gis.geos import Point
 from django.utils import translation
 
 from registry.services import camera_create
+from tests.factories import VendorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,4 +82,34 @@ def test_the_spanish_pages_are_in_spanish(page, live_server, cameras, console_er
     count = page.locator("#map-count").inner_text()
     assert count == spanish("%(count)s cameras in view") % {"count": 5}
     screenshot("map-es")
+    assert console_errors == []
+
+
+def test_the_camera_and_vendor_pages_draw_their_small_maps(
+    page, live_server, console_errors, screenshot
+):
+    vendor = VendorFactory(name="Flock Safety", slug="flock-safety")
+    camera = camera_create(
+        location=Point(-87.63, 41.88, srid=4326),
+        actor=None,
+        kind="ALPR",
+        vendor=vendor,
+        directions=[90.0, 270.0],
+    )
+
+    page.goto(f"{live_server.url}/cameras/{camera.pk}/")
+    # The camera and one cone per direction, drawn by Leaflet as SVG paths.
+    page.wait_for_function("() => document.querySelectorAll('#camera-map path').length >= 3")
+    screenshot("camera")
+
+    page.goto(f"{live_server.url}/vendors/{vendor.slug}/")
+    # Circles on one canvas: wait until it holds painted pixels.
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('#organisation-map canvas')).some(c => {
+          const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < data.length; i += 4) if (data[i]) return true;
+          return false;
+        })"""
+    )
+    screenshot("vendor")
     assert console_errors == []
