@@ -5,8 +5,9 @@ from django.urls import reverse
 
 
 @pytest.mark.django_db
-def test_the_home_page_leads_to_the_registry(client):
+def test_the_home_page_is_the_map(client):
     response = client.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
+    assert response.status_code == 200
+    assert response.resolver_match.view_name == "registry:map"
+    assert reverse("registry:map") == "/"
