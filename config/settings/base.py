@@ -106,6 +106,10 @@ DATABASES = {
 # 48k-camera bbox request compiling, so the app's connections turn it off.
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# Django turns psycopg's prepared statements off unless given a threshold.
+# Its own queries use client-side binding and are never prepared; the tile
+# queries (registry/tiles.py) bind on the server and ask to be prepared.
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

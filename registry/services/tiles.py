@@ -88,7 +88,11 @@ def tile_cells_drift() -> int:
             f"USING ({CELL_KEY}) WHERE (fresh.n, fresh.sum_x, fresh.sum_y) "
             "IS DISTINCT FROM (stored.n, stored.sum_x, stored.sum_y)"
         )
-        return cursor.fetchone()[0]
+        drift = cursor.fetchone()[0]
+        # Dropped now, not only at commit: inside an outer transaction this
+        # block is a savepoint, and the next check would find the table.
+        cursor.execute("DROP TABLE fresh_tile_cells")
+        return drift
 
 
 @contextmanager
