@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test bench bench-tiles setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -32,6 +32,13 @@ data:
 bench: export SIGHTLINE_BENCH = 1
 bench: setup
 	$(PYTHON) bench/import.py
+
+# Times the map's vector tiles with a million cameras beside django-vectortiles,
+# and the map in headless Chromium (a benchmark, not a test).
+bench-tiles: export SIGHTLINE_BENCH = 1
+bench-tiles: export SIGHTLINE_BROWSER_TESTS = 1
+bench-tiles: setup
+	$(PYTHON) bench/tiles.py
 
 system-packages:
 	@deploy/system-packages

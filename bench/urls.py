@@ -34,3 +34,32 @@ class BaselineView(generics.ListAPIView):
 
 
 urlpatterns = [*site_urlpatterns, path("bench/drf-gis/", BaselineView.as_view())]
+
+
+# bench/tiles.py's baseline: django-vectortiles serving the same table.
+from vectortiles import VectorLayer  # noqa: E402
+from vectortiles.views import MVTView  # noqa: E402
+
+
+class BaselineCameraLayer(VectorLayer):
+    model = Camera
+    id = "cameras"
+    geom_field = "location"
+    tile_fields = ("id", "kind", "status")
+
+    def get_queryset(self):
+        return Camera.objects.filter(status__in=["reported", "verified", "removed"])
+
+
+class BaselineTileView(MVTView):
+    layer_classes = [BaselineCameraLayer]
+
+
+urlpatterns.append(path("bench/vectortiles/<int:z>/<int:x>/<int:y>", BaselineTileView.as_view()))
+
+# The browser part of bench/tiles.py loads the map page: its static files are
+# served by Django here (production puts nginx in front).
+from django.contrib.staticfiles.views import serve as serve_static  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+urlpatterns.append(re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}))
