@@ -482,6 +482,15 @@ def test_a_camera_not_confirmed_for_too_long_is_stale(client, settings):
     assert stale == {old.pk: True, recent.pk: False, seen_long_ago.pk: True, removed.pk: False}
 
 
+def test_cameras_beyond_the_edge_of_web_mercator_are_in_its_top_row(client):
+    camera = camera_at(10.0, 88.0)
+    _z, column, _row = tile_of(10.0, 85.0, 16)
+
+    assert camera_ids(client, (16, column, 0)) == {camera.pk}
+    assert cluster_total(client, tile_of(10.0, 85.0, 3)) == 1
+    assert_pyramid_exact()
+
+
 def test_hidden_cameras_never_appear_in_any_tile(client):
     camera_at(*CHICAGO, status=Status.HIDDEN)
 
@@ -611,6 +620,16 @@ def test_a_tile_over_the_camera_limit_falls_back_to_clusters(client, settings):
     assert cluster_total(client, tile_of(*CHICAGO, 17)) == 6
 
 
+def test_a_pyramid_undercount_never_lets_a_tile_exceed_the_camera_limit(client, settings):
+    settings.TILES_INDIVIDUAL_MIN_ZOOM = 15
+    settings.TILES_INDIVIDUAL_MAX_CAMERAS = 5
+    for step in range(6):
+        camera_at(CHICAGO[0] + step * 0.00002, CHICAGO[1])
+    TileCell.objects.filter(level=17).update(n=1)
+
+    assert cluster_total(client, tile_of(*CHICAGO, 17)) == 6
+
+
 def test_no_tile_exceeds_the_size_limit(client, settings):
     settings.TILES_MAX_BYTES = 600
     vendor = VendorFactory(name="A vendor with a long name " * 4)
@@ -690,14 +709,15 @@ def test_a_filter_value_not_understood_is_400_naming_the_parameter(client, query
     assert f"Bad value for {parameter}: " in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_tiles_use_prepared_statements(client):
     camera_at(*CHICAGO)
-    tile = tile_of(*CHICAGO, 16)
+    connection.close()  # a fresh session, with nothing prepared yet
 
-    get_tile(client, tile)
+    get_tile(client, tile_of(*CHICAGO, 16))
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement ILIKE %s", ["%ST_AsMVT%"]
-        )
-        assert cursor.fetchone()[0] >= 1
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM registry_tilecell" in statement for statement in prepared)
+    assert any("ST_AsMVT" in statement for statement in prepared)

@@ -1,0 +1,59 @@
+"""WCAG 2.1 A and AA checks of the public pages with axe-core (from npm,
+installed by `make test`) in a real browser: contrast, labels, landmarks,
+names of links and controls, language, alt text."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from registry.services import camera_create
+from tests.factories import VendorFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+  });
+  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '));
+}"""
+
+
+@pytest.fixture
+def pages(db):
+    vendor = VendorFactory(name="Flock Safety", slug="flock-safety")
+    camera = camera_create(
+        location=Point(-87.63, 41.88, srid=4326),
+        actor=None,
+        kind="ALPR",
+        vendor=vendor,
+        directions=[90.0],
+    )
+    return [
+        "/#15/41.88/-87.63",
+        "/cameras/",
+        f"/cameras/{camera.pk}/",
+        "/vendors/",
+        f"/vendors/{vendor.slug}/",
+        "/operators/",
+        "/about/",
+        "/privacy/",
+        "/es/cameras/",
+    ]
+
+
+def test_the_public_pages_pass_axe_wcag_checks(page, live_server, pages, console_errors):
+    assert AXE.is_file(), "axe-core is missing: run `make test`, which installs it with npm."
+    violations = {}
+    for path in pages:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(RUN_AXE)
+        if found:
+            violations[path] = found
+    assert violations == {}
+    assert console_errors == []
