@@ -44,6 +44,7 @@ from .querysets import IN_PLACE_STATUSES, stale_before
 
 EXTENT = 4096  # MVT coordinates across a tile
 CELL_SHIFT = 3  # a tile is 2**3 = 8 cells across
+CELLS_ACROSS = 2**CELL_SHIFT
 MAX_LATITUDE = 85.0511287798066
 # A hair beyond a tile's edges, in degrees: the index search must not miss a
 # camera lying exactly on an edge; the cell arithmetic then decides.
@@ -153,7 +154,8 @@ SELECT ST_AsMVT(cluster, 'clusters', {EXTENT}, 'geom') FROM (
     {_mvt_point("sum(t.sum_x)::float8 / sum(t.n)", "sum(t.sum_y)::float8 / sum(t.n)")} AS geom
   FROM registry_tilecell t
   WHERE t.level = %(z)s + {CELL_SHIFT}
-    AND t.x BETWEEN %(x)s * 8 AND %(x)s * 8 + 7 AND t.y BETWEEN %(y)s * 8 AND %(y)s * 8 + 7
+    AND t.x BETWEEN %(x)s * {CELLS_ACROSS} AND (%(x)s + 1) * {CELLS_ACROSS} - 1
+    AND t.y BETWEEN %(y)s * {CELLS_ACROSS} AND (%(y)s + 1) * {CELLS_ACROSS} - 1
     {CELL_FILTERS}
   GROUP BY t.x, t.y
 ) AS cluster
