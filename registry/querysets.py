@@ -60,6 +60,12 @@ class CameraQuerySet(models.QuerySet):
         polygon.srid = 4326
         return self.filter(location__intersects=polygon)
 
+    def in_area(self, area) -> CameraQuerySet:
+        """Inside `area`'s boundary or on it. The boundary goes into the query
+        as a value, so that the cameras' spatial index narrows the search to
+        its bounding box first."""
+        return self.filter(location__intersects=area.geometry)
+
     def of_kind(self, *kinds: str) -> CameraQuerySet:
         return self.filter(kind__in=kinds)
 
@@ -204,3 +210,17 @@ class VendorQuerySet(OrganisationQuerySet):
 class OperatorQuerySet(OrganisationQuerySet):
     def of_type(self, *operator_types: str) -> OperatorQuerySet:
         return self.filter(operator_type__in=operator_types)
+
+
+class AreaQuerySet(models.QuerySet):
+    def at_level(self, *levels: str) -> AreaQuerySet:
+        return self.filter(level__in=levels)
+
+    def containing(self, geometry) -> AreaQuerySet:
+        """Areas whose boundary holds `geometry` (a point, usually), the
+        smallest first."""
+        return self.filter(geometry__intersects=geometry).order_by("area_km2", "pk")
+
+    def without_geometry(self) -> AreaQuerySet:
+        """Lists rarely need boundaries, which can weigh megabytes."""
+        return self.defer("geometry")

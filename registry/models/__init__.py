@@ -1,3 +1,4 @@
+from .areas import LEVEL_DEPTH, Area, AreaLevel
 from .cameras import Camera, CameraCapability, Dataset, Evidence
 from .choices import (
     CameraType,
@@ -19,6 +20,9 @@ from .tiles import TileCell
 
 __all__ = [
     "ANONYMOUS",
+    "LEVEL_DEPTH",
+    "Area",
+    "AreaLevel",
     "Camera",
     "CameraCapability",
     "CameraType",

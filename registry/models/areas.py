@@ -1,0 +1,108 @@
+"""Named areas (countries, regions, cities, districts) that reports and
+exposure figures are computed for."""
+
+from django.contrib.gis.db import models
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from registry.querysets import AreaQuerySet
+
+
+class AreaLevel(models.TextChoices):
+    """Where an area sits in the hierarchy, coarsest first. District, ward and
+    precinct are alternatives at the same depth: cities divide themselves in
+    different ways."""
+
+    COUNTRY = "country", _("country")
+    REGION = "region", _("region")
+    CITY = "city", _("city")
+    DISTRICT = "district", _("district")
+    WARD = "ward", _("ward")
+    PRECINCT = "precinct", _("precinct")
+
+
+# Depth of each level: a parent is always of a smaller depth than its child.
+LEVEL_DEPTH = {
+    AreaLevel.COUNTRY: 0,
+    AreaLevel.REGION: 1,
+    AreaLevel.CITY: 2,
+    AreaLevel.DISTRICT: 3,
+    AreaLevel.WARD: 3,
+    AreaLevel.PRECINCT: 3,
+}
+
+
+class Area(models.Model):
+    """A named boundary. Areas are reference data imported from boundary
+    files (`import_areas`); re-importing a file updates them in place."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=200, unique=True, help_text=_("The area's address: /areas/<slug>/.")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "An official identifier: ISO 3166 for countries, the boundary file's own id "
+            "otherwise. Re-imports match on it when given."
+        ),
+    )
+    geometry = models.MultiPolygonField(_("boundary"), srid=4326)
+    area_km2 = models.FloatField(
+        _("area (km²)"),
+        editable=False,
+        help_text=_("Computed on the ellipsoid from the boundary."),
+    )
+    population = models.PositiveBigIntegerField(
+        _("population"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the boundary comes from: file, publisher, licence."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "level", "name"],
+                nulls_distinct=False,
+                name="area_name_unique_in_parent",
+            ),
+            models.CheckConstraint(condition=models.Q(area_km2__gte=0), name="area_km2_positive"),
+        ]
+        indexes = [models.Index(fields=["level", "code"], name="area_level_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return LEVEL_DEPTH[AreaLevel(self.level)]
+
+    def ancestors(self) -> list["Area"]:
+        """From the top of the hierarchy down to this area's parent."""
+        chain: list[Area] = []
+        parent = self.parent
+        while parent is not None:
+            chain.insert(0, parent)
+            parent = parent.parent
+        return chain

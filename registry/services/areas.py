@@ -1,0 +1,166 @@
+"""Writing areas: boundaries made valid and multi-part, a slug that stays put,
+the area measured on the ellipsoid, and the parent found when not given."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.text import slugify
+
+from registry.models import LEVEL_DEPTH, Area, AreaLevel
+
+Outcome = Literal["created", "updated", "unchanged"]
+# Boundaries whose coordinates differ by less than this (degrees, about a
+# centimetre) are the same: a re-import through another format must not
+# register as a change.
+SAME_BOUNDARY_TOLERANCE = 1e-7
+
+
+def boundary_from(geometry: GEOSGeometry) -> MultiPolygon:
+    """`geometry` as a valid WGS 84 MultiPolygon, or a ValidationError that
+    says what is wrong. Self-intersections and the like are repaired
+    (GEOS make_valid) rather than refused: official boundary files have them
+    and the area they enclose is still clear."""
+    if geometry.srid not in (None, 4326):
+        geometry = geometry.transform(4326, clone=True)
+    if geometry.empty:
+        raise ValidationError({"geometry": "The boundary is empty."})
+    if not geometry.valid:
+        geometry = geometry.make_valid()
+    polygons = _polygons_in(geometry)
+    if not polygons:
+        raise ValidationError(
+            {"geometry": f"A boundary must be a (multi)polygon, not a {geometry.geom_type}."}
+        )
+    boundary = MultiPolygon(polygons, srid=4326)
+    _check_degrees(boundary)
+    return boundary
+
+
+def _polygons_in(geometry: GEOSGeometry) -> list[Polygon]:
+    if isinstance(geometry, Polygon):
+        return [geometry] if not geometry.empty else []
+    if geometry.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [part for member in geometry for part in _polygons_in(member)]
+    return []
+
+
+def _check_degrees(boundary: MultiPolygon) -> None:
+    min_lon, min_lat, max_lon, max_lat = boundary.extent
+    if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
+        raise ValidationError(
+            {
+                "geometry": (
+                    f"Coordinates reach ({max_lon:g}, {max_lat:g}), outside longitude/latitude "
+                    "range: the file's coordinate system is probably not WGS 84; give --srid."
+                )
+            }
+        )
+
+
+def area_km2(boundary: MultiPolygon) -> float:
+    """The area on the WGS 84 ellipsoid, in km² (PostGIS geography)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_Area(ST_GeomFromEWKB(%s)::geography) / 1e6", [boundary.ewkb])
+        return float(cursor.fetchone()[0])
+
+
+def parent_for(boundary: MultiPolygon, level: str) -> Area | None:
+    """The smallest existing area of a coarser level, and larger than
+    `boundary`, holding a point inside it (its point on surface, which a
+    concave shape's centroid is not). Larger: an area is never its own
+    parent when a file is imported again."""
+    coarser = [lvl for lvl, depth in LEVEL_DEPTH.items() if depth < LEVEL_DEPTH[AreaLevel(level)]]
+    candidates = Area.objects.at_level(*coarser).filter(area_km2__gt=area_km2(boundary) * 1.01)
+    return candidates.containing(boundary.point_on_surface).first()
+
+
+def unique_slug(name: str, *, parent: Area | None, code: str = "") -> str:
+    """slugify(name); when taken, prefixed with the parent's slug, then
+    numbered. Names in scripts slugify cannot spell fall back to the code."""
+    base = slugify(name) or slugify(code) or "area"
+    candidates = [base]
+    if parent is not None:
+        candidates.append(f"{parent.slug}-{base}")
+    for candidate in candidates:
+        if not Area.objects.filter(slug=candidate).exists():
+            return candidate
+    number = 2
+    while Area.objects.filter(slug=f"{candidates[-1]}-{number}").exists():
+        number += 1
+    return f"{candidates[-1]}-{number}"
+
+
+@transaction.atomic
+def area_upsert(
+    *,
+    name: str,
+    level: str,
+    geometry: GEOSGeometry,
+    parent: Area | None = None,
+    code: str = "",
+    population: int | None = None,
+    source: str = "",
+) -> tuple[Area, Outcome]:
+    """Create the area, or update the one it matches: the same level and
+    code when a code is given, else the same name, level and parent. The
+    slug of an existing area never changes (links to it keep working)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "An area needs a name."})
+    if level not in AreaLevel.values:
+        raise ValidationError(
+            {"level": f"'{level}' is not a level; use one of {', '.join(AreaLevel.values)}."}
+        )
+    boundary = boundary_from(geometry)
+    area = _matching_area(name=name, level=level, parent=parent, code=code)
+    values = {
+        "name": name,
+        "level": level,
+        "parent": parent,
+        "code": code,
+        "population": population,
+        "source": source,
+    }
+    if area is None:
+        area = Area(**values, geometry=boundary, area_km2=area_km2(boundary))
+        area.slug = unique_slug(name, parent=parent, code=code)
+        _save(area)
+        return area, "created"
+    if not _differs(area, values, boundary):
+        return area, "unchanged"
+    for field, value in values.items():
+        setattr(area, field, value)
+    area.geometry, area.area_km2 = boundary, area_km2(boundary)
+    _save(area)
+    return area, "updated"
+
+
+def _matching_area(*, name: str, level: str, parent: Area | None, code: str) -> Area | None:
+    areas = Area.objects.select_for_update().filter(level=level)
+    if code:
+        return areas.filter(code=code).first()
+    return areas.filter(name=name, parent=parent).first()
+
+
+def _differs(area: Area, values: dict, boundary: MultiPolygon) -> bool:
+    if any(getattr(area, field) != value for field, value in values.items()):
+        return True
+    return not area.geometry.equals_exact(boundary, SAME_BOUNDARY_TOLERANCE)
+
+
+def _save(area: Area) -> None:
+    if area.parent is not None and area.parent.depth >= area.depth:
+        raise ValidationError(
+            {
+                "parent": (
+                    f"A {area.get_level_display()} cannot be part of "
+                    f"a {area.parent.get_level_display()} ({area.parent.name})."
+                )
+            }
+        )
+    area.full_clean(exclude=["geometry"])
+    area.save()
