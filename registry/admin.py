@@ -23,6 +23,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from registry import services
 from registry.models import (
+    Area,
     Camera,
     CameraCapability,
     Changeset,
@@ -37,6 +38,7 @@ from registry.models import (
     VendorRestriction,
 )
 from registry.names import group_spellings
+from registry.services.areas import area_km2, boundary_from
 from registry.services.cameras import EDITABLE_FIELDS
 
 
@@ -710,3 +712,23 @@ class MergeCandidateAdmin(ModerationAdmin):
                 % {"count": count}
             ),
         )
+
+
+@admin.register(Area)
+class AreaAdmin(LeafletGeoAdmin):
+    """Boundaries come from files (`import_areas`); the admin corrects
+    names, codes, populations and, where needed, a boundary."""
+
+    list_display = ("name", "level", "parent", "code", "population", "area_km2")
+    list_filter = ("level",)
+    search_fields = ("name", "code", "slug")
+    readonly_fields = ("area_km2", "created_at", "updated_at")
+    autocomplete_fields = ("parent",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    def save_model(self, request, obj, form, change):
+        # The area in km² follows the boundary; GEOS cannot measure it on
+        # the ellipsoid, PostGIS does.
+        obj.geometry = boundary_from(obj.geometry)
+        obj.area_km2 = area_km2(obj.geometry)
+        super().save_model(request, obj, form, change)

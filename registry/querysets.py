@@ -20,6 +20,7 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -65,6 +66,18 @@ class CameraQuerySet(models.QuerySet):
         as a value, so that the cameras' spatial index narrows the search to
         its bounding box first."""
         return self.filter(location__intersects=area.geometry)
+
+    def with_country(self) -> CameraQuerySet:
+        """Annotates `country`: the ISO 3166-1 code of the country area
+        holding the camera, None when none does (offshore, or no countries
+        loaded). About 30 µs a camera on the 168k sample (790 ms for one
+        vendor's 24,746): callers cache the counts they build from it."""
+        from registry.models import Area  # the models import this module
+
+        holding = Area.objects.at_level("country").filter(
+            geometry__intersects=OuterRef("location")
+        )
+        return self.annotate(country=Subquery(holding.values("code")[:1]))
 
     def of_kind(self, *kinds: str) -> CameraQuerySet:
         return self.filter(kind__in=kinds)

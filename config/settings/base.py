@@ -222,6 +222,15 @@ MAP_DEFAULT_VIEW = (
 )
 LOCALE_PATHS = [BASE_DIR / "registry" / "locale"]
 
+# Country boundaries loaded as top-level areas (`manage.py load_countries`),
+# installed with the JavaScript dependencies.
+COUNTRY_BORDERS_FILE = Path(
+    os.environ.get(
+        "COUNTRY_BORDERS_FILE",
+        BASE_DIR / "node_modules/@rapideditor/country-coder/src/data/borders.json",
+    )
+)
+
 # Camera vector tiles, /tiles/cameras/{z}/{x}/{y}.mvt (registry/tiles.py).
 TILES_MAX_ZOOM = int(os.environ.get("TILES_MAX_ZOOM", "22"))
 # From this zoom a tile holding at most TILES_ADAPTIVE_MAX_CAMERAS cameras

@@ -36,6 +36,7 @@ from registry.models import (
 )
 from registry.querysets import CAMERA_SORT_KEYS, OperatorQuerySet, VendorQuerySet
 
+from .countries import country_table
 from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
 from .wording import (
     describe_coordinates,
@@ -231,6 +232,7 @@ def vendor_detail(request, slug: str):
     context = {
         "vendor": vendor,
         **organisation_cameras(cameras, role="vendor", slug=vendor.slug, other="operator"),
+        **countries_context(cameras, owner=f"vendor:{vendor.pk}"),
     }
     return render(request, "registry/vendor_detail.html", context)
 
@@ -241,8 +243,20 @@ def operator_detail(request, slug: str):
     context = {
         "operator": operator,
         **organisation_cameras(cameras, role="operator", slug=operator.slug, other="vendor"),
+        **countries_context(cameras, owner=f"operator:{operator.pk}"),
     }
     return render(request, "registry/operator_detail.html", context)
+
+
+def countries_context(cameras, *, owner: str) -> dict:
+    """The table of cameras by country and kind, with the kinds' names in
+    the page's language."""
+    table = country_table(cameras, owner=owner)
+    kinds = dict(Kind.choices)
+    return {
+        "by_country": table.rows,
+        "country_kinds": [kinds.get(kind, "") for kind in table.kinds],
+    }
 
 
 def organisation_cameras(cameras, *, role: str, slug: str, other: str) -> dict:
