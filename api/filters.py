@@ -9,9 +9,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.conf import settings
-from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
 from django.core import validators
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
@@ -55,13 +53,6 @@ def _check_lon_lat(lon: float, lat: float) -> None:
         raise forms.ValidationError(f"Longitude {lon} is outside -180..180.")
     if not -90 <= lat <= 90:
         raise forms.ValidationError(f"Latitude {lat} is outside -90..90.")
-
-
-def _degrees_covering(metres: float, latitude: float) -> float:
-    """A radius in degrees at least as wide as `metres` at this latitude, so
-    the GiST index narrows the candidates before the exact distance test."""
-    metres_per_degree = 111_320 * max(math.cos(math.radians(min(abs(latitude), 89.0))), 0.01)
-    return metres / metres_per_degree * 1.01
 
 
 class BboxField(forms.CharField):
@@ -292,12 +283,7 @@ class CameraFilter(django_filters.FilterSet):
         if value is None:
             return qs
         metres = float(self.form.cleaned_data.get("radius") or 1000)
-        return (
-            qs.filter(location__dwithin=(value, _degrees_covering(metres, value.y)))
-            .annotate(distance=Distance("location", value))
-            .filter(distance__lte=D(m=metres))
-            .order_by("distance", "id")
-        )
+        return qs.near(value, metres)
 
     def filter_noop(self, qs, name, value):
         return qs  # read by filter_near

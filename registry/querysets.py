@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Polygon
+from django.contrib.gis.measure import D
 from django.db import models
 from django.db.models import (
     BooleanField,
@@ -66,6 +69,19 @@ class CameraQuerySet(models.QuerySet):
         as a value, so that the cameras' spatial index narrows the search to
         its bounding box first."""
         return self.filter(location__intersects=area.geometry)
+
+    def near(self, point, metres: float) -> CameraQuerySet:
+        """Within `metres` of `point` on the ground, nearest first, with
+        `distance` annotated. A radius in degrees at least as wide lets the
+        GiST index narrow the candidates before the exact distance test."""
+        metres_per_degree = 111_320 * max(math.cos(math.radians(min(abs(point.y), 89.0))), 0.01)
+        degrees = metres / metres_per_degree * 1.01
+        return (
+            self.filter(location__dwithin=(point, degrees))
+            .annotate(distance=Distance("location", point))
+            .filter(distance__lte=D(m=metres))
+            .order_by("distance", "id")
+        )
 
     def with_country(self) -> CameraQuerySet:
         """Annotates `country`: the ISO 3166-1 code of the country area

@@ -307,6 +307,12 @@ class Evidence(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     document = models.FileField(_("document"), upload_to="evidence/%Y/%m/", blank=True)
+    thumbnail = models.FileField(
+        _("thumbnail"),
+        blank=True,
+        max_length=200,
+        help_text=_("A small copy of a photo, for lists and the moderation queue."),
+    )
     title = models.CharField(_("title"), max_length=300, blank=True)
     date = models.DateField(
         _("date"), null=True, blank=True, help_text=_("When the evidence was made or published.")

@@ -1,0 +1,200 @@
+"""What residents send in, and what moderators do with it.
+
+A contribution belongs to an account or to a receipt: the unguessable link
+an anonymous contributor keeps to follow what they sent. Neither an IP
+address nor a user agent is stored with any of it."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .cameras import Camera, Evidence
+
+
+class Receipt(models.Model):
+    """An anonymous contributor's receipt. The link holds a random token;
+    only its SHA-256 is kept, so the database alone cannot rebuild the link."""
+
+    token_hash = models.CharField(_("token's SHA-256"), max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+
+    def __str__(self) -> str:
+        return f"receipt #{self.pk}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", _("waiting for review")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+    MERGED = "merged", _("merged into another camera")
+
+
+class Contribution(models.Model):
+    """Who sent it (an account or a receipt, or neither) and how review went."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    receipt = models.ForeignKey(
+        Receipt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True, max_length=5000)
+    state = models.CharField(
+        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.get_state_display()})"
+
+
+class Submission(Contribution):
+    """A camera reported by a resident. The camera exists from the start
+    (status `reported`, or hidden until review where settings say so); the
+    submission keeps what review needs."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="submissions")
+    warnings = models.JSONField(
+        _("plausibility warnings"),
+        default=list,
+        blank=True,
+        help_text=_("What looked doubtful when it arrived: [{code, message}]."),
+    )
+    merged_into = models.ForeignKey(
+        Camera,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
+    photos = models.ManyToManyField(Evidence, blank=True, related_name="+")
+
+    class Meta(Contribution.Meta):
+        verbose_name = _("submission")
+
+
+class RemovalReport(Contribution):
+    """ "It's gone": a camera reported no longer there."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="removal_reports")
+    seen_gone_on = models.DateField(_("seen gone on"))
+    photos = models.ManyToManyField(Evidence, blank=True, related_name="+")
+
+    class Meta(Contribution.Meta):
+        verbose_name = _("removal report")
+
+
+class EditSuggestion(Contribution):
+    """A proposed change, as a diff against the version the contributor saw."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="edit_suggestions")
+    base_version = models.PositiveIntegerField(_("version seen"))
+    changes = models.JSONField(
+        _("proposed changes"), help_text=_("{field: [value seen, proposed value]}")
+    )
+
+    class Meta(Contribution.Meta):
+        verbose_name = _("edit suggestion")
+
+
+class Confirmation(models.Model):
+    """ "Still there". Confirmations from different accounts or receipts are
+    independent; enough of them verify a reported camera."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="confirmations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    receipt = models.ForeignKey(
+        Receipt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    seen_on = models.DateField(_("seen on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("confirmation")
+        ordering = ["-seen_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id} seen on {self.seen_on}"
+
+
+class ModerationAction(models.Model):
+    """Every moderation decision, itself on record: who did what to which
+    item, and why."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", _("approved")
+        REJECT = "reject", _("rejected")
+        MERGE = "merge", _("merged")
+        APPLY = "apply", _("applied")
+        HIDE = "hide", _("hidden")
+        UNHIDE = "unhide", _("shown again")
+        REVERT = "revert", _("reverted")
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    subject = models.CharField(
+        _("item"), max_length=40, help_text=_("e.g. submission:12, camera:40.")
+    )
+    camera = models.ForeignKey(
+        Camera, on_delete=models.CASCADE, null=True, blank=True, related_name="moderation_actions"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("moderation action")
+        ordering = ["-created_at", "-id"]
+        permissions = [("moderate", _("Can moderate contributions and cameras"))]
+
+    def __str__(self) -> str:
+        return f"{self.moderator} {self.get_action_display()} {self.subject}"
+
+
+class ModeratorArea(models.Model):
+    """Limits a moderator to cameras inside some areas. A moderator without
+    any row moderates everywhere."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_areas"
+    )
+    area = models.ForeignKey("registry.Area", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("moderator's area")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "area"], name="moderator_area_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.area}"

@@ -1,0 +1,403 @@
+"""Residents' contributions: a new camera, "still there", "it's gone", and
+suggested edits. Each is atomic and leaves what moderators need; none keeps
+an IP address or a user agent (callers never pass them, and nothing here
+would store them).
+
+Photos arrive already decoded, stripped of metadata and stored (see
+`registry.photos`); here they become evidence of the camera. If the write
+fails, the stored files are deleted again, so a refused contribution
+leaves nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.gis.geos import Point
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import (
+    Area,
+    AreaLevel,
+    Camera,
+    Confirmation,
+    EditSuggestion,
+    Evidence,
+    EvidenceKind,
+    Receipt,
+    RemovalReport,
+    Status,
+    Submission,
+)
+
+from .cameras import EDITABLE_FIELDS, camera_create, camera_hide, camera_set_status, camera_update
+from .history import json_value, snapshot
+from .moderation import model_value
+
+# What a contributor may change; where a camera came from (OSM identity,
+# dataset, raw tags) is the importers' business.
+SUGGESTIBLE_FIELDS = EDITABLE_FIELDS - {"osm_type", "osm_id", "tags", "dataset", "source_ref"}
+AWAITING_REVIEW = "awaiting review"
+
+
+class StoredPhoto(Protocol):
+    """A photo already cleaned and saved through the storage API."""
+
+    name: str
+    thumbnail_name: str
+
+
+# ----------------------------------------------------------------- receipts
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def receipt_issue() -> tuple[Receipt, str]:
+    """A new receipt and its token, which only the contributor's link keeps."""
+    token = secrets.token_urlsafe(24)
+    return Receipt.objects.create(token_hash=token_hash(token)), token
+
+
+def receipt_for(token: str) -> Receipt | None:
+    return Receipt.objects.filter(token_hash=token_hash(token)).first() if token else None
+
+
+# --------------------------------------------------------- new cameras
+
+
+def submission_create(
+    *,
+    location: Point,
+    user: AbstractBaseUser | None = None,
+    receipt: Receipt | None = None,
+    note: str = "",
+    photos: Sequence[StoredPhoto] = (),
+    session_marker: str = "",
+    **values: Any,
+) -> Submission:
+    """A camera reported by a resident: status `reported` (public, marked
+    unverified) or, when SUBMISSIONS_PUBLIC_BEFORE_REVIEW is off, hidden
+    until a moderator approves it. `session_marker` is an opaque keyed hash
+    of the contributor's session, counted in the cache only, to warn
+    moderators of bursts."""
+    with _photos_kept_only_on_success(photos):
+        return _submission_create(
+            location=location,
+            user=user,
+            receipt=receipt,
+            note=note,
+            photos=photos,
+            session_marker=session_marker,
+            values=values,
+        )
+
+
+@transaction.atomic
+def _submission_create(*, location, user, receipt, note, photos, session_marker, values):
+    values = {name: value for name, value in values.items() if value not in (None, "", [])}
+    _check_suggestible(values)
+    camera = camera_create(location=location, actor=user, reason=_("submitted"), **values)
+    if not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW:
+        camera = camera_hide(camera=camera, actor=user, reason=AWAITING_REVIEW)
+    submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)
+    submission.warnings = plausibility_warnings(camera, session_marker=session_marker)
+    submission.full_clean()
+    submission.save()
+    submission.photos.add(*_photo_evidence(camera, photos, note=_("photo sent with the report")))
+    return submission
+
+
+def _check_suggestible(values: dict[str, Any]) -> None:
+    unknown = sorted(set(values) - SUGGESTIBLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+
+
+def _account(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _photo_evidence(camera: Camera, photos: Sequence[StoredPhoto], *, note: str) -> list[Evidence]:
+    evidence = []
+    for photo in photos:
+        item = Evidence(
+            kind=EvidenceKind.PHOTO,
+            camera=camera,
+            document=photo.name,
+            thumbnail=photo.thumbnail_name,
+            date=timezone.localdate(),
+            note=note,
+        )
+        item.full_clean()
+        item.save()
+        evidence.append(item)
+    return evidence
+
+
+class _photos_kept_only_on_success:
+    """Deletes the stored photo files when the write they belong to fails."""
+
+    def __init__(self, photos: Sequence[StoredPhoto]) -> None:
+        self.photos = photos
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is not None:
+            for photo in self.photos:
+                for name in (photo.name, photo.thumbnail_name):
+                    if name:
+                        default_storage.delete(name)
+        return False
+
+
+# ------------------------------------------------------------ plausibility
+
+
+def plausibility_warnings(camera: Camera, *, session_marker: str = "") -> list[dict[str, str]]:
+    """What a moderator should look at twice. No road or water data is
+    loaded, so position checks are limited to duplicates and countries."""
+    checks: list[Callable[[], dict[str, str] | None]] = [
+        lambda: _nearby_duplicate(camera),
+        lambda: _vendor_new_in_country(camera),
+        lambda: _burst(session_marker),
+    ]
+    return [warning for check in checks if (warning := check())]
+
+
+def _nearby_duplicate(camera: Camera) -> dict[str, str] | None:
+    metres = settings.SUBMISSION_DUPLICATE_METRES
+    others = Camera.objects.visible().exclude(pk=camera.pk).filter(kind=camera.kind)
+    nearest = others.near(camera.location, metres).first()
+    if nearest is None:
+        return None
+    return {
+        "code": "duplicate",
+        "message": _("Camera #%(id)s of the same kind is within %(metres)s m.")
+        % {"id": nearest.pk, "metres": metres},
+    }
+
+
+def _vendor_new_in_country(camera: Camera) -> dict[str, str] | None:
+    if camera.vendor_id is None:
+        return None
+    country = Area.objects.at_level(AreaLevel.COUNTRY).containing(camera.location).first()
+    if country is None:
+        return None
+    seen = (
+        Camera.objects.visible()
+        .exclude(pk=camera.pk)
+        .filter(vendor_id=camera.vendor_id)
+        .in_area(country)
+        .exists()
+    )
+    if seen:
+        return None
+    return {
+        "code": "vendor_new_in_country",
+        "message": _("No other camera of %(vendor)s is recorded in %(country)s.")
+        % {"vendor": camera.vendor.name, "country": country.name},
+    }
+
+
+def _burst(session_marker: str) -> dict[str, str] | None:
+    """Counts a session's submissions in the cache (never the database),
+    for SUBMISSION_BURST_SECONDS."""
+    if not session_marker:
+        return None
+    key = f"submissions:{session_marker}"
+    cache.add(key, 0, settings.SUBMISSION_BURST_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, settings.SUBMISSION_BURST_SECONDS)
+        count = 1
+    if count < settings.SUBMISSION_BURST_COUNT:
+        return None
+    return {
+        "code": "burst",
+        "message": _("Submission %(count)s from one session within %(minutes)s minutes.")
+        % {"count": count, "minutes": settings.SUBMISSION_BURST_SECONDS // 60},
+    }
+
+
+# ------------------------------------------------------------ still there
+
+
+@transaction.atomic
+def confirmation_add(
+    *,
+    camera: Camera,
+    user: AbstractBaseUser | None = None,
+    receipt: Receipt | None = None,
+    seen_on: date | None = None,
+) -> Confirmation:
+    """ "Still there": recorded, the camera's last confirmation moved
+    forward, and a reported camera verified once enough independent
+    contributors have confirmed it."""
+    camera = Camera.objects.select_for_update().get(pk=camera.pk)
+    _check_public_and_in_place(camera)
+    seen_on = _past_date(seen_on or timezone.localdate(), "seen_on")
+    confirmation = Confirmation.objects.create(
+        camera=camera, user=_account(user), receipt=receipt, seen_on=seen_on
+    )
+    if camera.last_confirmed is None or seen_on > camera.last_confirmed:
+        camera = camera_update(
+            camera=camera, actor=user, reason=_("confirmed still there"), last_confirmed=seen_on
+        )
+    _verify_when_confirmed_enough(camera, user)
+    return confirmation
+
+
+def _check_public_and_in_place(camera: Camera) -> None:
+    if camera.status == Status.HIDDEN:
+        raise ValidationError({"camera": _("This camera is not public.")})
+    if camera.status == Status.REMOVED:
+        raise ValidationError(
+            {
+                "camera": _(
+                    "This camera is recorded as removed. If it is back, suggest an edit "
+                    "or report it as a new camera."
+                )
+            }
+        )
+
+
+def _past_date(value: date, field: str) -> date:
+    if value > timezone.localdate():
+        raise ValidationError({field: _("The date is in the future.")})
+    return value
+
+
+def independent_confirmations(camera: Camera) -> int:
+    """Confirmations by distinct accounts or receipts, other than whoever
+    submitted the camera: one person confirming twice counts once, and no
+    one verifies their own report."""
+    confirmations = Confirmation.objects.filter(camera=camera)
+    for submission in camera.submissions.all():
+        if submission.user_id:
+            confirmations = confirmations.exclude(user_id=submission.user_id)
+        if submission.receipt_id:
+            confirmations = confirmations.exclude(receipt_id=submission.receipt_id)
+    accounts = confirmations.exclude(user=None).values("user_id").distinct().count()
+    receipts = (
+        confirmations.filter(user=None).exclude(receipt=None).values("receipt_id").distinct()
+    ).count()
+    return accounts + receipts
+
+
+def _verify_when_confirmed_enough(camera: Camera, user: AbstractBaseUser | None) -> None:
+    needed = settings.VERIFY_AFTER_CONFIRMATIONS
+    if camera.status != Status.REPORTED or not needed:
+        return
+    count = independent_confirmations(camera)
+    if count >= needed:
+        camera_set_status(
+            camera=camera,
+            status=Status.VERIFIED,
+            actor=user,
+            reason=_("verified by %(count)s independent confirmations") % {"count": count},
+        )
+
+
+# -------------------------------------------------------------- it's gone
+
+
+def removal_report_add(
+    *,
+    camera: Camera,
+    seen_gone_on: date | None = None,
+    user: AbstractBaseUser | None = None,
+    receipt: Receipt | None = None,
+    note: str = "",
+    photos: Sequence[StoredPhoto] = (),
+) -> RemovalReport:
+    """ "It's gone", for a moderator to accept: the camera stays as it is
+    until then."""
+    with _photos_kept_only_on_success(photos):
+        return _removal_report_add(
+            camera=camera,
+            seen_gone_on=seen_gone_on,
+            user=user,
+            receipt=receipt,
+            note=note,
+            photos=photos,
+        )
+
+
+@transaction.atomic
+def _removal_report_add(*, camera, seen_gone_on, user, receipt, note, photos):
+    _check_public_and_in_place(camera)
+    report = RemovalReport(
+        camera=camera,
+        user=_account(user),
+        receipt=receipt,
+        note=note,
+        seen_gone_on=_past_date(seen_gone_on or timezone.localdate(), "seen_gone_on"),
+    )
+    report.full_clean()
+    report.save()
+    report.photos.add(*_photo_evidence(camera, photos, note=_("photo of the place without it")))
+    return report
+
+
+# --------------------------------------------------------- suggested edits
+
+
+@transaction.atomic
+def edit_suggestion_add(
+    *,
+    camera: Camera,
+    changes: dict[str, Any],
+    user: AbstractBaseUser | None = None,
+    receipt: Receipt | None = None,
+    note: str = "",
+) -> EditSuggestion:
+    """A diff for moderators, {field: [value seen, proposed value]} in the
+    history's JSON form, checked as the camera's own validation would."""
+    if camera.status == Status.HIDDEN:
+        raise ValidationError({"camera": _("This camera is not public.")})
+    if not changes:
+        raise ValidationError({"changes": _("Propose at least one change.")})
+    _check_suggestible(changes)
+    proposed = _validated_copy(camera, changes)
+    seen, after = snapshot(camera), snapshot(proposed)
+    diff = {name: [seen[name], after[name]] for name in changes if seen[name] != after[name]}
+    if not diff:
+        raise ValidationError({"changes": _("The camera already has these values.")})
+    suggestion = EditSuggestion(
+        camera=camera,
+        user=_account(user),
+        receipt=receipt,
+        note=note,
+        base_version=camera.version,
+        changes=diff,
+    )
+    suggestion.full_clean()
+    suggestion.save()
+    return suggestion
+
+
+def _validated_copy(camera: Camera, changes: dict[str, Any]) -> Camera:
+    """The camera with the changes applied in memory, validated; nothing
+    is saved."""
+    copy = Camera.objects.get(pk=camera.pk)
+    for name, value in changes.items():
+        plain = value.pk if isinstance(value, Model) else json_value(value)
+        setattr(copy, name, model_value(name, plain))
+    copy.full_clean()
+    return copy
