@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import downloads, views
+from .challenge import ChallengeView
 
 app_name = "api"
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor"),
     path("operators/", views.OperatorListView.as_view(), name="operators"),
     path("operators/<slug:slug>/", views.OperatorDetailView.as_view(), name="operator"),
+    path("challenge/", ChallengeView.as_view(), name="challenge"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path(

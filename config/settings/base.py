@@ -244,3 +244,46 @@ TILES_INDIVIDUAL_MIN_ZOOM = int(os.environ.get("TILES_INDIVIDUAL_MIN_ZOOM", "15"
 TILES_INDIVIDUAL_MAX_CAMERAS = int(os.environ.get("TILES_INDIVIDUAL_MAX_CAMERAS", "8000"))
 TILES_MAX_BYTES = int(os.environ.get("TILES_MAX_BYTES", "500000"))
 TILES_CACHE_SECONDS = int(os.environ.get("TILES_CACHE_SECONDS", "60"))
+
+# Exposure analysis (/exposure/ and POST /api/v1/exposure/, registry/exposure/).
+# The longest route (km) and the largest area (km²) one analysis accepts.
+EXPOSURE_MAX_ROUTE_KM = float(os.environ.get("EXPOSURE_MAX_ROUTE_KM", "50"))
+EXPOSURE_MAX_AREA_KM2 = float(os.environ.get("EXPOSURE_MAX_AREA_KM2", "25"))
+# The largest GPX or GeoJSON file (or request body) read, in bytes.
+EXPOSURE_MAX_UPLOAD_BYTES = int(os.environ.get("EXPOSURE_MAX_UPLOAD_BYTES", "5000000"))
+# An analysis still running after this many seconds is stopped, with a message.
+EXPOSURE_TIMEOUT_SECONDS = float(os.environ.get("EXPOSURE_TIMEOUT_SECONDS", "20"))
+# Analyses an anonymous API client may ask for (each can take a second of the
+# database): DRF's "N/second|minute|hour|day", beside API_ANON_RATE.
+EXPOSURE_ANON_RATE = os.environ.get("EXPOSURE_ANON_RATE", "30/minute")
+
+# Contributed photos (registry/photos.py): the largest upload accepted, in
+# bytes and in pixels (checked from the header, before decoding); the long
+# edge of the stored JPEG and of its thumbnail; its JPEG quality.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(10_000_000)))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(40_000_000)))
+PHOTO_MAX_EDGE = int(os.environ.get("PHOTO_MAX_EDGE", "2560"))
+PHOTO_THUMBNAIL_EDGE = int(os.environ.get("PHOTO_THUMBNAIL_EDGE", "400"))
+PHOTO_JPEG_QUALITY = int(os.environ.get("PHOTO_JPEG_QUALITY", "85"))
+
+# Proof of work asked of anonymous writes (registry/proof_of_work.py,
+# GET /api/v1/challenge/). POW_MAX_NUMBER bounds the search: a client tries
+# half of it on average (50,000 SHA-256 take ~80 ms in Python, less in a
+# browser). A challenge expires after POW_EXPIRES_SECONDS and is accepted
+# once. The HMAC key signing challenges is derived from SECRET_KEY unless
+# POW_HMAC_KEY is set (set it to rotate it on its own).
+POW_MAX_NUMBER = int(os.environ.get("POW_MAX_NUMBER", "50000"))
+POW_EXPIRES_SECONDS = int(os.environ.get("POW_EXPIRES_SECONDS", "1200"))
+POW_HMAC_KEY = os.environ.get("POW_HMAC_KEY", "")
+
+# Contributions (registry/services/contributions.py).
+# New cameras are public at once, marked unverified; off: hidden until review.
+SUBMISSIONS_PUBLIC_BEFORE_REVIEW = env_bool("SUBMISSIONS_PUBLIC_BEFORE_REVIEW", True)
+# A reported camera becomes verified after this many independent "still
+# there" confirmations (0: only moderators verify).
+VERIFY_AFTER_CONFIRMATIONS = int(os.environ.get("VERIFY_AFTER_CONFIRMATIONS", "3"))
+# Plausibility warnings for moderators: another camera of the same kind this
+# close, and this many submissions from one session within the window.
+SUBMISSION_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_DUPLICATE_METRES", "10"))
+SUBMISSION_BURST_COUNT = int(os.environ.get("SUBMISSION_BURST_COUNT", "5"))
+SUBMISSION_BURST_SECONDS = int(os.environ.get("SUBMISSION_BURST_SECONDS", "600"))
