@@ -3,6 +3,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import downloads, views
 from .challenge import ChallengeView
+from .contributions import (
+    ConfirmationView,
+    EditSuggestionView,
+    PhotoPositionView,
+    ReceiptView,
+    RemovalReportView,
+    SubmissionView,
+)
 
 app_name = "api"
 urlpatterns = [
@@ -10,6 +18,24 @@ urlpatterns = [
     path("cameras/", views.CameraListView.as_view(), name="cameras"),
     path("cameras/<int:pk>/", views.CameraDetailView.as_view(), name="camera"),
     path("cameras/<int:pk>/history/", views.CameraHistoryView.as_view(), name="camera-history"),
+    path(
+        "cameras/<int:pk>/confirmations/",
+        ConfirmationView.as_view(),
+        name="camera-confirmations",
+    ),
+    path(
+        "cameras/<int:pk>/removal-reports/",
+        RemovalReportView.as_view(),
+        name="camera-removal-reports",
+    ),
+    path(
+        "cameras/<int:pk>/edit-suggestions/",
+        EditSuggestionView.as_view(),
+        name="camera-edit-suggestions",
+    ),
+    path("submissions/", SubmissionView.as_view(), name="submissions"),
+    path("photo-position/", PhotoPositionView.as_view(), name="photo-position"),
+    path("receipts/<str:token>/", ReceiptView.as_view(), name="receipt"),
     path("vendors/", views.VendorListView.as_view(), name="vendors"),
     path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor"),
     path("operators/", views.OperatorListView.as_view(), name="operators"),

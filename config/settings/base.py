@@ -287,3 +287,9 @@ VERIFY_AFTER_CONFIRMATIONS = int(os.environ.get("VERIFY_AFTER_CONFIRMATIONS", "3
 SUBMISSION_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_DUPLICATE_METRES", "10"))
 SUBMISSION_BURST_COUNT = int(os.environ.get("SUBMISSION_BURST_COUNT", "5"))
 SUBMISSION_BURST_SECONDS = int(os.environ.get("SUBMISSION_BURST_SECONDS", "600"))
+# Contributions through the API: per client (an account, or a keyed hash of
+# the address held only in the cache) and for all anonymous clients together;
+# and the photos one contribution may carry.
+CONTRIBUTION_RATE = os.environ.get("CONTRIBUTION_RATE", "30/hour")
+CONTRIBUTION_GLOBAL_RATE = os.environ.get("CONTRIBUTION_GLOBAL_RATE", "2000/hour")
+CONTRIBUTION_MAX_PHOTOS = int(os.environ.get("CONTRIBUTION_MAX_PHOTOS", "5"))

@@ -41,7 +41,14 @@ from registry.models import (
     Submission,
 )
 
-from .cameras import EDITABLE_FIELDS, camera_create, camera_hide, camera_set_status, camera_update
+from .cameras import (
+    EDITABLE_FIELDS,
+    camera_create,
+    camera_hide,
+    camera_set_capability,
+    camera_set_status,
+    camera_update,
+)
 from .history import json_value, snapshot
 from .moderation import model_value
 
@@ -85,6 +92,7 @@ def submission_create(
     receipt: Receipt | None = None,
     note: str = "",
     photos: Sequence[StoredPhoto] = (),
+    capabilities: Sequence[str] = (),
     session_marker: str = "",
     **values: Any,
 ) -> Submission:
@@ -100,16 +108,28 @@ def submission_create(
             receipt=receipt,
             note=note,
             photos=photos,
+            capabilities=capabilities,
             session_marker=session_marker,
             values=values,
         )
 
 
 @transaction.atomic
-def _submission_create(*, location, user, receipt, note, photos, session_marker, values):
+def _submission_create(
+    *, location, user, receipt, note, photos, capabilities, session_marker, values
+):
     values = {name: value for name, value in values.items() if value not in (None, "", [])}
     _check_suggestible(values)
     camera = camera_create(location=location, actor=user, reason=_("submitted"), **values)
+    for capability in dict.fromkeys(capabilities):
+        camera = camera_set_capability(
+            camera=camera,
+            capability=capability,
+            present=True,
+            actor=user,
+            reason=_("submitted"),
+            note=_("reported by the contributor"),
+        )
     if not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW:
         camera = camera_hide(camera=camera, actor=user, reason=AWAITING_REVIEW)
     submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)

@@ -1,0 +1,484 @@
+"""Writes open to everyone: a new camera, "still there", "it's gone", a
+suggested edit, and reading a photo's position. Anonymous clients solve a
+proof of work (GET /api/v1/challenge/) for each write and get a receipt to
+follow what they sent; accounts need neither. Nothing about the client
+(address, user agent) is stored; rate limits count a keyed hash of the
+address in the cache only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from registry import photos as photo_files
+from registry.models import (
+    Camera,
+    CameraType,
+    Capability,
+    Confirmation,
+    EditSuggestion,
+    Kind,
+    Mount,
+    Receipt,
+    RemovalReport,
+    Submission,
+    Visibility,
+    Zone,
+)
+from registry.proof_of_work import verify_solution
+from registry.services.contributions import (
+    confirmation_add,
+    edit_suggestion_add,
+    receipt_for,
+    receipt_issue,
+    removal_report_add,
+    submission_create,
+)
+
+from .throttles import AnonymousRateThrottle, keyed_hash
+from .views import THROTTLED
+
+POW_HELP = (
+    "Anonymous clients: a solved proof of work, see GET /api/v1/challenge/. "
+    "Not needed with an account."
+)
+RECEIPT_HELP = (
+    "Anonymous clients: the receipt token of an earlier contribution, to follow this one "
+    "under the same receipt. Without it, a new receipt is issued."
+)
+
+
+# ------------------------------------------------------------ rate limits
+
+
+class ContributionThrottle(SimpleRateThrottle):
+    """Writes per client: an account by its id, an anonymous client by a
+    keyed hash of its address, counted in the cache for the rate's window."""
+
+    scope = "contributions"
+
+    def get_rate(self) -> str:
+        return settings.CONTRIBUTION_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        if request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = keyed_hash(self.get_ident(request) or "")
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class GlobalContributionThrottle(SimpleRateThrottle):
+    """All anonymous writes together: a ceiling a flood from many addresses
+    still hits."""
+
+    scope = "contributions-all"
+
+    def get_rate(self) -> str:
+        return settings.CONTRIBUTION_GLOBAL_RATE
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": "anonymous"}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+
+def check_body_size(request) -> None:
+    """Refuses an oversized body from its declared length, before reading
+    it: JSON (or a form without files) up to DATA_UPLOAD_MAX_MEMORY_SIZE,
+    multipart up to the photos' limits plus room for the fields."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    multipart = request.content_type.startswith("multipart/")
+    if multipart:
+        limit = settings.PHOTO_MAX_BYTES * settings.CONTRIBUTION_MAX_PHOTOS + 1_000_000
+    else:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if length > limit:
+        kind = "a contribution with photos" if multipart else "a contribution without photos"
+        raise PayloadTooLarge(
+            f"The request is {length / 1e6:.1f} MB; the limit for {kind} is "
+            f"{limit / 1e6:.1f} MB. Nothing was stored."
+        )
+
+
+class ContributionView(APIView):
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_classes = [AnonymousRateThrottle, ContributionThrottle, GlobalContributionThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
+
+    def throttled(self, request, wait):
+        seconds = int(wait or 0) + 1
+        raise exceptions.Throttled(
+            wait,
+            detail=(
+                f"Too many contributions in a short time; please wait {seconds} seconds and "
+                "send it again. Nothing was stored."
+            ),
+        )
+
+    def contributor(self, request, data: dict) -> tuple:
+        """(account, receipt, new receipt token): an account needs no proof
+        of work; an anonymous client must have solved one."""
+        if request.user and request.user.is_authenticated:
+            return request.user, None, ""
+        verify_solution(data.get("altcha"))
+        token = data.get("receipt") or ""
+        if token:
+            receipt = receipt_for(token)
+            if receipt is None:
+                raise ValidationError({"receipt": "No receipt has this token."})
+            return None, receipt, token
+        receipt, token = receipt_issue()
+        return None, receipt, token
+
+    def receipt_body(self, request, token: str) -> dict:
+        if not token:
+            return {}
+        url = request.build_absolute_uri(reverse("api:receipt", args=[token]))
+        return {"receipt": {"token": token, "url": url}}
+
+
+def session_marker(request) -> str:
+    """Which session sent it, as a keyed hash that only the cache holds
+    (for the moderators' "burst" warning)."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    ident = session_key or AnonymousRateThrottle().get_ident(request) or ""
+    return keyed_hash(f"session:{ident}")
+
+
+def stored_photos(uploads) -> list[photo_files.StoredPhoto]:
+    """Every photo checked and cleaned before any is stored: one bad photo
+    refuses the contribution and stores nothing."""
+    processed = []
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            processed.append(photo_files.read_photo(upload))
+        except ValidationError as error:
+            raise ValidationError(
+                {"photos": [f"Photo {number}: {message}" for message in error.messages]}
+            ) from error
+    stored: list[photo_files.StoredPhoto] = []
+    try:
+        for item in processed:
+            stored.append(photo_files.store_photo(item))
+    except Exception:
+        for item in stored:
+            photo_files.delete_photo(item)
+        raise
+    return stored
+
+
+# ------------------------------------------------------------- serializers
+
+
+def _choice(choices, **kwargs):
+    return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, **kwargs)
+
+
+class PhotoListField(serializers.ListField):
+    child = serializers.FileField()
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=settings.CONTRIBUTION_MAX_PHOTOS, **kwargs)
+
+
+class SubmissionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    kind = serializers.ChoiceField(choices=Kind.choices, help_text="surveillance:type.")
+    camera_type = _choice(CameraType.choices)
+    mount = _choice(Mount.choices)
+    zone = _choice(Zone.choices)
+    visibility = _choice(Visibility.choices)
+    directions = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=359.999),
+        required=False,
+        max_length=8,
+        help_text="Degrees clockwise from north; several for a camera facing several ways.",
+    )
+    height = serializers.FloatField(required=False, min_value=0, max_value=300)
+    tilt = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    vendor = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    operator = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    product = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    capabilities = serializers.MultipleChoiceField(choices=Capability.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    photos = PhotoListField()
+    altcha = serializers.CharField(required=False, help_text=POW_HELP)
+    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+
+
+class ConfirmationSerializer(serializers.Serializer):
+    seen_on = serializers.DateField(required=False, help_text="Default: today.")
+    altcha = serializers.CharField(required=False, help_text=POW_HELP)
+    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+
+
+class RemovalReportSerializer(serializers.Serializer):
+    seen_gone_on = serializers.DateField(required=False, help_text="Default: today.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    photos = PhotoListField()
+    altcha = serializers.CharField(required=False, help_text=POW_HELP)
+    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+
+
+class EditSuggestionSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        help_text=(
+            'Field → proposed value, e.g. {"height": 5.5, "directions": [90], '
+            '"location": [-87.63, 41.88]}.'
+        )
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    altcha = serializers.CharField(required=False, help_text=POW_HELP)
+    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+
+
+class PhotoPositionSerializer(serializers.Serializer):
+    photo = serializers.FileField()
+
+
+def _camera_body(request, camera: Camera) -> dict:
+    return {
+        "id": camera.pk,
+        "status": camera.status,
+        "url": request.build_absolute_uri(reverse("registry:camera", args=[camera.pk])),
+    }
+
+
+CREATED = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Stored. Anonymous clients get their receipt's token and URL.",
+)
+BAD = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="A field is wrong, named with the problem; nothing was stored.",
+)
+
+
+# ------------------------------------------------------------------- views
+
+
+class SubmissionView(ContributionView):
+    @extend_schema(
+        summary="Report a camera",
+        description=(
+            "JSON, or multipart/form-data with up to CONTRIBUTION_MAX_PHOTOS files in "
+            "`photos` (JPEG, PNG, WebP, HEIC; re-encoded with every metadata removed). The "
+            "camera is public at once, marked unverified, unless the site reviews first."
+        ),
+        request=SubmissionSerializer,
+        responses={201: CREATED, 400: BAD, 429: THROTTLED},
+    )
+    def post(self, request):
+        serializer = SubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user, receipt, token = self.contributor(request, data)
+        photos = stored_photos(data.pop("photos", []))
+        submission = submission_create(
+            location=Point(data.pop("longitude"), data.pop("latitude"), srid=4326),
+            user=user,
+            receipt=receipt,
+            note=data.pop("note", ""),
+            photos=photos,
+            capabilities=sorted(data.pop("capabilities", [])),
+            session_marker=session_marker(request),
+            vendor_raw=data.pop("vendor", ""),
+            operator_raw=data.pop("operator", ""),
+            **{k: v for k, v in data.items() if k not in ("altcha", "receipt")},
+        )
+        body = {
+            "submission": submission.pk,
+            "state": submission.state,
+            "camera": _camera_body(request, submission.camera),
+            **self.receipt_body(request, token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CameraContributionView(ContributionView):
+    def camera(self, pk: int) -> Camera:
+        return get_object_or_404(Camera.objects.visible(), pk=pk)
+
+
+class ConfirmationView(CameraContributionView):
+    @extend_schema(
+        summary="Confirm a camera is still there",
+        request=ConfirmationSerializer,
+        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+    )
+    def post(self, request, pk: int):
+        camera = self.camera(pk)
+        serializer = ConfirmationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user, receipt, token = self.contributor(request, data)
+        confirmation = confirmation_add(
+            camera=camera, user=user, receipt=receipt, seen_on=data.get("seen_on")
+        )
+        camera.refresh_from_db()
+        body = {
+            "confirmation": confirmation.pk,
+            "camera": _camera_body(request, camera),
+            **self.receipt_body(request, token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class RemovalReportView(CameraContributionView):
+    @extend_schema(
+        summary="Report a camera gone",
+        description="For moderators to accept; JSON, or multipart with `photos`.",
+        request=RemovalReportSerializer,
+        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+    )
+    def post(self, request, pk: int):
+        camera = self.camera(pk)
+        serializer = RemovalReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user, receipt, token = self.contributor(request, data)
+        report = removal_report_add(
+            camera=camera,
+            seen_gone_on=data.get("seen_gone_on"),
+            user=user,
+            receipt=receipt,
+            note=data.get("note", ""),
+            photos=stored_photos(data.get("photos", [])),
+        )
+        body = {
+            "removal_report": report.pk,
+            "state": report.state,
+            **self.receipt_body(request, token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class EditSuggestionView(CameraContributionView):
+    @extend_schema(
+        summary="Suggest an edit",
+        description="A diff for moderators; the camera changes only when one applies it.",
+        request=EditSuggestionSerializer,
+        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+    )
+    def post(self, request, pk: int):
+        camera = self.camera(pk)
+        serializer = EditSuggestionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user, receipt, token = self.contributor(request, data)
+        changes = dict(data["changes"])
+        if "location" in changes:
+            changes["location"] = _point(changes["location"])
+        suggestion = edit_suggestion_add(
+            camera=camera, changes=changes, user=user, receipt=receipt, note=data.get("note", "")
+        )
+        body = {
+            "edit_suggestion": suggestion.pk,
+            "changes": suggestion.changes,
+            "state": suggestion.state,
+            **self.receipt_body(request, token),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _point(value) -> Point:
+    try:
+        longitude, latitude = (float(v) for v in value)
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"location": "Give [longitude, latitude] in degrees."}) from error
+    if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+        raise ValidationError({"location": "Longitude or latitude is out of range."})
+    return Point(longitude, latitude, srid=4326)
+
+
+class PhotoPositionView(ContributionView):
+    """Reads where a photo was taken, to offer it on the form, and forgets
+    the photo: nothing is stored."""
+
+    throttle_classes = [AnonymousRateThrottle]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Read a photo's GPS position and heading (nothing stored)",
+        request={"multipart/form-data": PhotoPositionSerializer},
+        responses={200: OpenApiTypes.OBJECT, 400: BAD, 429: THROTTLED},
+    )
+    def post(self, request):
+        serializer = PhotoPositionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            position = photo_files.read_photo(serializer.validated_data["photo"]).gps
+        except ValidationError as error:
+            raise ValidationError({"photo": error.messages}) from error
+        if position is None:
+            return Response({"position": None})
+        return Response(
+            {
+                "position": {
+                    "latitude": position.latitude,
+                    "longitude": position.longitude,
+                    "heading": position.heading,
+                    "heading_reference": position.heading_reference,
+                }
+            }
+        )
+
+
+class ReceiptView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="What was sent under a receipt, and how review went",
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, token: str):
+        receipt = receipt_for(token)
+        if receipt is None:
+            raise exceptions.NotFound("No receipt has this token.")
+        return Response(receipt_contents(request, receipt))
+
+
+def receipt_contents(request, receipt: Receipt) -> dict:
+    def items(model, name):
+        return [
+            {
+                "type": name,
+                "id": item.pk,
+                "camera": item.camera_id,
+                "state": getattr(item, "state", "recorded"),
+                "reason": getattr(item, "decision_reason", ""),
+                "sent": item.created_at.isoformat(),
+            }
+            for item in model.objects.filter(receipt=receipt).order_by("created_at")
+        ]
+
+    return {
+        "contributions": [
+            *items(Submission, "submission"),
+            *items(Confirmation, "confirmation"),
+            *items(RemovalReport, "removal_report"),
+            *items(EditSuggestion, "edit_suggestion"),
+        ]
+    }
