@@ -268,3 +268,14 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
         "Nothing was stored."
     )
     assert not Camera.objects.exists()
+
+
+def test_the_logs_hold_no_client_address_or_agent(client, settings, caplog):
+    settings.CONTRIBUTION_RATE = "1/hour"
+    caplog.set_level("DEBUG")
+    client.post(SUBMISSIONS, camera_report(client), format="json")  # stored
+    client.post(SUBMISSIONS, camera_report(client), format="json")  # 429, logged
+    client.post(SUBMISSIONS, camera_report(client, latitude=200), format="json")  # 400
+    client.get("/api/v1/cameras/999999/")  # 404, logged
+    assert "Too Many Requests" in caplog.text and "Not Found" in caplog.text
+    assert CLIENT_ADDRESS not in caplog.text and "PrivacyProbe" not in caplog.text
