@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import downloads, views
+from . import areas, downloads, views
 from .challenge import ChallengeView
 from .contributions import (
     ConfirmationView,
@@ -40,6 +40,9 @@ urlpatterns = [
     path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor"),
     path("operators/", views.OperatorListView.as_view(), name="operators"),
     path("operators/<slug:slug>/", views.OperatorDetailView.as_view(), name="operator"),
+    path("areas/", areas.AreaListView.as_view(), name="areas"),
+    path("areas/<slug:slug>/", areas.AreaDetailView.as_view(), name="area"),
+    path("areas/<slug:slug>/report/", areas.AreaReportView.as_view(), name="area-report"),
     path("challenge/", ChallengeView.as_view(), name="challenge"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("changes/", views.ChangesView.as_view(), name="changes"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import map, pages
+from .views import areas, map, pages
 
 app_name = "registry"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("vendors/<slug:slug>/", pages.vendor_detail, name="vendor"),
     path("operators/", pages.operator_list, name="operators"),
     path("operators/<slug:slug>/", pages.operator_detail, name="operator"),
+    path("areas/", areas.area_list, name="areas"),
+    path("areas/<slug:slug>/", areas.area_detail, name="area"),
+    path("areas/<slug:slug>/report.pdf", areas.area_pdf, name="area-pdf"),
+    path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),
 ]

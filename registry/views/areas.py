@@ -1,0 +1,261 @@
+"""Areas and their reports: the list of areas, and each area's report as a
+page, a PDF for a council packet and one CSV file per table.
+
+Every figure is computed from the registry when asked for
+(registry/reports/), so an edit shows in the next report. An area without
+cameras gives a report that says so; an unknown area or table is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry.exports import ATTRIBUTION
+from registry.models import Area, AreaLevel, Camera
+from registry.reports import AreaReport, area_report
+from registry.reports import Count as CountRow
+from registry.reports.charts import BarChart, bar_chart, monthly_chart
+from registry.reports.maps import display_boundary, geojson, main_map_hash, static_map
+from registry.reports.pdf import html_to_pdf
+from registry.reports.tables import TABLES, TABLES_BY_NAME, csv_text
+
+from .pages import MAP_POINTS_MAX, map_points
+
+# Under each top-level area, the list names this many of its parts; its
+# report lists them all.
+CHILDREN_LISTED = 50
+SEARCH_RESULTS_SHOWN = 100
+LEVEL_HEADINGS = {
+    AreaLevel.COUNTRY: gettext_lazy("Countries"),
+    AreaLevel.REGION: gettext_lazy("Regions"),
+    AreaLevel.CITY: gettext_lazy("Cities"),
+    AreaLevel.DISTRICT: gettext_lazy("Districts"),
+    AreaLevel.WARD: gettext_lazy("Wards"),
+    AreaLevel.PRECINCT: gettext_lazy("Precincts"),
+}
+
+
+# -------------------------------------------------------------- the list
+
+
+def area_list(request):
+    """Top-level areas by level, each with its first parts; or, with `q`,
+    the areas whose name holds it. (Camera counts are left to the reports:
+    counting every country's cameras took 1.7 s on the development machine.)"""
+    # PostgreSQL text cannot hold NUL: a pasted one would be an error page.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    areas = Area.objects.without_geometry()
+    context = {"query": query, "level_groups": [], "results": None}
+    if query:
+        found = areas.filter(name__icontains=query).select_related("parent").order_by("name")
+        results = list(found[: SEARCH_RESULTS_SHOWN + 1])
+        context["results"] = results[:SEARCH_RESULTS_SHOWN]
+        context["more_results"] = len(results) > SEARCH_RESULTS_SHOWN
+    else:
+        children = areas.order_by("name")[:CHILDREN_LISTED]
+        top = (
+            areas.filter(parent=None)
+            .annotate(child_count=Count("children"))
+            .prefetch_related(Prefetch("children", queryset=children, to_attr="listed"))
+            .order_by("name")
+        )
+        by_level: dict[str, list[Area]] = {}
+        for area in top:
+            by_level.setdefault(area.level, []).append(area)
+        context["level_groups"] = [
+            (LEVEL_HEADINGS[level], by_level[level]) for level in AreaLevel if level in by_level
+        ]
+    context["area_count"] = Area.objects.count()
+    return render(request, "registry/area_list.html", context)
+
+
+# ------------------------------------------------------------- the report
+
+
+def _area(slug: str) -> Area:
+    # Ancestors (at most three levels up) come in the same query, without
+    # their boundaries: a country's can weigh megabytes.
+    parents = ("parent", "parent__parent", "parent__parent__parent")
+    areas = Area.objects.select_related(parents[-1]).defer(*(f"{p}__geometry" for p in parents))
+    return get_object_or_404(areas, slug=slug)
+
+
+def area_detail(request, slug: str):
+    area = _area(slug)
+    report = area_report(area)
+    context = report_context(report)
+    context["map_data"] = _leaflet_data(context)
+    return render(request, "registry/area_detail.html", context)
+
+
+def area_pdf(request, slug: str):
+    area = _area(slug)
+    report = area_report(area)
+    html = render_to_string(
+        "registry/area_report_pdf.html",
+        {**report_context(report), "page_url": request.build_absolute_uri(area_url(area))},
+        request=request,
+    )
+    pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    day = timezone.localdate(report.generated_at).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="sightline-{area.slug}-{day}.pdf"'
+    response["X-Data-Attribution"] = ATTRIBUTION
+    return response
+
+
+def area_csv(request, slug: str, table: str):
+    # One table costs the whole report (half a second for a country, tens of
+    # milliseconds for a city): its figures are then the page's by
+    # construction.
+    if table not in TABLES_BY_NAME:
+        raise Http404(_("A report has no table called “%(table)s”.") % {"table": table})
+    area = _area(slug)
+    report = area_report(area)
+    response = HttpResponse(
+        csv_text(report, TABLES_BY_NAME[table]), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="sightline-{area.slug}-{table}.csv"'
+    response["X-Data-Attribution"] = ATTRIBUTION
+    return response
+
+
+def area_url(area: Area) -> str:
+    return reverse("registry:area", args=(area.slug,))
+
+
+@dataclass(frozen=True)
+class CountTable:
+    """A table of counts as the report shows it: its caption and first
+    column, what its rows link to, its CSV file and its chart."""
+
+    name: str
+    caption: str
+    column: str
+    rows: list[CountRow]
+    csv_url: str
+    links: str = ""  # "vendor" or "operator": rows link to that page
+    chart: BarChart | None = None
+    empty_text: str = ""
+
+
+def report_context(report: AreaReport) -> dict:
+    """What the page and the PDF both show."""
+    area = report.area
+    # Keyed like Python names ("by_kind") for the templates.
+    csv_urls = {
+        table.name.replace("-", "_"): reverse("registry:area-csv", args=(area.slug, table.name))
+        for table in TABLES
+    }
+    boundary = display_boundary(area.geometry)
+    points = (
+        map_points(Camera.objects.visible().in_area(area))
+        if 0 < report.totals.cameras <= MAP_POINTS_MAX
+        else None
+    )
+    return {
+        "report": report,
+        "area": area,
+        "ancestors": area.ancestors(),
+        "what_tables": _what_tables(report, csv_urls),
+        "who_tables": _who_tables(report, csv_urls),
+        "monthly_chart": monthly_chart(report.monthly),
+        "csv_urls": csv_urls,
+        "tables": [(table, csv_urls[table.name.replace("-", "_")]) for table in TABLES],
+        "boundary": boundary,
+        "points": points,
+        "too_many_to_draw": report.totals.cameras > MAP_POINTS_MAX,
+        "static_map": static_map(boundary, _dots(points)),
+        "main_map_url": reverse("registry:map") + main_map_hash(area.geometry),
+        "pdf_url": reverse("registry:area-pdf", args=(area.slug,)),
+        "api_url": reverse("api:area-report", args=(area.slug,)),
+    }
+
+
+def _dots(points: dict | None) -> list[tuple[float, float, str]]:
+    if not points:
+        return []
+    return [
+        (*feature["geometry"]["coordinates"], feature["properties"]["status"])
+        for feature in points["features"]
+    ]
+
+
+def _leaflet_data(context: dict) -> dict:
+    return {"boundary": geojson(context["boundary"]), "cameras": context["points"]}
+
+
+def _what_tables(report: AreaReport, csv_urls: dict[str, str]) -> list[CountTable]:
+    return [
+        CountTable(
+            "by-kind",
+            _("Cameras by kind"),
+            _("Kind"),
+            report.by_kind,
+            csv_urls["by_kind"],
+            chart=bar_chart(report.by_kind, title=_("Cameras by kind")),
+        ),
+        CountTable(
+            "by-camera-type",
+            _("Cameras by type"),
+            _("Camera type"),
+            report.by_camera_type,
+            csv_urls["by_camera_type"],
+        ),
+        CountTable(
+            "by-capability",
+            _("Cameras by capability"),
+            _("Capability"),
+            report.by_capability,
+            csv_urls["by_capability"],
+            empty_text=_(
+                "No capability beyond recording, such as face recognition or audio, is "
+                "documented for these cameras."
+            ),
+        ),
+        CountTable(
+            "by-status",
+            _("Cameras by status"),
+            _("Status"),
+            report.by_status,
+            csv_urls["by_status"],
+            chart=bar_chart(report.by_status, title=_("Cameras by status")),
+        ),
+    ]
+
+
+def _who_tables(report: AreaReport, csv_urls: dict[str, str]) -> list[CountTable]:
+    return [
+        CountTable(
+            "by-vendor",
+            _("Cameras by vendor"),
+            _("Vendor"),
+            report.by_vendor,
+            csv_urls["by_vendor"],
+            links="vendor",
+            chart=bar_chart(report.by_vendor, title=_("Cameras by vendor")),
+        ),
+        CountTable(
+            "by-operator",
+            _("Cameras by operator"),
+            _("Operator"),
+            report.by_operator,
+            csv_urls["by_operator"],
+            links="operator",
+        ),
+        CountTable(
+            "by-operator-type",
+            _("Cameras by type of operator"),
+            _("Type of operator"),
+            report.by_operator_type,
+            csv_urls["by_operator_type"],
+        ),
+    ]
