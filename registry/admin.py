@@ -28,18 +28,23 @@ from registry.models import (
     CameraCapability,
     Changeset,
     Dataset,
+    EditSuggestion,
     Evidence,
     ImportConflict,
     MergeCandidate,
+    ModerationAction,
     Operator,
+    RemovalReport,
     Revision,
     Status,
+    Submission,
     Vendor,
     VendorRestriction,
 )
 from registry.names import group_spellings
 from registry.services.areas import area_km2, boundary_from
 from registry.services.cameras import EDITABLE_FIELDS
+from registry.views.moderation.access import contributor_label
 
 
 def pretty_json(value) -> str:
@@ -732,3 +737,64 @@ class AreaAdmin(LeafletGeoAdmin):
         obj.geometry = boundary_from(obj.geometry)
         obj.area_km2 = area_km2(obj.geometry)
         super().save_model(request, obj, form, change)
+
+
+# ------------------------------------------------------------- moderation
+
+
+class ContributionAdmin(ReadOnlyAdmin):
+    """Residents' contributions, to look up: they are decided on the
+    moderation pages (/moderation/), through the review services, which
+    check the moderator's areas and record every decision."""
+
+    section = ""
+    list_display = (
+        "id",
+        "camera",
+        "state",
+        "contributor",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "moderation_link",
+    )
+    list_filter = ("state",)
+    list_select_related = ("camera", "user", "decided_by")
+    raw_id_fields = ("camera",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("from"))
+    def contributor(self, item) -> str:
+        return contributor_label(item)
+
+    @admin.display(description=_("moderation page"))
+    def moderation_link(self, item) -> str:
+        url = reverse("registry:moderation-item", args=[self.section, item.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("open"))
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ContributionAdmin):
+    section = "submissions"
+
+
+@admin.register(RemovalReport)
+class RemovalReportAdmin(ContributionAdmin):
+    section = "removal-reports"
+
+
+@admin.register(EditSuggestion)
+class EditSuggestionAdmin(ContributionAdmin):
+    section = "edit-suggestions"
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdmin):
+    """The record of moderators' decisions: read-only, never deleted."""
+
+    list_display = ("created_at", "moderator", "action", "subject", "camera", "reason")
+    list_filter = ("action", "moderator")
+    list_select_related = ("moderator", "camera")
+    search_fields = ("subject", "reason", "moderator__username")
+    raw_id_fields = ("camera",)
+    date_hierarchy = "created_at"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import areas, map, pages
+from .views import areas, map, moderation, pages
 
 app_name = "registry"
 urlpatterns = [
@@ -19,4 +19,14 @@ urlpatterns = [
     path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("moderation/", moderation.queue, name="moderation"),
+    path("moderation/log/", moderation.log, name="moderation-log"),
+    path("moderation/spellings/", moderation.spellings, name="moderation-spellings"),
+    path(
+        "moderation/cameras/<int:pk>/history/",
+        moderation.camera_history,
+        name="moderation-camera-history",
+    ),
+    path("moderation/<slug:kind>/", moderation.queue, name="moderation-section"),
+    path("moderation/<slug:kind>/<int:pk>/", moderation.item, name="moderation-item"),
 ]

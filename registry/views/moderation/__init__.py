@@ -1,0 +1,11 @@
+"""The moderators' pages: the queue of what waits for a decision, one page
+per item with the forms that decide it, each camera's history with revert,
+and the log of every decision. Only for holders of `registry.moderate`,
+limited to their areas where they have any."""
+
+from .cameras import camera_history
+from .items import item
+from .log import log
+from .queue import queue, spellings
+
+__all__ = ["camera_history", "item", "log", "queue", "spellings"]

@@ -1,0 +1,285 @@
+"""The moderation queue: what waits for a decision, by kind, oldest first,
+with counts; and the vendor and operator spellings no record matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from registry.models import (
+    Camera,
+    EditSuggestion,
+    ImportConflict,
+    MergeCandidate,
+    RemovalReport,
+    ReviewState,
+    Submission,
+)
+from registry.names import group_spellings
+
+from ..pages.listing import pagination, read_page
+from ..pages.wording import field_label
+from .access import contributor_label, moderator_required, within_areas
+
+ITEMS_PER_PAGE = 25
+# The spellings page lists this many groups of each role; the admin's tool
+# lists them all.
+SPELLING_GROUPS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class QueueKind:
+    """One kind of item waiting for moderators: where it is stored, when it
+    counts as open, and which cameras it concerns (`locations`, paths to
+    their positions, for area-limited moderators)."""
+
+    slug: str
+    title: str
+    model: type[Model]
+    state_field: str
+    open_value: str
+    locations: tuple[str, ...]
+    related: tuple[str, ...]
+    details: Callable[[Any], str]
+    source: Callable[[Any], str]
+    template: str
+
+    def items(self) -> QuerySet:
+        return self.model.objects.select_related(*self.related)
+
+    def open_items(self, user: AbstractBaseUser) -> QuerySet:
+        queryset = self.items().filter(**{self.state_field: self.open_value})
+        return within_areas(queryset, user, *self.locations).order_by("created_at", "id")
+
+    def is_open(self, item) -> bool:
+        return getattr(item, self.state_field) == self.open_value
+
+    def cameras(self, item) -> list[Camera]:
+        return [getattr(item, path.removesuffix("__location")) for path in self.locations]
+
+    def label(self, item) -> str:
+        return f"{capfirst(self.model._meta.verbose_name)} #{item.pk}"
+
+    def url(self, item) -> str:
+        return reverse("registry:moderation-item", args=[self.slug, item.pk])
+
+    def next_url(self, user: AbstractBaseUser) -> str:
+        """The oldest item still open that this moderator may decide, else
+        the queue of this kind."""
+        following = self.open_items(user).first()
+        if following is not None:
+            return self.url(following)
+        return reverse("registry:moderation-section", args=[self.slug])
+
+
+def _submission_details(item: Submission) -> str:
+    if not item.warnings:
+        return _("No plausibility warning.")
+    return " ".join(warning.get("message", "") for warning in item.warnings)
+
+
+def _suggestion_details(item: EditSuggestion) -> str:
+    fields = ", ".join(str(field_label(name)) for name in item.changes)
+    return _("Proposes: %(fields)s.") % {"fields": fields}
+
+
+def _removal_details(item: RemovalReport) -> str:
+    text = _("Seen gone on %(date)s.") % {
+        "date": formats.date_format(item.seen_gone_on, "DATE_FORMAT")
+    }
+    return f"{text} {Truncator(item.note).chars(120)}".strip()
+
+
+def _conflict_details(item: ImportConflict) -> str:
+    return _("%(field)s: %(dataset)s gives another value than the local edit.") % {
+        "field": field_label(item.field),
+        "dataset": item.dataset.name,
+    }
+
+
+def _candidate_details(item: MergeCandidate) -> str:
+    return _("May duplicate %(other)s, %(distance)s m away.") % {
+        "other": item.duplicate_of,
+        "distance": formats.number_format(item.distance, decimal_pos=1),
+    }
+
+
+def _import_source(item) -> str:
+    dataset = getattr(item, "dataset", None) or getattr(item.changeset, "dataset", None)
+    if dataset is None:
+        return _("an import")
+    return _("an import of %(dataset)s") % {"dataset": dataset.name}
+
+
+CONTRIBUTION_RELATED = ("camera", "user", "decided_by")
+KINDS: dict[str, QueueKind] = {
+    kind.slug: kind
+    for kind in (
+        QueueKind(
+            slug="submissions",
+            title=gettext_lazy("New cameras"),
+            model=Submission,
+            state_field="state",
+            open_value=ReviewState.OPEN,
+            locations=("camera__location",),
+            related=CONTRIBUTION_RELATED,
+            details=_submission_details,
+            source=contributor_label,
+            template="registry/moderation/item_submission.html",
+        ),
+        QueueKind(
+            slug="edit-suggestions",
+            title=gettext_lazy("Edit suggestions"),
+            model=EditSuggestion,
+            state_field="state",
+            open_value=ReviewState.OPEN,
+            locations=("camera__location",),
+            related=CONTRIBUTION_RELATED,
+            details=_suggestion_details,
+            source=contributor_label,
+            template="registry/moderation/item_edit_suggestion.html",
+        ),
+        QueueKind(
+            slug="removal-reports",
+            title=gettext_lazy("Removal reports"),
+            model=RemovalReport,
+            state_field="state",
+            open_value=ReviewState.OPEN,
+            locations=("camera__location",),
+            related=CONTRIBUTION_RELATED,
+            details=_removal_details,
+            source=contributor_label,
+            template="registry/moderation/item_removal_report.html",
+        ),
+        QueueKind(
+            slug="import-conflicts",
+            title=gettext_lazy("Import conflicts"),
+            model=ImportConflict,
+            state_field="resolution",
+            open_value="",
+            locations=("camera__location",),
+            related=("camera", "dataset", "resolved_by"),
+            details=_conflict_details,
+            source=_import_source,
+            template="registry/moderation/item_import_conflict.html",
+        ),
+        QueueKind(
+            slug="merge-candidates",
+            title=gettext_lazy("Possible duplicates"),
+            model=MergeCandidate,
+            state_field="decision",
+            open_value=MergeCandidate.Decision.OPEN,
+            locations=("camera__location", "duplicate_of__location"),
+            related=("camera", "duplicate_of", "changeset__dataset", "decided_by"),
+            details=_candidate_details,
+            source=_import_source,
+            template="registry/moderation/item_merge_candidate.html",
+        ),
+    )
+}
+SPELLINGS = "spellings"
+
+
+def kind_or_404(slug: str) -> QueueKind:
+    try:
+        return KINDS[slug]
+    except KeyError:
+        message = _("The moderation queue has no section “%(name)s”.") % {"name": slug[:40]}
+        raise Http404(message) from None
+
+
+def unmatched_spelling_count() -> int:
+    """Distinct vendor and operator spellings no record matches (counted in
+    the database; grouping them is the spellings page's work)."""
+    return (
+        Camera.objects.unmatched_vendor_values().count()
+        + Camera.objects.unmatched_operator_values().count()
+    )
+
+
+def tabs(user: AbstractBaseUser, current: str) -> list[dict]:
+    """The queue's sections with how many items wait in each."""
+    sections = [
+        {
+            "slug": kind.slug,
+            "title": kind.title,
+            "count": kind.open_items(user).count(),
+            "url": reverse("registry:moderation-section", args=[kind.slug]),
+        }
+        for kind in KINDS.values()
+    ]
+    sections.append(
+        {
+            "slug": SPELLINGS,
+            "title": gettext_lazy("Unmatched spellings"),
+            "count": unmatched_spelling_count(),
+            "url": reverse("registry:moderation-spellings"),
+        }
+    )
+    for section in sections:
+        section["current"] = section["slug"] == current
+    return sections
+
+
+@moderator_required
+def queue(request, kind: str = "submissions"):
+    section = kind_or_404(kind)
+    ignored: list = []
+    page = read_page(
+        Paginator(section.open_items(request.user), ITEMS_PER_PAGE), request.GET, ignored
+    )
+    rows = [
+        {
+            "label": section.label(item),
+            "url": section.url(item),
+            "camera": section.cameras(item)[0],
+            "created_at": item.created_at,
+            "details": section.details(item),
+            "source": section.source(item),
+            "warnings": getattr(item, "warnings", []),
+        }
+        for item in page.object_list
+    ]
+    context = {
+        "tabs": tabs(request.user, section.slug),
+        "section": section,
+        "rows": rows,
+        "total": page.paginator.count,
+        "pagination": pagination(page, {}),
+        "ignored": ignored,
+    }
+    return render(request, "registry/moderation/queue.html", context)
+
+
+@moderator_required
+def spellings(request):
+    """Raw vendor and operator names no record matches, grouped as the
+    admin's tool groups them; mapping a group is done there."""
+    roles = []
+    for role, title in (("vendor", _("Vendors")), ("operator", _("Operators"))):
+        groups = group_spellings(getattr(Camera.objects, f"unmatched_{role}_values")())
+        roles.append(
+            {
+                "role": role,
+                "title": title,
+                "groups": groups[:SPELLING_GROUPS_SHOWN],
+                "group_count": len(groups),
+                "admin_url": reverse(f"admin:registry_{role}_unmatched"),
+                "can_map": request.user.is_staff
+                and request.user.has_perm(f"registry.change_{role}"),
+            }
+        )
+    context = {"tabs": tabs(request.user, SPELLINGS), "roles": roles}
+    return render(request, "registry/moderation/spellings.html", context)
