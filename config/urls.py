@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +19,6 @@ urlpatterns = [
 ]
 # English pages live at /, Spanish ones under /es/.
 urlpatterns += i18n_patterns(path("", include("registry.urls")), prefix_default_language=False)
+# Uploaded photos: the web server serves them in production (or object
+# storage does); `make run` serves them from MEDIA_ROOT itself.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
