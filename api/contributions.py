@@ -18,10 +18,16 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from registry import photos as photo_files
+from registry.contributing import (
+    ContributionThrottle,
+    GlobalContributionThrottle,
+    body_size_error,
+    session_marker,
+    stored_photos,
+)
 from registry.models import (
     Camera,
     CameraType,
@@ -46,7 +52,7 @@ from registry.services.contributions import (
     submission_create,
 )
 
-from .throttles import AnonymousRateThrottle, keyed_hash
+from .throttles import AnonymousRateThrottle
 from .views import THROTTLED
 
 POW_HELP = (
@@ -59,39 +65,7 @@ RECEIPT_HELP = (
 )
 
 
-# ------------------------------------------------------------ rate limits
-
-
-class ContributionThrottle(SimpleRateThrottle):
-    """Writes per client: an account by its id, an anonymous client by a
-    keyed hash of its address, counted in the cache for the rate's window."""
-
-    scope = "contributions"
-
-    def get_rate(self) -> str:
-        return settings.CONTRIBUTION_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = keyed_hash(self.get_ident(request) or "")
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class GlobalContributionThrottle(SimpleRateThrottle):
-    """All anonymous writes together: a ceiling a flood from many addresses
-    still hits."""
-
-    scope = "contributions-all"
-
-    def get_rate(self) -> str:
-        return settings.CONTRIBUTION_GLOBAL_RATE
-
-    def get_cache_key(self, request, view) -> str | None:
-        if request.user and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": "anonymous"}
+# ----------------------------------------------------------- request size
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -101,20 +75,10 @@ class PayloadTooLarge(exceptions.APIException):
 
 def check_body_size(request) -> None:
     """Refuses an oversized body from its declared length, before reading
-    it: JSON (or a form without files) up to DATA_UPLOAD_MAX_MEMORY_SIZE,
-    multipart up to the photos' limits plus room for the fields."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    multipart = request.content_type.startswith("multipart/")
-    if multipart:
-        limit = settings.PHOTO_MAX_BYTES * settings.CONTRIBUTION_MAX_PHOTOS + 1_000_000
-    else:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if length > limit:
-        kind = "a contribution with photos" if multipart else "a contribution without photos"
-        raise PayloadTooLarge(
-            f"The request is {length / 1e6:.1f} MB; the limit for {kind} is "
-            f"{limit / 1e6:.1f} MB. Nothing was stored."
-        )
+    it (registry.contributing.body_size_error says how large is too large)."""
+    error = body_size_error(request)
+    if error:
+        raise PayloadTooLarge(error)
 
 
 class ContributionView(APIView):
@@ -156,36 +120,6 @@ class ContributionView(APIView):
             return {}
         url = request.build_absolute_uri(reverse("api:receipt", args=[token]))
         return {"receipt": {"token": token, "url": url}}
-
-
-def session_marker(request) -> str:
-    """Which session sent it, as a keyed hash that only the cache holds
-    (for the moderators' "burst" warning)."""
-    session_key = getattr(getattr(request, "session", None), "session_key", None)
-    ident = session_key or AnonymousRateThrottle().get_ident(request) or ""
-    return keyed_hash(f"session:{ident}")
-
-
-def stored_photos(uploads) -> list[photo_files.StoredPhoto]:
-    """Every photo checked and cleaned before any is stored: one bad photo
-    refuses the contribution and stores nothing."""
-    processed = []
-    for number, upload in enumerate(uploads, start=1):
-        try:
-            processed.append(photo_files.read_photo(upload))
-        except ValidationError as error:
-            raise ValidationError(
-                {"photos": [f"Photo {number}: {message}" for message in error.messages]}
-            ) from error
-    stored: list[photo_files.StoredPhoto] = []
-    try:
-        for item in processed:
-            stored.append(photo_files.store_photo(item))
-    except Exception:
-        for item in stored:
-            photo_files.delete_photo(item)
-        raise
-    return stored
 
 
 # ------------------------------------------------------------- serializers

@@ -1,14 +1,35 @@
 """The public site: the map and the pages."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import areas, map, moderation, pages
+from .views import accounts, areas, contribute, map, moderation, pages
 
 app_name = "registry"
 urlpatterns = [
     path("", map.map_page, name="map"),
     path("cameras/", pages.camera_list, name="cameras"),
     path("cameras/<int:pk>/", pages.camera_detail, name="camera"),
+    path(
+        "cameras/<int:pk>/still-there/",
+        contribute.camera_still_there,
+        name="camera-still-there",
+    ),
+    path("cameras/<int:pk>/gone/", contribute.camera_gone, name="camera-gone"),
+    path("cameras/<int:pk>/suggest/", contribute.camera_suggest, name="camera-suggest"),
+    path("submit/", contribute.submit, name="submit"),
+    path("thanks/", contribute.thanks, name="thanks"),
+    path("receipts/<str:token>/", contribute.receipt, name="receipt"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registry/accounts/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/me/", accounts.my_contributions, name="my-contributions"),
     path("vendors/", pages.vendor_list, name="vendors"),
     path("vendors/<slug:slug>/", pages.vendor_detail, name="vendor"),
     path("operators/", pages.operator_list, name="operators"),

@@ -293,3 +293,16 @@ SUBMISSION_BURST_SECONDS = int(os.environ.get("SUBMISSION_BURST_SECONDS", "600")
 CONTRIBUTION_RATE = os.environ.get("CONTRIBUTION_RATE", "30/hour")
 CONTRIBUTION_GLOBAL_RATE = os.environ.get("CONTRIBUTION_GLOBAL_RATE", "2000/hour")
 CONTRIBUTION_MAX_PHOTOS = int(os.environ.get("CONTRIBUTION_MAX_PHOTOS", "5"))
+
+# The site's contribution forms (/submit/, the camera pages' "still there",
+# "it's gone" and "suggest an edit"). Without JavaScript a browser cannot
+# solve the proof of work: an anonymous contribution sent without one is
+# accepted only where a moderator reviews it before anything changes (a new
+# camera stays hidden until approved), at most this many from everyone
+# together (DRF's "N/second|minute|hour|day"); beyond it, a 429 page.
+NOSCRIPT_SUBMISSIONS_RATE = os.environ.get("NOSCRIPT_SUBMISSIONS_RATE", "20/hour")
+
+# Optional accounts (pseudonymous; email optional) to follow one's contributions.
+LOGIN_URL = "registry:login"
+LOGIN_REDIRECT_URL = "registry:my-contributions"
+LOGOUT_REDIRECT_URL = "registry:map"

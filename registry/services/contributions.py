@@ -94,13 +94,15 @@ def submission_create(
     photos: Sequence[StoredPhoto] = (),
     capabilities: Sequence[str] = (),
     session_marker: str = "",
+    review_first: bool = False,
     **values: Any,
 ) -> Submission:
     """A camera reported by a resident: status `reported` (public, marked
-    unverified) or, when SUBMISSIONS_PUBLIC_BEFORE_REVIEW is off, hidden
-    until a moderator approves it. `session_marker` is an opaque keyed hash
-    of the contributor's session, counted in the cache only, to warn
-    moderators of bursts."""
+    unverified) or, when SUBMISSIONS_PUBLIC_BEFORE_REVIEW is off or the
+    caller asks for `review_first` (a report that came without a proof of
+    work), hidden until a moderator approves it. `session_marker` is an
+    opaque keyed hash of the contributor's session, counted in the cache
+    only, to warn moderators of bursts."""
     with _photos_kept_only_on_success(photos):
         return _submission_create(
             location=location,
@@ -110,13 +112,14 @@ def submission_create(
             photos=photos,
             capabilities=capabilities,
             session_marker=session_marker,
+            review_first=review_first,
             values=values,
         )
 
 
 @transaction.atomic
 def _submission_create(
-    *, location, user, receipt, note, photos, capabilities, session_marker, values
+    *, location, user, receipt, note, photos, capabilities, session_marker, review_first, values
 ):
     values = {name: value for name, value in values.items() if value not in (None, "", [])}
     _check_suggestible(values)
@@ -130,10 +133,19 @@ def _submission_create(
             reason=_("submitted"),
             note=_("reported by the contributor"),
         )
-    if not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW:
+    if review_first or not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW:
         camera = camera_hide(camera=camera, actor=user, reason=AWAITING_REVIEW)
     submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)
     submission.warnings = plausibility_warnings(camera, session_marker=session_marker)
+    if review_first:
+        submission.warnings.append(
+            {
+                "code": "without_proof",
+                "message": _(
+                    "Sent without a proof of work: hidden until a moderator approves it."
+                ),
+            }
+        )
     submission.full_clean()
     submission.save()
     submission.photos.add(*_photo_evidence(camera, photos, note=_("photo sent with the report")))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from registry.models import (
     EvidenceKind,
     Kind,
     Operator,
+    ReviewState,
     Status,
     Vendor,
 )
@@ -144,8 +145,23 @@ def camera_detail(request, pk: int):
         "revision_count": revisions.count(),
         "tags": sorted(camera.tags.items()),
         "map_data": camera_map_data(camera),
+        **contribution_counts(camera),
     }
     return render(request, "registry/camera_detail.html", context)
+
+
+def contribution_counts(camera: Camera) -> dict:
+    """How many people confirmed the camera still there (each account or
+    receipt once), and how many open reports say it is gone."""
+    confirmations = camera.confirmations.aggregate(
+        accounts=Count("user", distinct=True),
+        receipts=Count("receipt", distinct=True, filter=Q(user=None)),
+        others=Count("id", filter=Q(user=None, receipt=None)),
+    )
+    return {
+        "confirmed_by": sum(confirmations.values()),
+        "gone_reports": camera.removal_reports.filter(state=ReviewState.OPEN).count(),
+    }
 
 
 def camera_evidence(camera: Camera) -> dict:

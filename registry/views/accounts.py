@@ -1,0 +1,57 @@
+"""Optional accounts: a pseudonym and a password, an email address only if
+wanted. An account follows its contributions on one page and contributes
+without the proof of work; creating one needs the proof, like any
+anonymous write."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from registry.contribute_forms import SignupForm
+from registry.contributing import ContributionThrottle, GlobalContributionThrottle, throttle_wait
+
+from .contribute import add_form_errors, check_proof, too_many_page
+from .contribution_list import contribution_rows
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("registry:my-contributions")
+    if request.method != "POST":
+        return _signup_page(request, SignupForm())
+    wait = throttle_wait(request, [ContributionThrottle(), GlobalContributionThrottle()])
+    if wait is not None:
+        return too_many_page(request, wait)
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        return _signup_page(request, form, status=400)
+    try:
+        payload = form.cleaned_data["altcha"]
+        if not payload:
+            raise ValidationError(
+                _(
+                    "Creating an account needs JavaScript once, with which your browser shows "
+                    "it is not a robot. Turn it on and send the form again."
+                )
+            )
+        check_proof(payload)
+    except ValidationError as error:
+        add_form_errors(form, error)
+        return _signup_page(request, form, status=400)
+    user = form.save()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("registry:my-contributions")
+
+
+def _signup_page(request, form, status: int = 200):
+    return render(request, "registry/accounts/signup.html", {"form": form}, status=status)
+
+
+@login_required
+def my_contributions(request):
+    context = {"rows": contribution_rows(user=request.user)}
+    return render(request, "registry/accounts/me.html", context)
