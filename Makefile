@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench bench-tiles setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test bench bench-tiles bench-exposure setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -40,6 +40,12 @@ bench-tiles: export SIGHTLINE_BENCH = 1
 bench-tiles: export SIGHTLINE_BROWSER_TESTS = 1
 bench-tiles: setup
 	$(PYTHON) bench/tiles.py
+
+# Times the exposure analysis of 5 km routes through a downtown of 100,000
+# synthetic cameras, through the API and in the database (a benchmark, not a test).
+bench-exposure: export SIGHTLINE_BENCH = 1
+bench-exposure: setup
+	$(PYTHON) bench/exposure.py
 
 system-packages:
 	@deploy/system-packages

@@ -11,6 +11,7 @@ from .contributions import (
     RemovalReportView,
     SubmissionView,
 )
+from .exposure import ExposureView
 
 app_name = "api"
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("challenge/", ChallengeView.as_view(), name="challenge"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("exposure/", ExposureView.as_view(), name="exposure"),
     path(
         "downloads/cameras.geojson",
         downloads.GeoJSONDownloadView.as_view(),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, areas, contribute, map, moderation, pages
+from .views import accounts, areas, contribute, exposure, map, moderation, pages
 
 app_name = "registry"
 urlpatterns = [
@@ -38,6 +38,7 @@ urlpatterns = [
     path("areas/<slug:slug>/", areas.area_detail, name="area"),
     path("areas/<slug:slug>/report.pdf", areas.area_pdf, name="area-pdf"),
     path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
+    path("exposure/", exposure.exposure_page, name="exposure"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),
     path("moderation/", moderation.queue, name="moderation"),

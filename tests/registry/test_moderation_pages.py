@@ -889,3 +889,11 @@ def test_vendor_warning_is_shown_for_a_vendor_new_to_the_country(mod_client):
     submission = submit(vendor=VendorFactory(name="Hikvision"))
     response = mod_client.get(item_url("submissions", submission.pk))
     assertContains(response, "No other camera of Hikvision is recorded in Freedonia.")
+
+
+def test_the_header_links_to_the_queue_for_moderators_only(mod_client, client, resident):
+    link = 'href="/moderation/"'
+    assert link in mod_client.get("/about/").content.decode()
+    assert link not in client.get("/about/").content.decode()
+    client.force_login(resident)
+    assert link not in client.get("/about/").content.decode()
