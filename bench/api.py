@@ -44,34 +44,6 @@ CONCURRENT_SECONDS = 15
 KINDS = ["camera"] * 70 + ["ALPR"] * 25 + ["guard"] * 3 + ["gunshot_detector"] * 2
 
 
-def admin_connection():
-    """A connection to the server's `postgres` database, to create and drop
-    the bench database."""
-    from bench.databases import connect
-
-    return connect("postgres")
-
-
-def database_exists() -> bool:
-    with admin_connection() as connection:
-        row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        return row.fetchone() is not None
-
-
-def recreate_database() -> None:
-    with admin_connection() as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with admin_connection() as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-
-
 def load(cameras: int) -> None:
     from django.core.management import call_command
 
@@ -314,11 +286,12 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench import databases
     from registry.models import Camera
 
-    reuse = arguments.reuse and database_exists()
+    reuse = arguments.reuse and databases.database_exists(BENCH_DB)
     if not reuse:
-        recreate_database()
+        databases.recreate_database(BENCH_DB)
 
     if not reuse:
         load(arguments.cameras)
@@ -329,7 +302,7 @@ def main() -> None:
     finally:
         stop_server(server)
         if not arguments.keep:
-            drop_database()
+            databases.drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

@@ -19,3 +19,25 @@ def connect(name: str = "postgres") -> psycopg.Connection:
         port=config["PORT"] or None,
         autocommit=True,
     )
+
+
+def database_exists(name: str) -> bool:
+    with connect() as connection:
+        row = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return row.fetchone() is not None
+
+
+def recreate_database(name: str) -> None:
+    """An empty database `name`, dropping any left by an earlier run."""
+    with connect() as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+
+
+def drop_database(name: str) -> None:
+    """Drops `name` after closing Django's connections to it."""
+    from django.db import connections
+
+    connections.close_all()
+    with connect() as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

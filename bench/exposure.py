@@ -184,32 +184,6 @@ def route(seed: int) -> dict:
 # ------------------------------------------------------------- the database
 
 
-def admin():
-    from bench.databases import connect
-
-    return connect("postgres")
-
-
-def database_exists() -> bool:
-    with admin() as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        return found.fetchone() is not None
-
-
-def recreate_database() -> None:
-    with admin() as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-
-
-def drop_database() -> None:
-    from django.db import connections
-
-    connections.close_all()
-    with admin() as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-
-
 def load(count: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -367,14 +341,16 @@ def main() -> None:
     import django
 
     django.setup()
-    if not (arguments.reuse and database_exists()):
-        recreate_database()
+    from bench import databases
+
+    if not (arguments.reuse and databases.database_exists(BENCH_DB)):
+        databases.recreate_database(BENCH_DB)
         load(arguments.cameras)
     try:
         measure(arguments.routes, arguments.runs)
     finally:
         if not arguments.keep:
-            drop_database()
+            databases.drop_database(BENCH_DB)
 
 
 if __name__ == "__main__":

@@ -265,10 +265,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench import databases
     from registry.models import Camera
 
-    if not (arguments.reuse and loader.database_exists()):
-        loader.recreate_database()
+    if not (arguments.reuse and databases.database_exists(loader.BENCH_DB)):
+        databases.recreate_database(loader.BENCH_DB)
         loader.load(arguments.cameras)
     print(f"{Camera.objects.count()} cameras in {loader.BENCH_DB}")
     server = loader.start_server()
@@ -277,7 +278,7 @@ def main() -> None:
     finally:
         loader.stop_server(server)
         if not arguments.keep:
-            loader.drop_database()
+            databases.drop_database(loader.BENCH_DB)
 
 
 if __name__ == "__main__":
