@@ -306,3 +306,18 @@ NOSCRIPT_SUBMISSIONS_RATE = os.environ.get("NOSCRIPT_SUBMISSIONS_RATE", "20/hour
 LOGIN_URL = "registry:login"
 LOGIN_REDIRECT_URL = "registry:my-contributions"
 LOGOUT_REDIRECT_URL = "registry:map"
+
+# The shared cache (rate-limit counters, used proofs of work, cached tables):
+# Redis when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0 or
+# unix:///run/redis/redis.sock), falling back to each process's own memory
+# while Redis is down (registry/failover_cache.py); without REDIS_URL, each
+# process's own memory. The timeouts keep a dead Redis from holding requests.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "registry.failover_cache.FailoverCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
