@@ -321,3 +321,28 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
+
+# Uploaded photos go through Django's storage API: the local disk
+# (MEDIA_ROOT) unless MEDIA_S3_BUCKET names a bucket of an S3-compatible
+# object store (AWS, MinIO, Ceph...; django-storages). Without keys in the
+# environment, boto3's usual chain (instance role, ~/.aws) applies.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    STORAGES = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_S3_BUCKET,
+                "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+                "access_key": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+                "secret_key": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+                "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+                # Signed, expiring links unless the bucket is served publicly.
+                "querystring_auth": env_bool("MEDIA_S3_SIGNED_URLS", True),
+                # Names are random already; never replace an existing photo.
+                "file_overwrite": False,
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
