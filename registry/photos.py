@@ -421,3 +421,22 @@ def _text(value) -> str | None:
     if isinstance(value, bytes):
         value = value.decode("ascii", errors="replace")
     return value.strip("\x00 ").upper() if isinstance(value, str) else None
+
+
+def remake_thumbnail(evidence, *, storage: Storage | None = None) -> bool:
+    """A new thumbnail for a stored photo, at today's PHOTO_THUMBNAIL_EDGE;
+    the old thumbnail file is deleted once the new one is saved."""
+    storage = storage or default_storage
+    with storage.open(evidence.document.name) as stored:
+        img = Image.open(stored, formats=["JPEG"])
+        img.load()
+    stem = evidence.document.name.rsplit(".", 1)[0]
+    name = storage.save(
+        f"{stem}-thumb.{EXTENSION}", ContentFile(_encode(img, settings.PHOTO_THUMBNAIL_EDGE))
+    )
+    old = evidence.thumbnail.name
+    evidence.thumbnail = name
+    evidence.save(update_fields=["thumbnail"])
+    if old and old != name:
+        storage.delete(old)
+    return True

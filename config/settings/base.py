@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "registry",
     "api",
 ]
@@ -346,3 +348,11 @@ if MEDIA_S3_BUCKET:
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+# Background work (registry/tasks.py): queued in PostgreSQL, run by
+# `manage.py db_worker`. A try that fails for a passing reason (the database
+# went away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
+# TASKS_RETRY_SECONDS times its attempt number.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
+TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))

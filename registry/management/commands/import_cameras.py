@@ -84,8 +84,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Read, match and validate everything, report, and write nothing.",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help=(
+                "Queue the import for the worker (manage.py db_worker) and return at once; "
+                "manage.py tasks shows how it went."
+            ),
+        )
 
     def handle(self, *args, path: Path, source: str | None, dry_run: bool, **options):
+        if options["background"]:
+            return self.queue(path, source, dry_run, options)
         source_name = (source or default_source_name(path)).strip()
         if not source_name:
             raise CommandError("--source must not be empty.")
@@ -157,3 +167,36 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"unrecognised {key}: {total} values kept raw ({examples}{more})")
+
+    def queue(self, path: Path, source: str | None, dry_run: bool, options: dict) -> None:
+        """Enqueue the same import for the worker, with the file's absolute
+        path (the worker may run from elsewhere)."""
+        from registry.tasks import import_cameras
+
+        if not path.exists():
+            raise CommandError(f"{path}: no such file. Nothing was queued.")
+        result = import_cameras.enqueue(arguments=self.arguments(path, source, dry_run, options))
+        self.stdout.write(
+            f"Import queued as task {result.id}; `manage.py tasks {result.id}` shows how it went."
+        )
+
+    @staticmethod
+    def arguments(path: Path, source: str | None, dry_run: bool, options: dict) -> list[str]:
+        """The command line that repeats this import, --background left out."""
+        arguments = [str(path.resolve())]
+        flags = {"--full": options["full"], "--dry-run": dry_run}
+        arguments += [flag for flag, given in flags.items() if given]
+        values = {
+            "--source": source,
+            "--map": options["mapping"],
+            "--encoding": options["encoding"],
+            "--delimiter": options["delimiter"],
+            "--srid": options["srid"],
+            "--near": options["near"],
+        }
+        for flag, value in values.items():
+            if value is not None:
+                arguments += [flag, str(value)]
+        for tag in options["tag"]:
+            arguments += ["--tag", tag]
+        return arguments

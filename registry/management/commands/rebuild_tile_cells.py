@@ -22,9 +22,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--commit", action="store_true", help="Rebuild the pyramid (default: only check it)."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="With --commit: queue the rebuild for the worker (manage.py db_worker).",
+        )
 
-    def handle(self, *args, commit: bool, **options):
+    def handle(self, *args, commit: bool, background: bool, **options):
         started = time.perf_counter()
+        if commit and background:
+            from registry.tasks import rebuild_tile_pyramid
+
+            result = rebuild_tile_pyramid.enqueue()
+            self.stdout.write(f"Rebuild queued as task {result.id} (manage.py tasks {result.id}).")
+            return
         if commit:
             cells = tile_cells_rebuild()
             seconds = time.perf_counter() - started
