@@ -24,8 +24,9 @@ migration 0008, the same as the pyramid's): the map draws a symbol whole
 from the tile that holds it, so nothing is counted or drawn twice.
 
 Reads go through a psycopg cursor with server-side binding on Django's
-connection and are prepared once per connection: every statement here is
-fixed text with its values passed as parameters."""
+connection (a read replica when the database router picks one) and are
+prepared once per connection: every statement here is fixed text with its
+values passed as parameters."""
 
 from __future__ import annotations
 
@@ -34,11 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from psycopg import Cursor, sql
 
 from .filters import MapFilters
-from .models import Kind
+from .models import Camera, Kind
 from .models.tiles import FINEST_LEVEL
 from .querysets import IN_PLACE_STATUSES, stale_before
 
@@ -215,6 +216,7 @@ def camera_tile(tile: TileAddress, filters: MapFilters) -> bytes:
 
 
 def _psycopg_connection():
+    connection = connections[router.db_for_read(Camera)]
     connection.ensure_connection()
     return connection.connection
 

@@ -356,3 +356,54 @@ if MEDIA_S3_BUCKET:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
 TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))
+
+# ---------------------------------------------------------------------------
+# Database: read replicas and pooled connections. Each applies only when its
+# variable is set; development and the tests keep one persistent connection
+# (CONN_MAX_AGE) to the primary.
+#
+# DATABASE_REPLICA_URLS (comma-separated URLs of streaming replicas): reads of
+# read-only requests (GET/HEAD of pages, tiles, reports and the API) go to
+# one of them, as `replica_1`, `replica_2`, ...; writes, and the reads of a
+# client for DATABASE_REPLICA_LAG_SECONDS after it sent a write, go to the
+# primary (config/routers.py).
+DATABASE_REPLICAS = []
+DATABASE_REPLICA_LAG_SECONDS = int(os.environ.get("DATABASE_REPLICA_LAG_SECONDS", "10"))
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = dj_database_url.parse(
+        _url,
+        engine=DATABASES["default"]["ENGINE"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    _replica.setdefault("OPTIONS", {})
+    # The primary's session options (JIT off, prepared statements) apply too.
+    for _option in ("options", "prepare_threshold"):
+        if _option in DATABASES["default"]["OPTIONS"]:
+            _replica["OPTIONS"].setdefault(_option, DATABASES["default"]["OPTIONS"][_option])
+    # A test run uses the primary's test database under this alias too.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    # Before everything that may read the database (sessions, users).
+    MIDDLEWARE.insert(0, "config.routers.ReadOnlyRequestMiddleware")
+
+# DATABASE_POOL_MAX_SIZE: each process keeps a pool of connections (psycopg's
+# pool) instead of one persistent connection per thread: for threaded
+# workers, or to bound the connections a process opens. Django refuses
+# CONN_MAX_AGE with a pool, so it becomes 0 (a connection goes back to the
+# pool at the end of each request).
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+if DATABASE_POOL_MAX_SIZE:
+    for _database in DATABASES.values():
+        _database["CONN_MAX_AGE"] = 0
+        _database["OPTIONS"]["pool"] = {
+            "min_size": min(
+                int(os.environ.get("DATABASE_POOL_MIN_SIZE", "1")), DATABASE_POOL_MAX_SIZE
+            ),
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # Seconds a request waits for a free connection before failing.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
