@@ -19,7 +19,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +27,7 @@ from registry.cones import FIELD_OF_VIEW_DEFAULTS
 from registry.exposure import analyse, geometry_from_bytes
 from registry.exposure.files import check_size
 
+from .renderers import BrowsableAPIRenderer
 from .throttles import AnonymousRateThrottle
 from .views import THROTTLED
 

@@ -4,7 +4,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from registry.views import tiles
+from registry.views import operations, tiles
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +14,9 @@ urlpatterns = [
         tiles.camera_tile,
         name="camera-tile",
     ),
+    # For load balancers, systemd and Prometheus (registry/views/operations.py).
+    path("healthz", operations.healthz, name="healthz"),
+    path("metrics", operations.metrics, name="metrics"),
     # The language switcher posts here (Django's set_language view).
     path("i18n/", include("django.conf.urls.i18n")),
 ]

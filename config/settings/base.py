@@ -7,9 +7,10 @@ provisions inside the checkout (see deploy/local-postgres).
 
 import os
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -56,12 +57,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "django_prometheus",
     "registry",
     "api",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (first and last, to time everything).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     # ETags from the response body, and 304 for a matching If-None-Match.
@@ -73,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                # {{ CSP_NONCE }} for inline scripts (see CONTENT_SECURITY_POLICY).
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -141,6 +151,60 @@ BASEMAP_ATTRIBUTION = os.environ.get(
     "BASEMAP_ATTRIBUTION", "&copy; OpenStreetMap contributors (ODbL)"
 )
 
+
+def tile_origin(url: str) -> str:
+    """The origin a browser loads base-map tiles from, for the CSP's img-src:
+    nothing for tiles served by Sightline itself, a wildcard for Leaflet's
+    {s} subdomains."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}".replace("{s}", "*")
+
+
+def content_security_policy(tile_url: str) -> dict:
+    """No inline code but the scripts and style blocks carrying the request's
+    nonce (django-csp adds it when a template reads request.csp_nonce), no
+    style attributes in markup, nothing from other origins but the base map."""
+    # blob: previews the photo chosen on the report form before it is sent.
+    images = [SELF, "data:", "blob:", *filter(None, [tile_origin(tile_url)])]
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE],
+            "style-src": [SELF, NONCE],
+            "img-src": images,
+            "font-src": [SELF],
+            "connect-src": [SELF],
+            "worker-src": [SELF],
+            "object-src": [NONE],
+            "base-uri": [SELF],
+            "frame-ancestors": [NONE],
+            "form-action": [SELF],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(BASEMAP_TILE_URL)
+# Browser features Sightline never uses are off for every page; "use my
+# location" on the map and the report form needs geolocation from the site
+# itself.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": ["self"],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (20.0, 0.0),
     "DEFAULT_ZOOM": 2,
@@ -164,6 +228,10 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttles.AnonymousRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "api.renderers.BrowsableAPIRenderer",
+    ],
 }
 # Requests an anonymous client may make (DRF's "N/second|minute|hour|day").
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "600/minute")
@@ -324,6 +392,13 @@ if REDIS_URL:
         }
     }
 
+# Operations: GET /healthz (database, cache, storage) is open to all; GET
+# /metrics (Prometheus) answers a request carrying "Authorization: Bearer
+# METRICS_TOKEN" when that is set, and otherwise only one coming straight
+# from an address in METRICS_ALLOWED_IPS.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+
 # Uploaded photos go through Django's storage API: the local disk
 # (MEDIA_ROOT) unless MEDIA_S3_BUCKET names a bucket of an S3-compatible
 # object store (AWS, MinIO, Ceph...; django-storages). Without keys in the
@@ -348,14 +423,6 @@ if MEDIA_S3_BUCKET:
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-# Background work (registry/tasks.py): queued in PostgreSQL, run by
-# `manage.py db_worker`. A try that fails for a passing reason (the database
-# went away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
-# TASKS_RETRY_SECONDS times its attempt number.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
-TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))
 
 # ---------------------------------------------------------------------------
 # Database: read replicas and pooled connections. Each applies only when its
@@ -407,3 +474,11 @@ if DATABASE_POOL_MAX_SIZE:
             # Seconds a request waits for a free connection before failing.
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         }
+
+# Background work (registry/tasks.py): queued in PostgreSQL, run by
+# `manage.py db_worker`. A try that fails for a passing reason (the database
+# went away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
+# TASKS_RETRY_SECONDS times its attempt number.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
+TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))

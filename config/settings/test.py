@@ -9,6 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests must not load anything from the network.
 BASEMAP_TILE_URL = "/static/registry/blank-tile.png"
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [("blank", BASEMAP_TILE_URL, {})]}  # noqa: F405
+CONTENT_SECURITY_POLICY = content_security_policy(BASEMAP_TILE_URL)  # noqa: F405
 # The suite makes many requests from one client; throttling has its own tests.
 API_ANON_RATE = "100000/minute"
 # Two suites can run side by side when each names its own test database.

@@ -201,12 +201,14 @@ class SubmitMap {
         title: format(messages.handleLabel, { heading: degreesText(direction) }),
         icon: L.divIcon({
           className: 'direction-handle',
-          html: `<span class="direction-arrow" style="transform: rotate(${direction}deg)">↑</span>`,
+          html: '<span class="direction-arrow">↑</span>',
           iconSize: [44, 44],
           iconAnchor: [22, 22],
         }),
       }).addTo(this.handles);
       handle.getElement().dataset.direction = String(index);
+      // Set through the DOM: the Content-Security-Policy refuses style attributes in markup.
+      handle.getElement().querySelector('.direction-arrow').style.transform = `rotate(${direction}deg)`;
       handle.on('drag', () => {
         const point = this.map.latLngToLayerPoint(handle.getLatLng());
         const turned = bearing(point.x - centre.x, point.y - centre.y);

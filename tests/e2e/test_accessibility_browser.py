@@ -51,7 +51,7 @@ def test_the_public_pages_pass_axe_wcag_checks(page, live_server, pages, console
     for path in pages:
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
+        page.evaluate(AXE.read_text())  # not a script tag: the CSP allows none inline
         found = page.evaluate(RUN_AXE)
         if found:
             violations[path] = found

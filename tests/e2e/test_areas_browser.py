@@ -101,7 +101,7 @@ def test_the_area_pages_pass_axe_wcag_checks(page, live_server, layout, console_
     for path in ("/areas/", "/areas/?q=side", "/areas/testville/", "/es/areas/west-side/"):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
+        page.evaluate(AXE.read_text())  # not a script tag: the CSP allows none inline
         found = page.evaluate(RUN_AXE)
         if found:
             violations[path] = found

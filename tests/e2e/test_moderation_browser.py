@@ -199,7 +199,7 @@ def test_the_moderation_pages_pass_axe_wcag_checks(
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")
         screenshot(f"page-{number}", target=page.locator("main"))
-        page.add_script_tag(path=str(AXE))
+        page.evaluate(AXE.read_text())  # not a script tag: the CSP allows none inline
         found = page.evaluate(RUN_AXE)
         if found:
             violations[path] = found
