@@ -64,6 +64,20 @@ class WithoutProofThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": "all"}
 
 
+class LoginThrottle(SimpleRateThrottle):
+    """Sign-in attempts per client, counted under a keyed hash of its
+    address in the cache only: guessing passwords costs time."""
+
+    scope = "login"
+
+    def get_rate(self) -> str:
+        return settings.LOGIN_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        ident = keyed_hash(self.get_ident(request) or "")
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 def throttle_wait(request, throttles) -> float | None:
     """Seconds to wait if one of the limits is reached, else None; a request
     that passes is counted by each of them."""

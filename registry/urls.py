@@ -21,13 +21,7 @@ urlpatterns = [
     path("thanks/", contribute.thanks, name="thanks"),
     path("receipts/<str:token>/", contribute.receipt, name="receipt"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registry/accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", accounts.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", accounts.my_contributions, name="my-contributions"),
     path("vendors/", pages.vendor_list, name="vendors"),

@@ -373,6 +373,8 @@ CONTRIBUTION_MAX_PHOTOS = int(os.environ.get("CONTRIBUTION_MAX_PHOTOS", "5"))
 NOSCRIPT_SUBMISSIONS_RATE = os.environ.get("NOSCRIPT_SUBMISSIONS_RATE", "20/hour")
 
 # Optional accounts (pseudonymous; email optional) to follow one's contributions.
+# Sign-in attempts one client may make (DRF's "N/second|minute|hour|day").
+LOGIN_RATE = os.environ.get("LOGIN_RATE", "20/hour")
 LOGIN_URL = "registry:login"
 LOGIN_REDIRECT_URL = "registry:my-contributions"
 LOGOUT_REDIRECT_URL = "registry:map"

@@ -7,15 +7,34 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.contribute_forms import SignupForm
-from registry.contributing import ContributionThrottle, GlobalContributionThrottle, throttle_wait
+from registry.contributing import (
+    ContributionThrottle,
+    GlobalContributionThrottle,
+    LoginThrottle,
+    throttle_wait,
+)
 
 from .contribute import add_form_errors, check_proof, too_many_page
 from .contribution_list import contribution_rows
+
+
+class ThrottledLoginView(LoginView):
+    """Django's sign-in, with attempts per client limited (LOGIN_RATE)."""
+
+    template_name = "registry/accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle_wait(request, [LoginThrottle()])
+        if wait is not None:
+            return too_many_page(request, wait)
+        return super().post(request, *args, **kwargs)
 
 
 def signup(request):
