@@ -7,7 +7,17 @@ from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
 
-class AnonymousRateThrottle(AnonRateThrottle):
+class KeyedAddressMixin:
+    """Identifies a client by a keyed hash of its address instead of the
+    address: the key changes with SECRET_KEY, so a cache dump cannot be
+    matched against addresses without it."""
+
+    def get_ident(self, request) -> str:
+        # No REMOTE_ADDR (some test or proxy set-ups) counts as one client.
+        return keyed_hash(super().get_ident(request) or "")
+
+
+class AnonymousRateThrottle(KeyedAddressMixin, AnonRateThrottle):
     """Anonymous clients, counted under a keyed hash of their address that
     lives only in the cache and only as long as the rate's window: the
     address itself is never written anywhere. The key changes with
@@ -17,10 +27,6 @@ class AnonymousRateThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str:
         return settings.API_ANON_RATE
-
-    def get_ident(self, request) -> str:
-        # No REMOTE_ADDR (some test or proxy set-ups) counts as one client.
-        return keyed_hash(super().get_ident(request) or "")
 
 
 def keyed_hash(value: str) -> str:

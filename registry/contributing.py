@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
 
-from api.throttles import AnonymousRateThrottle, keyed_hash
+from api.throttles import AnonymousRateThrottle, KeyedAddressMixin, keyed_hash
 from registry import photos as photo_files
 
 # ------------------------------------------------------------ rate limits
 
 
-class ContributionThrottle(SimpleRateThrottle):
+class ContributionThrottle(KeyedAddressMixin, SimpleRateThrottle):
     """Writes per client: an account by its id, an anonymous client by a
     keyed hash of its address, counted in the cache for the rate's window."""
 
@@ -31,7 +31,7 @@ class ContributionThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
-            ident = keyed_hash(self.get_ident(request) or "")
+            ident = self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
@@ -64,7 +64,7 @@ class WithoutProofThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": "all"}
 
 
-class LoginThrottle(SimpleRateThrottle):
+class LoginThrottle(KeyedAddressMixin, SimpleRateThrottle):
     """Sign-in attempts per client, counted under a keyed hash of its
     address in the cache only: guessing passwords costs time."""
 
@@ -74,8 +74,7 @@ class LoginThrottle(SimpleRateThrottle):
         return settings.LOGIN_RATE
 
     def get_cache_key(self, request, view) -> str:
-        ident = keyed_hash(self.get_ident(request) or "")
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def throttle_wait(request, throttles) -> float | None:
