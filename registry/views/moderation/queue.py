@@ -123,45 +123,46 @@ def _import_source(item) -> str:
     return _("an import of %(dataset)s") % {"dataset": dataset.name}
 
 
-CONTRIBUTION_RELATED = ("camera", "user", "decided_by")
+def _contribution_kind(slug: str, title, model, details, template: str) -> QueueKind:
+    """A resident's contribution: reviewed through its `state`, about one
+    camera, sent by an account or under a receipt."""
+    return QueueKind(
+        slug=slug,
+        title=title,
+        model=model,
+        state_field="state",
+        open_value=ReviewState.OPEN,
+        locations=("camera__location",),
+        related=("camera", "user", "decided_by"),
+        details=details,
+        source=contributor_label,
+        template=f"registry/moderation/{template}",
+    )
+
+
 KINDS: dict[str, QueueKind] = {
     kind.slug: kind
     for kind in (
-        QueueKind(
-            slug="submissions",
-            title=gettext_lazy("New cameras"),
-            model=Submission,
-            state_field="state",
-            open_value=ReviewState.OPEN,
-            locations=("camera__location",),
-            related=CONTRIBUTION_RELATED,
-            details=_submission_details,
-            source=contributor_label,
-            template="registry/moderation/item_submission.html",
+        _contribution_kind(
+            "submissions",
+            gettext_lazy("New cameras"),
+            Submission,
+            _submission_details,
+            "item_submission.html",
         ),
-        QueueKind(
-            slug="edit-suggestions",
-            title=gettext_lazy("Edit suggestions"),
-            model=EditSuggestion,
-            state_field="state",
-            open_value=ReviewState.OPEN,
-            locations=("camera__location",),
-            related=CONTRIBUTION_RELATED,
-            details=_suggestion_details,
-            source=contributor_label,
-            template="registry/moderation/item_edit_suggestion.html",
+        _contribution_kind(
+            "edit-suggestions",
+            gettext_lazy("Edit suggestions"),
+            EditSuggestion,
+            _suggestion_details,
+            "item_edit_suggestion.html",
         ),
-        QueueKind(
-            slug="removal-reports",
-            title=gettext_lazy("Removal reports"),
-            model=RemovalReport,
-            state_field="state",
-            open_value=ReviewState.OPEN,
-            locations=("camera__location",),
-            related=CONTRIBUTION_RELATED,
-            details=_removal_details,
-            source=contributor_label,
-            template="registry/moderation/item_removal_report.html",
+        _contribution_kind(
+            "removal-reports",
+            gettext_lazy("Removal reports"),
+            RemovalReport,
+            _removal_details,
+            "item_removal_report.html",
         ),
         QueueKind(
             slug="import-conflicts",
