@@ -106,6 +106,14 @@ class VendorRestriction(models.Model):
     def __str__(self) -> str:
         return f"{self.vendor}: {self.get_regime_display()}"
 
+    @property
+    def label(self) -> str:
+        """The regime's name with its detail; for "other", the detail alone."""
+        if self.regime == RestrictionRegime.OTHER and self.regime_detail:
+            return self.regime_detail
+        name = str(self.get_regime_display())
+        return f"{name} ({self.regime_detail})" if self.regime_detail else name
+
 
 class Operator(Organisation):
     operator_type = models.CharField(
