@@ -2,20 +2,20 @@
 
 Placing each camera in its country costs about 30 µs a camera (see
 `CameraQuerySet.with_country`), so the table is cached. The cache key holds
-what any change to the counts changes: the number of cameras and their
-latest edit (every write, hiding included, bumps `updated_at`), and the
-same for the country boundaries. A page is therefore never stale after an
-edit, and an unchanged vendor's page reads the table from the cache."""
+what any change to the counts changes (`registry.versions.data_version`):
+the number of cameras and their latest edit, and the same for the country
+boundaries. A page is therefore never stale after an edit, and an unchanged
+vendor's page reads the table from the cache."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max
 
 from registry.models import Area, AreaLevel, Kind
 from registry.querysets import CameraQuerySet
+from registry.versions import data_version
 
 # A day: the key changes with every edit anyway; this only bounds how long
 # an unvisited page's table occupies the cache.
@@ -41,7 +41,7 @@ class CountryTable:
 def country_table(cameras: CameraQuerySet, *, owner: str) -> CountryTable:
     """`cameras` counted by country and kind, most cameras first. `owner`
     names whose cameras they are (e.g. "vendor:12") in the cache key."""
-    key = f"country-table:{owner}:{_version(cameras)}:{_version(_countries())}"
+    key = f"country-table:{owner}:{data_version(cameras)}:{data_version(_countries())}"
     table = cache.get(key)
     if table is None:
         table = _count(cameras)
@@ -51,12 +51,6 @@ def country_table(cameras: CameraQuerySet, *, owner: str) -> CountryTable:
 
 def _countries():
     return Area.objects.at_level(AreaLevel.COUNTRY)
-
-
-def _version(queryset) -> str:
-    summary = queryset.order_by().aggregate(n=Count("pk"), latest=Max("updated_at"))
-    latest = summary["latest"].isoformat() if summary["latest"] else "-"
-    return f"{summary['n']}@{latest}"
 
 
 def _count(cameras: CameraQuerySet) -> CountryTable:
