@@ -10,7 +10,11 @@ row (`manage.py tasks`, and the admin's "Task results").
 A try that fails for a passing reason (the database or a connection went
 away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
 TASKS_RETRY_SECONDS times its attempt number. A failure that would only repeat
-(a file that cannot be read, invalid data) is final at once."""
+(a file that cannot be read, invalid data) is final at once.
+
+Development runs each task at once, in the process that asks for it
+(TASKS_BACKEND=immediate, config/settings/dev.py), so `make run` needs no
+worker; the database backend, with its worker, is the default elsewhere."""
 
 from __future__ import annotations
 
@@ -26,11 +30,17 @@ from django.core.management import call_command
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
 # Failures worth another try: the next one may well succeed.
 PASSING_FAILURES = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+def will_retry(error: BaseException, *, attempt: int) -> bool:
+    """Whether `retried` tries again after `error` ended try `attempt`."""
+    return isinstance(error, PASSING_FAILURES) and attempt < settings.TASKS_MAX_ATTEMPTS
 
 
 def retried(function: Callable[..., dict]) -> Callable[..., dict]:
@@ -42,8 +52,8 @@ def retried(function: Callable[..., dict]) -> Callable[..., dict]:
     def run(*, attempt: int = 1, **kwargs: Any) -> dict:
         try:
             return function(**kwargs)
-        except PASSING_FAILURES:
-            if attempt < settings.TASKS_MAX_ATTEMPTS:
+        except PASSING_FAILURES as error:
+            if will_retry(error, attempt=attempt):
                 delay = timedelta(seconds=settings.TASKS_RETRY_SECONDS * attempt)
                 logger.warning(
                     "%s failed on attempt %s; trying again in %s",
@@ -51,12 +61,17 @@ def retried(function: Callable[..., dict]) -> Callable[..., dict]:
                     attempt,
                     delay,
                 )
-                globals()[function.__name__].using(run_after=timezone.now() + delay).enqueue(
-                    attempt=attempt + 1, **kwargs
-                )
+                _enqueue_later(globals()[function.__name__], delay, attempt=attempt + 1, **kwargs)
             raise
 
     return run
+
+
+def _enqueue_later(task_to_run: Task, delay: timedelta, **kwargs: Any) -> None:
+    # The immediate backend cannot defer a task: it tries again at once.
+    if task_to_run.get_backend().supports_defer:
+        task_to_run = task_to_run.using(run_after=timezone.now() + delay)
+    task_to_run.enqueue(**kwargs)
 
 
 @task

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -480,7 +481,23 @@ if DATABASE_POOL_MAX_SIZE:
 # Background work (registry/tasks.py): queued in PostgreSQL, run by
 # `manage.py db_worker`. A try that fails for a passing reason (the database
 # went away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
-# TASKS_RETRY_SECONDS times its attempt number.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# TASKS_RETRY_SECONDS times its attempt number. TASKS_BACKEND=immediate runs
+# each task at once in the process asking for it instead (development's
+# default, so that `make run` needs no worker).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_setting(backend: str) -> dict:
+    if backend not in TASK_BACKENDS:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {backend!r}."
+        )
+    return {"default": {"BACKEND": TASK_BACKENDS[backend], "QUEUES": ["default"]}}
+
+
+TASKS = tasks_setting(os.environ.get("TASKS_BACKEND", "database"))
 TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
 TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))

@@ -90,6 +90,24 @@ def test_a_passing_failure_is_tried_again_up_to_the_limit(settings, monkeypatch)
     assert statuses() == [("rebuild_tile_pyramid", "FAILED")] * 3
 
 
+def test_the_immediate_backend_tries_again_at_once(settings, monkeypatch):
+    # Development's backend runs tasks in the process asking and cannot defer
+    # one, so the next try follows straight away.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS_MAX_ATTEMPTS = 3
+    calls = []
+
+    def database_gone():
+        calls.append(1)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("registry.services.tiles.tile_cells_rebuild", database_gone)
+    result = tasks.rebuild_tile_pyramid.enqueue()
+    assert len(calls) == 3
+    assert result.status == "FAILED"
+    assert not DBTaskResult.objects.exists()
+
+
 def test_the_pyramid_rebuild_can_be_queued(monkeypatch):
     CameraFactory.create_batch(3)
     TileCell.objects.all().delete()  # as after a restore of the camera table alone
