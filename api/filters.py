@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from registry.exports import ExportFormat
 from registry.models import (
+    Area,
     Camera,
     CameraCapability,
     CameraType,
@@ -204,6 +205,24 @@ class SlugsFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__slug__in": value})
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class AreaFilter(SlugsFilter):
+    """Cameras inside (or on the boundary of) any of the areas named by
+    slug; an unknown slug is an error, not an empty result."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, target=Area, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        areas = {area.slug: area for area in Area.objects.filter(slug__in=value)}
+        unknown = [slug for slug in value if slug not in areas]
+        if unknown:
+            raise forms.ValidationError({self.field_name: f"Unknown area {unknown[0]!r}."})
+        return qs.in_areas(areas.values())
+
+
 class CameraFilter(django_filters.FilterSet):
     bbox = BboxFilter(
         method="filter_bbox",
@@ -230,6 +249,7 @@ class CameraFilter(django_filters.FilterSet):
     )
     vendor = SlugsFilter(target=Vendor, label="Vendor slugs, comma-separated.")
     operator = SlugsFilter(target=Operator, label="Operator slugs, comma-separated.")
+    area = AreaFilter(label="Area slugs (/api/v1/areas/), comma-separated: cameras inside any.")
     restricted = StrictBooleanFilter(
         method="filter_restricted", label="true: only vendors with a legal restriction."
     )

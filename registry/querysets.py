@@ -68,7 +68,14 @@ class CameraQuerySet(models.QuerySet):
         """Inside `area`'s boundary or on it. The boundary goes into the query
         as a value, so that the cameras' spatial index narrows the search to
         its bounding box first."""
-        return self.filter(location__intersects=area.geometry)
+        return self.in_areas([area])
+
+    def in_areas(self, areas: Iterable) -> CameraQuerySet:
+        """Inside or on the boundary of any of `areas`."""
+        inside = Q()
+        for area in areas:
+            inside |= Q(location__intersects=area.geometry)
+        return self.filter(inside)
 
     def near(self, point, metres: float) -> CameraQuerySet:
         """Within `metres` of `point` on the ground, nearest first, with

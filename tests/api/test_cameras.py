@@ -7,6 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from registry.models import CameraCapability, Status
+from tests.area_layouts import at_km, make_city, make_districts
 from tests.factories import CameraFactory, OperatorFactory, VendorFactory, VendorRestrictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,17 @@ def test_near_orders_by_distance_within_the_radius(client):
     _response, body = get_json(client, CAMERAS, near="-87.63,41.88", radius=500)
 
     assert ids(body) == [near.pk, far.pk]
+
+
+def test_area_filter_lists_the_cameras_inside_and_on_the_boundary(client):
+    west, _east = make_districts(make_city())
+    inside = CameraFactory(location=at_km(0.5, 0.5))
+    on_boundary = CameraFactory(location=at_km(1, 0.5))  # the line west and east share
+    CameraFactory(location=at_km(1.5, 0.5))
+
+    _response, body = get_json(client, CAMERAS, area=west.slug)
+
+    assert sorted(ids(body)) == [inside.pk, on_boundary.pk]
 
 
 @pytest.mark.parametrize(
@@ -165,6 +177,8 @@ def test_cursor_pages_ordered_by_distance(client):
         ({"status": "hidden"}, "status", "only for moderators"),
         ({"vendor": "no-such-vendor"}, "vendor", "Unknown slug 'no-such-vendor'"),
         ({"operator": "nobody"}, "operator", "Unknown slug 'nobody'"),
+        ({"area": "atlantis"}, "area", "Unknown area 'atlantis'"),
+        ({"area": "no slug!"}, "area", "is not a slug"),
         ({"restricted": "maybe"}, "restricted", ""),
         ({"confirmed_since": "yesterday"}, "confirmed_since", "date"),
         ({"changed_since": "2025-13-45"}, "changed_since", ""),

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Point
 
 from registry.exports import ATTRIBUTION
 from registry.models import Status
+from tests.area_layouts import at_km, make_city, make_districts
 from tests.factories import CameraFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,29 @@ def test_downloads_filter_by_bbox_and_vendor(client, name):
     assert camera_ids(name, streamed(response)) == [inside.pk]
 
 
+@pytest.mark.parametrize("name", FORMATS)
+def test_downloads_filter_by_area(client, name):
+    west, _east = make_districts(make_city())
+    inside = CameraFactory(location=at_km(0.5, 0.5))
+    CameraFactory(location=at_km(1.5, 0.5))  # in the east district
+    CameraFactory(location=at_km(5, 5))  # outside the city
+
+    response = download(client, name, area=west.slug)
+
+    assert camera_ids(name, streamed(response)) == [inside.pk]
+
+
+def test_downloads_of_several_areas_hold_the_cameras_of_each(client):
+    west, east = make_districts(make_city())
+    in_west = CameraFactory(location=at_km(0.5, 0.5))
+    in_east = CameraFactory(location=at_km(1.5, 0.5))
+    CameraFactory(location=at_km(5, 5))
+
+    response = download(client, "cameras.geojson", area=f"{west.slug},{east.slug}")
+
+    assert sorted(camera_ids("cameras.geojson", streamed(response))) == [in_west.pk, in_east.pk]
+
+
 def test_a_download_bbox_may_cover_the_world_unlike_a_list_page(client):
     camera = CameraFactory()
     world = {"bbox": "-180,-90,180,90"}
@@ -146,6 +170,7 @@ def test_a_download_bbox_may_cover_the_world_unlike_a_list_page(client):
     [
         ({"bbox": "1,2,3"}, "bbox"),
         ({"vendor": "nobody"}, "vendor"),
+        ({"area": "atlantis"}, "area"),
         ({"kind": "drone"}, "kind"),
         ({"changed_since": "yesterday"}, "changed_since"),
         ({"status": "hidden"}, "status"),

@@ -23,6 +23,7 @@ from registry.exports import (
     osmchange_chunks,
 )
 from registry.models import Camera, Status
+from tests.area_layouts import at_km, make_city
 from tests.factories import CameraFactory, OperatorFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
@@ -388,6 +389,16 @@ def test_command_filters_by_bbox_with_negative_coordinates_and_by_vendor():
     assert [row["id"] for row in csv.DictReader(io.StringIO(out))] == [str(inside.pk)]
 
 
+def test_command_filters_by_area():
+    city = make_city()
+    inside = CameraFactory(location=at_km(0.5, 0.5))
+    CameraFactory(location=at_km(5, 5))
+
+    out, _err = export("--format", "geojson", "--area", city.slug)
+
+    assert [f["id"] for f in json.loads(out)["features"]] == [inside.pk]
+
+
 def test_command_bbox_may_be_larger_than_one_api_page_allows():
     camera = CameraFactory(location=Point(2.35, 48.85, srid=4326))
 
@@ -423,6 +434,7 @@ def test_command_exports_hidden_cameras_only_when_asked():
         (["--bbox", "1,2,3"], "--bbox: bbox needs 4 comma-separated numbers."),
         (["--bbox", "3,3,1,1"], "--bbox: bbox must be minlon,minlat,maxlon,maxlat"),
         (["--vendor", "nobody"], "--vendor: Unknown slug 'nobody'."),
+        (["--area", "atlantis"], "--area: Unknown area 'atlantis'."),
         (["--camera-type", "fisheye"], "--camera-type: Unknown value 'fisheye'"),
         (["--changed-since", "yesterday"], "--changed-since: Enter a valid date/time."),
         (["--restricted", "maybe"], "--restricted: Use true or false."),

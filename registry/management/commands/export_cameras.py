@@ -30,6 +30,7 @@ FILTER_OPTIONS = {
     "kind": "surveillance:type values, comma-separated.",
     "vendor": "Vendor slugs, comma-separated.",
     "operator": "Operator slugs, comma-separated.",
+    "area": "Area slugs, comma-separated: cameras inside any of those areas.",
     "status": (
         "Statuses, comma-separated (default: reported,verified,removed for geojson and csv, "
         "reported,verified for osm; osmchange takes only those two). hidden is exported "
