@@ -14,3 +14,6 @@ API_MAX_PAGE_SIZE = 100_000
 API_MAX_BBOX_SQUARE_DEGREES = 10_000.0
 API_ANON_RATE = "100000000/minute"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The tile benchmark times computing tiles, beside django-vectortiles, which
+# keeps none: no tile is served from the shared cache.
+TILES_SHARED_CACHE_SECONDS = 0

@@ -30,11 +30,13 @@ values passed as parameters."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections, router
 from psycopg import Cursor, sql
 
@@ -201,6 +203,36 @@ SELECT ST_AsMVT(camera, 'cameras', {EXTENT}, 'geom'), count(*) FROM (
 
 
 # ------------------------------------------------------------ the tile
+
+
+def shared_camera_tile(tile: TileAddress, filters: MapFilters) -> bytes:
+    """camera_tile, kept in the shared cache (Redis in production) for
+    TILES_SHARED_CACHE_SECONDS: a tile many clients ask for at once (the
+    low-zoom ones everybody sees) is computed once for all app servers
+    rather than once per server's nginx. A tile is as fresh as the
+    Cache-Control max-age its response already promises browsers and
+    proxies (TILES_CACHE_SECONDS), which is the default lifetime here."""
+    seconds = settings.TILES_SHARED_CACHE_SECONDS
+    if not seconds:
+        return camera_tile(tile, filters)
+    key = tile_cache_key(tile, filters)
+    data = cache.get(key)
+    if data is None:
+        data = camera_tile(tile, filters)
+        cache.set(key, data, seconds)
+    return data
+
+
+def tile_cache_key(tile: TileAddress, filters: MapFilters) -> str:
+    """Everything a tile's query depends on (its parameters, with lists in
+    a canonical order, and today's staleness date), as one short key."""
+    query = _parameters(tile, filters)
+    canonical = sorted(
+        (name, sorted(value) if isinstance(value, list) else value)
+        for name, value in query.items()
+    )
+    digest = hashlib.sha256(repr(canonical).encode()).hexdigest()[:32]
+    return f"tile:{tile.z}/{tile.x}/{tile.y}:{digest}"
 
 
 def camera_tile(tile: TileAddress, filters: MapFilters) -> bytes:

@@ -315,6 +315,11 @@ TILES_INDIVIDUAL_MIN_ZOOM = int(os.environ.get("TILES_INDIVIDUAL_MIN_ZOOM", "15"
 TILES_INDIVIDUAL_MAX_CAMERAS = int(os.environ.get("TILES_INDIVIDUAL_MAX_CAMERAS", "8000"))
 TILES_MAX_BYTES = int(os.environ.get("TILES_MAX_BYTES", "500000"))
 TILES_CACHE_SECONDS = int(os.environ.get("TILES_CACHE_SECONDS", "60"))
+# How long a computed tile stays in the shared cache (Redis with REDIS_URL),
+# for every app server; 0 turns that off. Defaults to the max-age above.
+TILES_SHARED_CACHE_SECONDS = int(
+    os.environ.get("TILES_SHARED_CACHE_SECONDS", str(TILES_CACHE_SECONDS))
+)
 
 # Exposure analysis (/exposure/ and POST /api/v1/exposure/, registry/exposure/).
 # The longest route (km) and the largest area (km²) one analysis accepts.

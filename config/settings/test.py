@@ -10,6 +10,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 BASEMAP_TILE_URL = "/static/registry/blank-tile.png"
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [("blank", BASEMAP_TILE_URL, {})]}  # noqa: F405
 CONTENT_SECURITY_POLICY = content_security_policy(BASEMAP_TILE_URL)  # noqa: F405
+# Each test writes its own cameras: a tile kept from another test's would be
+# wrong. The shared tile cache has its own tests.
+TILES_SHARED_CACHE_SECONDS = 0
 # The suite makes many requests from one client; throttling has its own tests.
 API_ANON_RATE = "100000/minute"
 # Two suites can run side by side when each names its own test database.

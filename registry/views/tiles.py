@@ -31,7 +31,7 @@ def camera_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     filters = MapFilters.from_query(request.GET)
     if filters.ignored:
         return _bad_filters(filters)
-    data = tiles.camera_tile(address, filters)
+    data = tiles.shared_camera_tile(address, filters)
     response = HttpResponse(data, status=200 if data else 204, content_type=MVT_CONTENT_TYPE)
     patch_cache_control(response, public=True, max_age=settings.TILES_CACHE_SECONDS)
     return response

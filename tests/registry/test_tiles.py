@@ -721,3 +721,67 @@ def test_tiles_use_prepared_statements(client):
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("FROM registry_tilecell" in statement for statement in prepared)
     assert any("ST_AsMVT" in statement for statement in prepared)
+
+
+# ------------------------------------------------------------ the shared tile cache
+
+
+@pytest.fixture
+def shared_tile_cache(settings):
+    from django.core.cache import cache
+
+    settings.TILES_SHARED_CACHE_SECONDS = 60
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_a_tile_is_computed_once_then_served_from_the_shared_cache(client, shared_tile_cache):
+    camera = camera_at(2.35, 48.85)
+    tile = tile_of(2.35, 48.85, 16)
+    assert camera_ids(client, tile) == {camera.pk}
+    Camera.objects.filter(pk=camera.pk).update(location=Point(10, 10, srid=4326))
+
+    # Within its lifetime the kept tile is served as it was computed.
+    assert camera_ids(client, tile) == {camera.pk}
+
+
+def test_the_shared_cache_keeps_each_filter_apart(client, shared_tile_cache):
+    alpr = camera_at(2.35, 48.85, kind="ALPR")
+    dome = camera_at(2.35, 48.85, kind="camera")
+    tile = tile_of(2.35, 48.85, 16)
+
+    assert camera_ids(client, tile, kind="ALPR") == {alpr.pk}
+    assert camera_ids(client, tile, kind="camera") == {dome.pk}
+    assert camera_ids(client, tile) == {alpr.pk, dome.pk}
+
+
+def test_the_order_of_filter_values_does_not_split_the_cache():
+    from registry.filters import MapFilters
+    from registry.tiles import TileAddress, tile_cache_key
+
+    tile = TileAddress(16, 1, 2)
+    one = MapFilters(kinds=("ALPR", "camera"))
+    other = MapFilters(kinds=("camera", "ALPR"))
+
+    assert tile_cache_key(tile, one) == tile_cache_key(tile, other)
+    assert tile_cache_key(tile, one) != tile_cache_key(tile, MapFilters(kinds=("ALPR",)))
+    assert tile_cache_key(tile, one) != tile_cache_key(TileAddress(16, 1, 3), one)
+
+
+def test_an_empty_tile_is_kept_too(client, shared_tile_cache):
+    tile = tile_of(2.35, 48.85, 16)
+    assert get_tile(client, tile).status_code == 204
+    camera_at(2.35, 48.85)
+
+    assert get_tile(client, tile).status_code == 204
+
+
+def test_without_the_shared_cache_every_request_reads_the_cameras(client, settings):
+    settings.TILES_SHARED_CACHE_SECONDS = 0
+    tile = tile_of(2.35, 48.85, 16)
+    assert get_tile(client, tile).status_code == 204
+
+    camera = camera_at(2.35, 48.85)
+
+    assert camera_ids(client, tile) == {camera.pk}
