@@ -249,6 +249,11 @@ def camera_tile(tile: TileAddress, filters: MapFilters) -> bytes:
 
 def _psycopg_connection():
     connection = connections[router.db_for_read(Camera)]
+    # Django's own cursors check a persistent connection once a request
+    # (CONN_HEALTH_CHECKS) and this raw one must too: without it, after a
+    # PostgreSQL restart each worker thread's dropped connection failed its
+    # next tile with a 500 (measured by bench/load.py) instead of reconnecting.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     return connection.connection
 
