@@ -1,6 +1,7 @@
 """Work that runs in the background, in a worker process (`manage.py
 db_worker`, django-tasks with its database backend): long imports, the tile
-pyramid's rebuild, thumbnails made again at another size.
+pyramid's rebuild, thumbnails made again at another size, area reports as
+PDF.
 
 The queue lives in PostgreSQL, which Sightline runs anyway: no broker to
 operate, and a task enqueued inside a transaction exists only if the
@@ -102,3 +103,16 @@ def remake_thumbnails(*, evidence_ids: list[int]) -> dict:
 
     photos = Evidence.objects.filter(pk__in=evidence_ids).exclude(document="")
     return {"thumbnails": sum(1 for evidence in photos if remake_thumbnail(evidence))}
+
+
+@task
+@retried
+def render_area_pdf(*, pdf_id: int, site_url: str) -> dict:
+    """An area report rendered as PDF and kept (registry/services/reports.py);
+    `site_url` is the site's address, which the printed links start with."""
+    from registry.services.reports import area_pdf_render
+    from registry.views.areas import area_pdf_bytes
+
+    return area_pdf_render(
+        pdf_id=pdf_id, render=functools.partial(area_pdf_bytes, site_url=site_url)
+    )

@@ -26,6 +26,7 @@ from .contributions import (
 from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
+from .reports import AreaReportPdf, PdfStatus
 from .tiles import TileCell
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "LEVEL_DEPTH",
     "Area",
     "AreaLevel",
+    "AreaReportPdf",
     "Camera",
     "CameraCapability",
     "CameraType",
@@ -52,6 +54,7 @@ __all__ = [
     "Operator",
     "OperatorType",
     "OsmType",
+    "PdfStatus",
     "Receipt",
     "RemovalReport",
     "RestrictionRegime",

@@ -2,30 +2,38 @@
 page, a PDF for a council packet and one CSV file per table.
 
 Every figure is computed from the registry when asked for
-(registry/reports/), so an edit shows in the next report. An area without
-cameras gives a report that says so; an unknown area or table is a 404."""
+(registry/reports/), so an edit shows in the next report. The PDF takes
+seconds for a country, so the worker renders it and it is kept until the
+area's data changes (registry/services/reports.py); until it is ready, its
+address shows how far it got. An area without cameras gives a report that
+says so; an unknown area or table is a 404."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
 
 from registry.exports import ATTRIBUTION
-from registry.models import Area, AreaLevel, Camera
+from registry.models import Area, AreaLevel, AreaReportPdf, Camera, PdfStatus
 from registry.reports import AreaReport, area_report
 from registry.reports import Count as CountRow
 from registry.reports.charts import BarChart, bar_chart, monthly_chart
 from registry.reports.maps import display_boundary, geojson, main_map_hash, static_map
 from registry.reports.pdf import html_to_pdf
 from registry.reports.tables import TABLES, TABLES_BY_NAME, csv_text
+from registry.services.reports import area_pdf_request, area_pdf_retry
 
 from .pages import MAP_POINTS_MAX, map_points
 
@@ -33,6 +41,8 @@ from .pages import MAP_POINTS_MAX, map_points
 # report lists them all.
 CHILDREN_LISTED = 50
 SEARCH_RESULTS_SHOWN = 100
+# While a PDF is on its way, its page asks again this often.
+PDF_REFRESH_SECONDS = 3
 LEVEL_HEADINGS = {
     AreaLevel.COUNTRY: gettext_lazy("Countries"),
     AreaLevel.REGION: gettext_lazy("Regions"),
@@ -96,20 +106,92 @@ def area_detail(request, slug: str):
     return render(request, "registry/area_detail.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def area_pdf(request, slug: str):
+    """The kept PDF, or a page saying how far it got; a POST asks again for
+    one that failed."""
     area = _area(slug)
-    report = area_report(area)
-    html = render_to_string(
-        "registry/area_report_pdf.html",
-        {**report_context(report), "page_url": request.build_absolute_uri(area_url(area))},
-        request=request,
+    site_url = request.build_absolute_uri("/")
+    pdf = area_pdf_request(area=area, language=translation.get_language(), site_url=site_url)
+    if request.method == "POST":
+        area_pdf_retry(pdf=pdf, site_url=site_url)
+        return redirect(request.path)
+    if pdf.status == PdfStatus.READY:
+        return _pdf_file(pdf)
+    return _pdf_progress(request, pdf)
+
+
+def _pdf_file(pdf: AreaReportPdf) -> FileResponse:
+    day = timezone.localdate(pdf.finished_at).isoformat()
+    response = FileResponse(
+        pdf.document.open("rb"),
+        as_attachment=True,
+        filename=f"sightline-{pdf.area.slug}-{day}.pdf",
+        content_type="application/pdf",
     )
-    pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    day = timezone.localdate(report.generated_at).isoformat()
-    response["Content-Disposition"] = f'attachment; filename="sightline-{area.slug}-{day}.pdf"'
     response["X-Data-Attribution"] = ATTRIBUTION
     return response
+
+
+def _pdf_progress(request, pdf: AreaReportPdf) -> HttpResponse:
+    failed = pdf.status == PdfStatus.FAILED or pdf.stalled
+    context = {
+        "area": pdf.area,
+        "pdf": pdf,
+        "failed": failed,
+        "message": _pdf_failure(pdf) if failed else _pdf_waiting(pdf),
+        "refresh_seconds": None if failed else PDF_REFRESH_SECONDS,
+        "report_url": area_url(pdf.area),
+    }
+    # 202: accepted and on its way; a failure is the server's.
+    response = render(
+        request, "registry/area_report_pdf_status.html", context, status=500 if failed else 202
+    )
+    if not failed:
+        response["Retry-After"] = str(PDF_REFRESH_SECONDS)
+    add_never_cache_headers(response)
+    return response
+
+
+def _pdf_waiting(pdf: AreaReportPdf) -> str:
+    if pdf.status == PdfStatus.RUNNING:
+        return _("The PDF is being made now; a large area takes a few seconds.")
+    if pdf.attempts:
+        return _(
+            "Try %(attempt)s of %(attempts)s failed (%(error)s); the PDF will be made again "
+            "shortly."
+        ) % {
+            "attempt": pdf.attempts,
+            "attempts": settings.TASKS_MAX_ATTEMPTS,
+            "error": _error(pdf),
+        }
+    return _("The PDF is queued: it will be made in the background in a moment.")
+
+
+def _pdf_failure(pdf: AreaReportPdf) -> str:
+    if pdf.stalled:
+        return _("Making the PDF stopped without finishing (its worker was stopped).")
+    return ngettext(
+        "Making the PDF failed after %(count)s try (%(error)s).",
+        "Making the PDF failed after %(count)s tries (%(error)s).",
+        pdf.attempts,
+    ) % {"count": pdf.attempts, "error": _error(pdf)}
+
+
+def _error(pdf: AreaReportPdf) -> str:
+    # The class alone, as /healthz says it: the traceback, which may name
+    # internal hosts and paths, is for `manage.py tasks` and the log.
+    return pdf.error.rsplit(".", 1)[-1]
+
+
+def area_pdf_bytes(area: Area, *, language: str, site_url: str) -> bytes:
+    """The report as PDF, as the worker renders it: in `language`, the
+    addresses printed in it made from the site's address `site_url`."""
+    with translation.override(language):
+        report = area_report(area)
+        context = {**report_context(report), "page_url": urljoin(site_url, area_url(area))}
+        html = render_to_string("registry/area_report_pdf.html", context)
+    return html_to_pdf(html, base_url=site_url)
 
 
 def area_csv(request, slug: str, table: str):

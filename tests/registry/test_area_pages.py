@@ -95,7 +95,7 @@ def test_the_report_page_has_the_figures_tables_and_charts(client, layout):
     assert body.count('<svg class="chart chart-lines"') == 1
     assertContains(response, '<title id="by-kind-chart-title">Cameras by kind</title>')
     assertContains(response, 'href="/areas/testville/by-kind.csv" download')
-    assertContains(response, 'href="/areas/testville/report.pdf" download')
+    assertContains(response, 'href="/areas/testville/report.pdf"')
 
 
 def test_the_report_links_vendors_operators_and_sub_areas(client, layout):
@@ -226,19 +226,33 @@ def test_csv_labels_follow_the_language_of_the_address(client, layout):
 
 
 # ---------------------------------------------------------------------- PDF
+# Rendered at once, in the request, as in development (the immediate task
+# backend); tests/registry/test_area_report_pdfs.py has the worker's way.
 
 
+@pytest.fixture
+def pdf_at_once(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+
+
+def pdf_content(response) -> bytes:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.usefixtures("pdf_at_once")
 def test_the_pdf_renders_with_the_name_date_licence_and_method(client, layout):
     response = client.get("/areas/testville/report.pdf")
 
-    assert response.status_code == 200
+    content = pdf_content(response)
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert content.startswith(b"%PDF")
     assert re.fullmatch(
         r'attachment; filename="sightline-testville-\d{4}-\d{2}-\d{2}\.pdf"',
         response["Content-Disposition"],
     )
-    pdf = pypdf.PdfReader(io.BytesIO(response.content))
+    pdf = pypdf.PdfReader(io.BytesIO(content))
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert len(pdf.pages) >= 2
     assert "Testville" in text
@@ -248,17 +262,19 @@ def test_the_pdf_renders_with_the_name_date_licence_and_method(client, layout):
     assert f"1 / {len(pdf.pages)}" in pdf.pages[0].extract_text()
 
 
+@pytest.mark.usefixtures("pdf_at_once")
 def test_the_pdf_of_an_area_without_cameras_says_so(client):
     area_upsert(name="Quiet Town", level="city", geometry=rectangle_km(10, 10, 11, 11))
 
     response = client.get("/areas/quiet-town/report.pdf")
 
-    pdf = pypdf.PdfReader(io.BytesIO(response.content))
+    pdf = pypdf.PdfReader(io.BytesIO(pdf_content(response)))
     assert "No camera is recorded in Quiet Town yet" in pdf.pages[0].extract_text().replace(
         "\n", " "
     )
 
 
+@pytest.mark.usefixtures("pdf_at_once")
 def test_rendering_a_pdf_leaves_truncated_images_refused(client, layout):
     # WeasyPrint's import turns Pillow's flag on for the whole process;
     # contributed photos must still be refused when truncated.

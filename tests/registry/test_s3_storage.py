@@ -1,6 +1,6 @@
-"""Photos on S3-compatible object storage, switched by configuration and
-tested against a local S3 server (moto's server mode): the same code path
-as the local disk, through Django's storage API."""
+"""Photos and area reports' PDFs on S3-compatible object storage, switched by
+configuration and tested against a local S3 server (moto's server mode): the
+same code path as the local disk, through Django's storage API."""
 
 import shutil
 import socket
@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from registry.models import Camera, Evidence
+from registry.models import AreaReportPdf, Camera, Evidence
 from registry.services import contributions
+from tests.area_layouts import make_city
 from tests.pow import fetch_and_solve
 from tests.registry.test_photos import assert_bare_jpeg, jpeg_with_everything, upload
 
@@ -126,3 +127,20 @@ def test_a_write_that_fails_after_the_upload_leaves_nothing_in_the_bucket(
     assert response.status_code == 400
     assert list(bucket.objects.all()) == []
     assert not Camera.objects.exists()
+
+
+def test_an_area_reports_pdf_is_kept_in_the_bucket_and_served_from_it(bucket, settings):
+    # Rendered in the request (the immediate task backend), stored, then
+    # served from the bucket by the next request.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    make_city()
+    client = APIClient()
+
+    first = client.get("/areas/testville/report.pdf")
+    second = client.get("/areas/testville/report.pdf")
+
+    name = AreaReportPdf.objects.get().document.name
+    assert [item.key for item in bucket.objects.all()] == [name]
+    stored = bucket.Object(name).get()["Body"].read()
+    assert stored.startswith(b"%PDF")
+    assert b"".join(first.streaming_content) == b"".join(second.streaming_content) == stored
