@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # ETags from the response body, and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Tiles hold no text: no Vary: Accept-Language for caches (before Locale).
+    "registry.languages.LanguageIndependentMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

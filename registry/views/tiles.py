@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 
 from registry import tiles
 from registry.filters import MapFilters
+from registry.languages import mark_language_independent
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -34,7 +35,8 @@ def camera_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     data = tiles.shared_camera_tile(address, filters)
     response = HttpResponse(data, status=200 if data else 204, content_type=MVT_CONTENT_TYPE)
     patch_cache_control(response, public=True, max_age=settings.TILES_CACHE_SECONDS)
-    return response
+    # One cached copy per tile, whatever the browser's language.
+    return mark_language_independent(response)
 
 
 def _bad_filters(filters: MapFilters) -> HttpResponseBadRequest:
