@@ -4,14 +4,11 @@ no client address, user agent, query string or receipt token."""
 import http.client
 import os
 import runpy
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).parents[2]
-CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+from tests.servers import GUNICORN_CONFIG as CONFIG
+from tests.servers import Gunicorn, free_port
+
 APP = """
 def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -36,22 +33,21 @@ def test_the_log_format_has_no_client_address_or_user_agent():
 
 def test_a_request_is_logged_without_anything_about_who_sent_it(tmp_path):
     (tmp_path / "probe_app.py").write_text(APP)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "--chdir", str(tmp_path),
-         "probe_app:application"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    port = free_port()
+    server = Gunicorn(
+        bind=f"127.0.0.1:{port}",
+        environment={**os.environ, "GUNICORN_WORKERS": "1"},
+        log=tmp_path / "gunicorn.log",
+        app="probe_app:application",
+    )
+    server.start(chdir=tmp_path)
     try:
         for path in ("/about/?utm_source=mail", "/es/receipts/secret-receipt-token/"):
             answer = get(port, path)
             assert answer == 200
     finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0]
+        server.stop()
+    output = server.log.read_text()
 
     assert '"GET /about/ HTTP/1.1" 200' in output
     assert '"GET /es/receipts/- HTTP/1.1" 200' in output

@@ -8,22 +8,29 @@ Needs Debian's nginx (`apt-get install nginx-light`); skipped without it."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
-SITE = ROOT / "deploy" / "nginx" / "sightline.conf"
-PROXY = ROOT / "deploy" / "nginx" / "sightline-proxy.conf"
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
-NAME = "sightline.example.org"
+from tests.servers import (
+    NGINX,
+    SITE,
+    SITE_NAME,
+    Nginx,
+    certificate_paths,
+    free_port,
+    loopback_listens,
+    nginx,
+    self_signed_certificate,
+    site_file,
+    wrapper,
+)
+
+NAME = SITE_NAME
 USER_AGENT = "Mozilla/5.0 (SightlineTestBrowser; like Gecko)"
 
 pytestmark = pytest.mark.skipif(
@@ -31,79 +38,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def substitute(text: str, replacements: dict[str, str]) -> str:
-    """Each replacement must apply: a changed site file fails loudly here."""
-    for old, new in replacements.items():
-        assert old in text, f"deploy/nginx/sightline.conf no longer holds {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def local_paths(folder: Path) -> dict[str, str]:
-    for name in ("logs", "cache", "srv/static", "srv/media"):
-        (folder / name).mkdir(parents=True, exist_ok=True)
-    return {
-        "/var/log/nginx/": f"{folder}/logs/",
-        "/var/cache/nginx/": f"{folder}/cache/",
-        "/srv/sightline/": f"{folder}/srv/",
-        "/etc/nginx/sightline-proxy.conf": str(PROXY),
-    }
-
-
-def wrapper(folder: Path, site: Path) -> Path:
-    """A whole nginx.conf, like Debian's, that includes the site file."""
-    user = "user root;" if os.geteuid() == 0 else ""
-    temp = " ".join(
-        f"{kind}_temp_path {folder}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    config = folder / "nginx.conf"
-    config.write_text(
-        f"""{user}
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {folder}/other-access.log;
-    {temp}
-    include {site};
-}}
-"""
-    )
-    return config
-
-
-def nginx(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([NGINX, *args], capture_output=True, text=True, timeout=30, check=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_nginx_accepts_the_site_file(tmp_path):
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", f"/CN={NAME}", "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    site = tmp_path / "sightline.conf"
-    site.write_text(
-        substitute(
-            SITE.read_text(),
-            {
-                f"/etc/letsencrypt/live/{NAME}/fullchain.pem": str(tmp_path / "cert.pem"),
-                f"/etc/letsencrypt/live/{NAME}/privkey.pem": str(tmp_path / "key.pem"),
-                **local_paths(tmp_path),
-            },
-        )
-    )
+    site = site_file(tmp_path, certificate_paths(*self_signed_certificate(tmp_path)))
 
     result = nginx("-t", "-c", str(wrapper(tmp_path, site)), "-e", str(tmp_path / "error.log"))
 
@@ -129,46 +66,19 @@ def edge(tmp_path, live_server, settings):
     settings.MEDIA_ROOT = tmp_path / "srv" / "media"
     port, redirect_port = free_port(), free_port()
     app = live_server.url.rsplit(":", 1)[1]
-    site = tmp_path / "sightline.conf"
-    site.write_text(
-        substitute(
-            SITE.read_text(),
-            {
-                "unix:/run/sightline/gunicorn.sock": f"127.0.0.1:{app}",
-                "listen 80 default_server;": f"listen 127.0.0.1:{port} default_server;",
-                "listen [::]:80 default_server;": "",
-                "listen 443 ssl default_server;": "",
-                "listen [::]:443 ssl default_server;": "",
-                "ssl_reject_handshake on;": "",
-                "listen 80;": f"listen 127.0.0.1:{redirect_port};",
-                "listen [::]:80;": "",
-                "listen 443 ssl http2;": f"listen 127.0.0.1:{port};",
-                "listen [::]:443 ssl http2;": "",
-                f"ssl_certificate /etc/letsencrypt/live/{NAME}/fullchain.pem;": "",
-                f"ssl_certificate_key /etc/letsencrypt/live/{NAME}/privkey.pem;": "",
-                **local_paths(tmp_path),
-            },
-        )
+    site = site_file(
+        tmp_path,
+        {
+            "unix:/run/sightline/gunicorn.sock": f"127.0.0.1:{app}",
+            **loopback_listens(port, redirect_port, tls=False),
+        },
     )
-    config = wrapper(tmp_path, site)
-    process = subprocess.Popen(
-        [NGINX, "-c", str(config), "-e", str(tmp_path / "error.log"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.05)
+    server = Nginx(wrapper(tmp_path, site), port)
+    server.start()
     yield SimpleNamespace(
         port=port, plain_port=redirect_port, log=tmp_path / "logs" / "sightline.access.log"
     )
-    process.terminate()
-    process.wait(timeout=10)
+    server.stop()
 
 
 def request(port: int, method: str, path: str, *, host: str = NAME, headers=None, body=None):

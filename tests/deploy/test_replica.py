@@ -6,10 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,28 +19,10 @@ from config.routers import RECENT_WRITE_COOKIE, ReadOnlyRequestMiddleware
 from registry.models import Camera
 from registry.services.cameras import camera_create
 from tests.registry.test_tiles import lonlat_in
+from tests.servers import PG_BIN, as_cluster_owner, give_to_cluster_owner, wait_until
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 STANDBY_PORT = "5433"
 REPLICA = "replica_1"
-
-
-def as_cluster_owner(*command: str | Path, **options) -> subprocess.CompletedProcess:
-    """PostgreSQL refuses to run as root: as root, run as `postgres`, like
-    deploy/local-postgres."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run(
-        [*prefix, *map(str, command)], check=True, capture_output=True, timeout=120, **options
-    )
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +35,7 @@ def standby(django_db_setup):
     folder = Path(tempfile.mkdtemp(prefix="sightline-standby-"))
     data, sockets = folder / "data", folder / "run"
     sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        shutil.chown(sockets, "postgres", "postgres")
+    give_to_cluster_owner(folder, sockets)
     server = ["-h", primary["HOST"] or "localhost", "-U", primary["USER"]]
     if primary["PORT"]:
         server += ["-p", str(primary["PORT"])]

@@ -3,11 +3,8 @@ socket of its own): shared while Redis answers, per process while it does
 not, and never a 500 either way."""
 
 import shutil
-import subprocess
-import time
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -16,41 +13,11 @@ from registry import failover_cache
 from registry.failover_cache import FailoverCache
 from tests.factories import CameraFactory
 from tests.pow import fetch_and_solve
+from tests.servers import RedisServer
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("redis-server"), reason="redis-server is not installed: make test installs it"
 )
-
-
-class RedisServer:
-    def __init__(self, folder):
-        self.socket = folder / "redis.sock"
-        self.url = f"unix://{self.socket}"
-        self.process = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", "0", "--unixsocket", str(self.socket),
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(unix_socket_path=str(self.socket)).ping():
-                    return
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(unix_socket_path=str(self.socket))
 
 
 @pytest.fixture
