@@ -29,7 +29,8 @@ from rest_framework.views import APIView
 
 from registry.exports import ATTRIBUTION
 from registry.models import Area, AreaLevel
-from registry.reports import AreaReport, area_report
+from registry.reports import AreaReport
+from registry.reports.cached import cached_area_report
 from registry.reports.maps import simplified
 from registry.reports.tables import TABLES
 
@@ -481,5 +482,5 @@ class AreaReportView(APIView):
     )
     def get(self, request, slug: str):
         area = get_object_or_404(with_ancestors(Area.objects.all()), slug=slug)
-        report = area_report(area)
+        report = cached_area_report(area)
         return Response(AreaReportSerializer(report, context={"request": request}).data)

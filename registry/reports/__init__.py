@@ -1,5 +1,6 @@
-"""Reports computed from the registry at request time: reads only, nothing
-cached, so an edit shows in the next report."""
+"""Reports computed from the registry: reads only. A report may be kept in
+the cache (cached.py), but only under the version of the data it shows, so
+an edit shows in the next report."""
 
 from .areas import (
     AreaReport,

@@ -2,8 +2,9 @@
 what kind, from which vendors, run by whom, how that changed month by month,
 its sub-areas side by side, and the sources behind the figures.
 
-Computed from the database at each request, reading only, so that an edit
-shows in the very next report: nothing is cached that could go stale.
+Computed from the database, reading only. Pages keep a computed report in
+the cache only under the version of the data it shows (cached.py), so that an
+edit shows in the very next report.
 
 The tables of counts come from one pass over the area's cameras, grouped by
 every combination of kind, camera type, vendor, operator and status that

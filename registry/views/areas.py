@@ -29,6 +29,7 @@ from registry.exports import ATTRIBUTION
 from registry.models import Area, AreaLevel, AreaReportPdf, Camera, PdfStatus
 from registry.reports import AreaReport, area_report
 from registry.reports import Count as CountRow
+from registry.reports.cached import cached_area_report
 from registry.reports.charts import BarChart, bar_chart, monthly_chart
 from registry.reports.maps import display_boundary, geojson, main_map_hash, static_map
 from registry.reports.pdf import html_to_pdf
@@ -100,7 +101,7 @@ def _area(slug: str) -> Area:
 
 def area_detail(request, slug: str):
     area = _area(slug)
-    report = area_report(area)
+    report = cached_area_report(area)
     context = report_context(report)
     context["map_data"] = _leaflet_data(context)
     return render(request, "registry/area_detail.html", context)
@@ -201,7 +202,7 @@ def area_csv(request, slug: str, table: str):
     if table not in TABLES_BY_NAME:
         raise Http404(_("A report has no table called “%(table)s”.") % {"table": table})
     area = _area(slug)
-    report = area_report(area)
+    report = cached_area_report(area)
     response = HttpResponse(
         csv_text(report, TABLES_BY_NAME[table]), content_type="text/csv; charset=utf-8"
     )

@@ -1,0 +1,33 @@
+"""Area reports kept in the shared cache (Redis with REDIS_URL) under the
+version of the area's data (versions.py), so that every app server reuses a
+report until something it shows changes, and the page, its CSV tables and
+the API share one computation.
+
+Checking the version costs a fifth of computing the report for a country
+(about 0.1 s against 0.5 s for the United States on the development
+machine), and reads are far more frequent than edits in any one area."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+
+from registry.models import Area
+
+from .areas import AreaReport, area_report
+from .versions import area_report_version
+
+
+def cached_area_report(area: Area) -> AreaReport:
+    """area_report(area), from the cache while the area's data is unchanged.
+    Labels are in the active language, which is part of the key."""
+    seconds = settings.AREA_REPORT_CACHE_SECONDS
+    if not seconds:
+        return area_report(area)
+    key = f"area-report:{area.pk}:{translation.get_language()}:{area_report_version(area)}"
+    report = cache.get(key)
+    if report is None:
+        report = area_report(area)
+        cache.set(key, report, seconds)
+    return report
