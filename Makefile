@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench bench-tiles bench-exposure setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test bench bench-tiles bench-exposure bench-load setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -46,6 +46,14 @@ bench-tiles: setup
 bench-exposure: export SIGHTLINE_BENCH = 1
 bench-exposure: setup
 	$(PYTHON) bench/exposure.py
+
+# Runs the production stack (nginx, gunicorn with config.settings.prod,
+# PostgreSQL, Redis; 127.0.0.1 only) under a mixed open-loop load to find the
+# rate it holds, then through a PostgreSQL restart, a Redis stop and a killed
+# import (a benchmark, not a test; ~10 minutes).
+bench-load: export SIGHTLINE_BENCH_LOAD = 1
+bench-load: setup
+	$(PYTHON) bench/load.py
 
 system-packages:
 	@deploy/system-packages
