@@ -210,18 +210,30 @@ def close_connections() -> None:
         connections.close_all()
 
 
+# manage.py commands started by this run, ended by stop_commands() if the
+# run itself is stopped while one is running.
+COMMANDS: list[subprocess.Popen] = []
+
+
 def manage(*arguments: str, stack: Stack, **options) -> subprocess.Popen:
     environment = {**stack.app_environment(), "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
     environment.update(options.pop("env", {}))
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), *arguments],
         env=environment,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=options.pop("stdout", subprocess.PIPE),
         stderr=subprocess.STDOUT,
         text=True,
         **options,
     )
+    COMMANDS.append(process)
+    return process
+
+
+def stop_commands() -> None:
+    for process in COMMANDS:
+        servers.stop_process(process)
 
 
 def run_manage(*arguments: str, stack: Stack, timeout: float = 600) -> tuple[float, str]:
@@ -495,8 +507,10 @@ def killed_import(stack: Stack) -> dict[str, object]:
                                 stack=stack)  # fmt: skip
     application = "sightline-load-import"
     started = time.monotonic()
-    process = manage("import_cameras", str(path), "--source", SOURCE, stack=stack,
-                     env={"PGAPPNAME": application})  # fmt: skip
+    # Its output goes to a file: an unread pipe would block it once full.
+    with (stack.folder / "killed-import.log").open("w") as log:
+        process = manage("import_cameras", str(path), "--source", SOURCE, stack=stack,
+                         env={"PGAPPNAME": application}, stdout=log)  # fmt: skip
     writing = servers.wait_until(lambda: import_backend_writing(application), dry_seconds, 0.2)
     time.sleep(max(0.0, started + dry_seconds / 2 - time.monotonic()))
     killed_at = time.monotonic() - started
@@ -682,7 +696,9 @@ def import_rows(imported: dict) -> list[Row]:
             f"import (writing: {imported['was_writing']}); cameras {cameras[0]} -> "
             f"{cameras[1]}, revisions {revisions[0]} -> {revisions[1]}; changed tables: "
             f"{', '.join(imported['differences']) or 'none'}",
-            f"registry as before: {verdict(bool(imported['same']))}",
+            "the import had finished before the kill: nothing shown"
+            if imported["exited_before"]
+            else f"registry as before: {verdict(bool(imported['same']))}",
         )
     ]
 
@@ -774,6 +790,7 @@ def main() -> None:
         report(results, check, imported, context)
         print(f"\nwhole run: {time.monotonic() - started:.0f} s")
     finally:
+        stop_commands()
         close_connections()
         if arguments.logs:
             keep_logs(stack, arguments.logs)
