@@ -8,8 +8,10 @@ Needs Debian's nginx (`apt-get install nginx-light`); skipped without it."""
 from __future__ import annotations
 
 import http.client
+import http.server
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -183,3 +185,60 @@ def test_the_access_log_holds_no_client_address_user_agent_or_receipt_token(edge
     text = log.read_text()
     for private in ("127.0.0.1", "SightlineTestBrowser", "utm_source", "secret-receipt-token"):
         assert private not in text
+
+
+class TileUpstream(http.server.ThreadingHTTPServer):
+    """What nginx sees of Sightline around a database restart: tiles that
+    may be kept one second, then 503s with Retry-After."""
+
+    status = 200
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), TileHandler)
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class TileHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        status = self.server.status
+        self.send_response(status)
+        body = b"tile bytes" if status == 200 else b"database restarting"
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "public, max-age=1" if status == 200 else "no-cache")
+        if status == 503:
+            self.send_header("Retry-After", "5")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_kept_tile_is_served_stale_while_sightline_answers_503(tmp_path):
+    upstream = TileUpstream()
+    port = free_port()
+    site = site_file(
+        tmp_path,
+        {
+            "unix:/run/sightline/gunicorn.sock": f"127.0.0.1:{upstream.port}",
+            **loopback_listens(port, free_port(), tls=False),
+        },
+    )
+    server = Nginx(wrapper(tmp_path, site), port)
+    server.start()
+    try:
+        fresh, _ = request(port, "GET", "/tiles/cameras/1/0/0.mvt")
+        time.sleep(2.5)  # past the tile's max-age (nginx counts whole seconds)
+        upstream.status = 503
+        stale, content = request(port, "GET", "/tiles/cameras/1/0/0.mvt")
+        other, _ = request(port, "GET", "/tiles/cameras/1/1/0.mvt")
+    finally:
+        server.stop()
+        upstream.shutdown()
+
+    assert fresh.status == 200
+    assert (stale.status, content) == (200, b"tile bytes")
+    assert stale.getheader("X-Cache-Status") == "STALE"
+    # A tile nginx never kept gets Sightline's 503 as it is.
+    assert other.status == 503
