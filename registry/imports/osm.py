@@ -41,7 +41,7 @@ def osm_source(path: Path, osmium_format: str, *, change_file: bool) -> Source:
         is_change_file=change_file,
     )
     reader = _changes if change_file else _extract
-    source.items = _guarded(source, reader(osmium.io.File(str(path), osmium_format)))
+    source.items = _guarded(source, reader(source, osmium.io.File(str(path), osmium_format)))
     return source
 
 
@@ -62,13 +62,12 @@ def _metadata(path: Path) -> dict[str, str]:
 def _guarded(source: Source, items: Iterator[SourceItem]) -> Iterator[SourceItem]:
     """libosmium raises when it meets a truncated or corrupt block: the items
     before it stand, and the source is marked broken with the reason."""
-    count = 0
     try:
-        for item in items:
-            count += 1
-            yield item
+        yield from items
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as error:
-        source.broken = f"the file is truncated or corrupt after {count} objects ({error})"
+        source.broken = (
+            f"the file is truncated or corrupt after {source.objects_read} objects ({error})"
+        )
 
 
 class _Conversion:
@@ -102,7 +101,7 @@ class _Conversion:
             raise RuntimeError(self.error)
 
 
-def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
+def _extract(source: Source, file: osmium.io.File) -> Iterator[SourceItem]:
     """libosmium filters the file and writes the surveillance objects as OPL
     text (ways with their nodes' locations), all in C++; Python then reads
     one short line per object, and builds a tag dict only for records the
@@ -110,7 +109,7 @@ def _extract(file: osmium.io.File) -> Iterator[SourceItem]:
     0.2 s for libosmium, against 4.2 s to walk the same nodes' tags from
     Python."""
     conversion = _Conversion(lambda target: _filter_to_opl(file, target))
-    return conversion.lines(_opl_items)
+    return conversion.lines(lambda path: _opl_items(path, source))
 
 
 def _filter_to_opl(file: osmium.io.File, target: Path) -> str:
@@ -170,19 +169,28 @@ def _is_surveillance_text(raw: str) -> bool:
     )
 
 
-def _opl_items(path: Path) -> Iterator[SourceItem]:
+def _opl_items(path: Path, source: Source) -> Iterator[SourceItem]:
     """Lines as OPL_FORMAT writes them: `n1 v2 dV Tk=v,k2=v2 x1.5 y2.5` for
     nodes, `w7 v1 dV Tk=v Nn1x1y2,n2x..` for ways, `r..` for relations (the
-    newline stays on the last field: float() and the fingerprint ignore it)."""
+    newline stays on the last field: float() and the fingerprint ignore it).
+    A node the import recognises as unchanged (`source.skip_unchanged`) is
+    never built: on a re-import, that is nearly every line."""
+    skip = source.skip_unchanged
     with open(path, encoding="utf-8") as lines:
         for index, line in enumerate(lines):
             fields = line.split(" ")
             raw = fields[3][1:].rstrip("\n")  # the last field when a node has no place
             if not _is_surveillance_text(raw):
                 continue
+            source.objects_read += 1
             kind, osm_id = fields[0][0], int(fields[0][1:])
             if kind == "n":
-                yield _opl_node(index, osm_id, fields, raw, line)
+                source_hash = None
+                if skip is not None and osm_id > 0:
+                    source_hash = skip("node", osm_id, index, line)
+                    if source_hash is None:
+                        continue
+                yield _opl_node(index, osm_id, fields, raw, line, source_hash)
             elif kind == "w":
                 yield from _opl_way(index, osm_id, fields[1], raw, fields[4:])
             else:
@@ -194,7 +202,9 @@ def _opl_items(path: Path) -> Iterator[SourceItem]:
                 )
 
 
-def _opl_node(index: int, osm_id: int, fields: list[str], raw: str, line: str) -> SourceItem:
+def _opl_node(
+    index: int, osm_id: int, fields: list[str], raw: str, line: str, source_hash: int | None = None
+) -> SourceItem:
     try:
         lon, lat = float(fields[4][1:]), float(fields[5][1:])
     except (IndexError, ValueError):
@@ -206,7 +216,7 @@ def _opl_node(index: int, osm_id: int, fields: list[str], raw: str, line: str) -
         )  # fmt: skip
     return SourceFeature(
         index, lon, lat, None, "node", osm_id, "", int(fields[1][1:] or 0) or None,
-        raw_tags=raw, decode=decode_opl_tags, source_text=line,
+        raw_tags=raw, decode=decode_opl_tags, source_text=line, source_hash=source_hash,
     )  # fmt: skip
 
 
@@ -248,23 +258,24 @@ def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, str] | s
     return centroid.x, centroid.y, "closed area" if closed else "way"
 
 
-def _changes(file: osmium.io.File) -> Iterator[SourceItem]:
+def _changes(source: Source, file: osmium.io.File) -> Iterator[SourceItem]:
     """An osmChange file may hold several versions of one object; the last
     one counts. Objects that are not (or no longer) surveillance objects pass
     through as untagged removals, which the import ignores unless it knows
     the id: a replication diff holds millions of unrelated objects, which
     libosmium writes as OPL lines and Python only glances at."""
     conversion = _Conversion(lambda target: _write_opl(file, target))
-    return conversion.lines(_latest_changes)
+    return conversion.lines(lambda path: _latest_changes(path, source))
 
 
-def _latest_changes(path: Path) -> Iterator[SourceItem]:
+def _latest_changes(path: Path, source: Source) -> Iterator[SourceItem]:
     latest: dict[str, SourceItem] = {}  # by "node/123"
     with open(path, encoding="utf-8") as lines:
         for index, line in enumerate(lines):
             item = _change(index, line)
             latest.pop(item.ref, None)  # re-inserted last: file order of final versions
             latest[item.ref] = item
+    source.objects_read = len(latest)
     yield from latest.values()
 
 

@@ -6,6 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+# What an import hands a reader that has a text of each record (OPL lines):
+# (osm_type, osm_id, index, text) -> None when the record is the one the
+# previous import stored (the import has counted it; the reader builds
+# nothing for it), else the record's fingerprint, for its feature to carry.
+SkipUnchanged = Callable[[str, int, int, str], "int | None"]
+
 
 class UnreadableFile(Exception):
     """The file cannot be read at all; nothing is imported."""
@@ -18,11 +24,12 @@ class SourceFeature:
     `raw_tags` and a `decode` function instead of a dict, and its whole text
     of the record (version, tags, position) as `source_text`: the dict is
     built only when the import needs it, which an unchanged record,
-    recognised by the fingerprint of that text, never does."""
+    recognised by the fingerprint of that text, never does. A reader that
+    has computed the fingerprint already passes it as `source_hash`."""
 
     __slots__ = (  # noqa: RUF023 - in the order of the constructor
         "index", "lon", "lat", "osm_type", "osm_id", "source_ref", "osm_version",
-        "raw_tags", "source_text", "_tags", "_decode",
+        "raw_tags", "source_text", "source_hash", "_tags", "_decode",
     )  # fmt: skip
 
     def __init__(
@@ -39,12 +46,14 @@ class SourceFeature:
         raw_tags: str = "",
         decode: Callable[[str], dict[str, str]] | None = None,
         source_text: str = "",
+        source_hash: int | None = None,
     ) -> None:
         self.index, self.lon, self.lat = index, lon, lat
         self.osm_type, self.osm_id, self.source_ref = osm_type, osm_id, source_ref
         self.osm_version = osm_version
         self.raw_tags = raw_tags
         self.source_text = source_text
+        self.source_hash = source_hash
         self._tags = tags if tags is not None or decode else {}
         self._decode = decode
 
@@ -133,6 +142,11 @@ class Source:
     metadata: dict[str, str] = field(default_factory=dict)
     is_change_file: bool = False
     broken: str = ""
+    # Set by the import before it reads the items, for readers that can use
+    # it (OSM extracts): unchanged records are then never built at all.
+    skip_unchanged: SkipUnchanged | None = None
+    # Objects read so far, for the message when the file breaks part-way.
+    objects_read: int = 0
 
 
 def feature_label(index: int, ref: str) -> str:

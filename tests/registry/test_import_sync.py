@@ -75,6 +75,29 @@ def test_full_sync_removes_what_the_source_dropped_with_date_and_evidence(tmp_pa
     assert Camera.objects.get(osm_id=3).status == Status.REPORTED  # another dataset's
 
 
+def test_an_unchanged_re_import_counts_every_record_and_changes_nothing(tmp_path):
+    path = extract(tmp_path, ALPR, CAMERA)
+    run(path, "--source", "osm")
+    versions = dict(Camera.objects.values_list("osm_id", "version"))
+
+    out, _err = run(path, "--source", "osm")
+
+    assert summary(out).startswith("osm: 2 features: 0 created, 0 updated, 2 unchanged")
+    assert dict(Camera.objects.values_list("osm_id", "version")) == versions
+
+
+def test_an_unchanged_node_given_twice_is_counted_once_and_the_repeat_rejected(tmp_path):
+    run(extract(tmp_path, ALPR), "--source", "osm")
+
+    out, err = run(extract(tmp_path, ALPR, ALPR, name="b.osm"), "--source", "osm")
+
+    assert summary(out).startswith(
+        "osm: 2 features: 0 created, 0 updated, 1 unchanged, 1 rejected"
+    )
+    assert "rejected feature 1 (node/1): id: the same OSM object as feature 0" in err
+    assert Camera.objects.count() == 1
+
+
 def test_without_full_an_absent_camera_is_kept(tmp_path):
     run(extract(tmp_path, ALPR, CAMERA), "--source", "osm")
 
