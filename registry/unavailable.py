@@ -3,7 +3,7 @@ restart, a failover, the server not yet accepting connections) is a 503
 with Retry-After, not a 500: the outage is temporary, and load balancers,
 caches and clients treat a 503 as "try again", where a 500 says the code is
 broken. Measured by bench/load.py: a PostgreSQL restart under load (1.3 s)
-failed ~70 requests, all of them this way.
+failed ~70 requests, all of them this way, some inside a tile's query.
 
 Only a lost connection counts (no SQLSTATE: the client could not connect or
 the connection broke; class 08, connection exceptions; 57P01-57P03, the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import psycopg
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
@@ -27,9 +28,13 @@ MESSAGE = "Sightline's database is not answering right now: please try again in 
 
 
 def database_unreachable(error: BaseException) -> bool:
-    if not isinstance(error, OperationalError):
+    """Django's OperationalError wraps the driver's; the tile and exposure
+    queries run on psycopg's own cursors, whose errors arrive unwrapped."""
+    if isinstance(error, OperationalError):
+        error = error.__cause__
+    if not isinstance(error, psycopg.OperationalError):
         return False
-    state = getattr(error.__cause__, "sqlstate", None)
+    state = error.sqlstate
     return state is None or state.startswith("08") or state in SHUTDOWN_STATES
 
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.db import OperationalError, close_old_connections, connection
 
-from registry.unavailable import database_unreachable
+from registry.unavailable import DatabaseUnavailableMiddleware, database_unreachable
 from tests.factories import CameraFactory
 from tests.registry.test_tiles import camera_at, get_tile, tile_of
 
@@ -100,3 +100,15 @@ def test_a_statement_timeout_is_not_an_outage():
             raise OperationalError(str(error)) from error
 
     assert not database_unreachable(caught.value)
+
+
+def test_a_connection_lost_inside_a_raw_query_is_a_503_too(rf):
+    """The tiles' own psycopg cursor raises the driver's error unwrapped,
+    as when PostgreSQL shuts down in the middle of a tile's query."""
+    lost = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+
+    response = middleware.process_exception(rf.get("/tiles/cameras/3/2/2.mvt"), lost)
+
+    assert response.status_code == 503
+    assert database_unreachable(psycopg.OperationalError("server closed the connection"))
