@@ -34,6 +34,11 @@ def area_pdf_request(*, area: Area, language: str, site_url: str) -> AreaReportP
     )
     if created:
         _enqueue(pdf, site_url=site_url)
+    elif pdf.status == PdfStatus.READY and not pdf.document.storage.exists(pdf.document.name):
+        # The kept file is gone from storage (a bucket emptied, media not
+        # restored with the database): made again rather than an error.
+        logger.warning("PDF %s is missing from storage; rendering it again", pdf.document.name)
+        pdf = _requeue(AreaReportPdf.objects.select_for_update().get(pk=pdf.pk), site_url)
     return pdf
 
 
@@ -44,6 +49,11 @@ def area_pdf_retry(*, pdf: AreaReportPdf, site_url: str) -> AreaReportPdf:
     pdf = AreaReportPdf.objects.select_for_update().get(pk=pdf.pk)
     if pdf.status != PdfStatus.FAILED and not pdf.stalled:
         return pdf
+    return _requeue(pdf, site_url)
+
+
+def _requeue(pdf: AreaReportPdf, site_url: str) -> AreaReportPdf:
+    """Queues `pdf` (locked by the caller) again, from its first try."""
     pdf.status, pdf.attempts, pdf.error = PdfStatus.QUEUED, 0, ""
     pdf.started_at = pdf.finished_at = None
     pdf.save(update_fields=["status", "attempts", "error", "started_at", "finished_at"])

@@ -118,6 +118,21 @@ def test_the_kept_pdf_is_served_again_without_rendering_it_again(client, layout)
     assert list(AreaReportPdf.objects.values_list("document", flat=True)) == [pdf.document.name]
 
 
+def test_a_kept_pdf_whose_file_is_gone_is_made_again(client, layout, media):
+    pdf = ready(client)
+    (media / pdf.document.name).unlink()
+
+    waiting = client.get(PDF)
+    run_worker()
+
+    assert waiting.status_code == 202
+    assertContains(waiting, 'data-status="queued"', status_code=202)
+    assert tries() == ["SUCCESSFUL", "SUCCESSFUL"]
+    response = client.get(PDF)
+    assert response.status_code == 200
+    assert "Testville" in pdf_text(response)
+
+
 def test_each_language_has_its_own_pdf(client, layout):
     ready(client)
 
