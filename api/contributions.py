@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -102,7 +103,9 @@ class ContributionView(APIView):
 
     def contributor(self, request, data: dict) -> tuple:
         """(account, receipt, new receipt token): an account needs no proof
-        of work; an anonymous client must have solved one."""
+        of work; an anonymous client must have solved one. Each `post` calls
+        this inside its own transaction (transaction.atomic), so a receipt
+        issued for a contribution that is then refused is rolled back."""
         if request.user and request.user.is_authenticated:
             return request.user, None, ""
         verify_solution(data.get("altcha"))
@@ -224,6 +227,7 @@ class SubmissionView(ContributionView):
         request=SubmissionSerializer,
         responses={201: CREATED, 400: BAD, 429: THROTTLED},
     )
+    @transaction.atomic
     def post(self, request):
         serializer = SubmissionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -262,6 +266,7 @@ class ConfirmationView(CameraContributionView):
         request=ConfirmationSerializer,
         responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
     )
+    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = ConfirmationSerializer(data=request.data)
@@ -287,6 +292,7 @@ class RemovalReportView(CameraContributionView):
         request=RemovalReportSerializer,
         responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
     )
+    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = RemovalReportSerializer(data=request.data)
@@ -316,6 +322,7 @@ class EditSuggestionView(CameraContributionView):
         request=EditSuggestionSerializer,
         responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
     )
+    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = EditSuggestionSerializer(data=request.data)

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -19,6 +20,7 @@ from registry.models import (
     Confirmation,
     EditSuggestion,
     Evidence,
+    Receipt,
     RemovalReport,
     Submission,
 )
@@ -67,6 +69,19 @@ def test_an_anonymous_report_with_a_solved_proof_of_work_gets_a_receipt(client):
     assert body["receipt"]["url"].endswith(f"/api/v1/receipts/{body['receipt']['token']}/")
     listed = client.get(body["receipt"]["url"]).json()["contributions"]
     assert [(item["type"], item["state"]) for item in listed] == [("submission", "open")]
+
+
+def test_a_report_the_service_refuses_leaves_no_receipt_behind(client, monkeypatch):
+    def refuse(**fields):
+        raise ValidationError({"location": "Not on this planet."})
+
+    monkeypatch.setattr("api.contributions.submission_create", refuse)
+
+    response = client.post(SUBMISSIONS, camera_report(client), format="json")
+
+    assert response.status_code == 400
+    assert "location" in response.json()
+    assert Receipt.objects.count() == 0
 
 
 def test_without_the_proof_of_work_nothing_is_stored(client):
