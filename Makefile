@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench bench-tiles bench-exposure bench-load setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test bench bench-tiles bench-exposure bench-load bench-tasks setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -54,6 +54,15 @@ bench-exposure: setup
 bench-load: export SIGHTLINE_BENCH_LOAD = 1
 bench-load: setup
 	$(PYTHON) bench/load.py
+
+# Measures background work: django-tasks' database backend with one
+# `manage.py db_worker` beside one Celery worker on a redis-server of its own
+# (enqueue cost, latency, throughput, a killed worker, a rolled-back
+# transaction; config.settings.prod, Unix sockets only; a benchmark, not a
+# test; ~3 minutes). The load benchmark's system packages bring redis-server.
+bench-tasks: export SIGHTLINE_BENCH_LOAD = 1
+bench-tasks: setup
+	$(PYTHON) bench/tasks.py
 
 system-packages:
 	@deploy/system-packages
