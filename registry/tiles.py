@@ -215,12 +215,9 @@ def shared_camera_tile(tile: TileAddress, filters: MapFilters) -> bytes:
     seconds = settings.TILES_SHARED_CACHE_SECONDS
     if not seconds:
         return camera_tile(tile, filters)
-    key = tile_cache_key(tile, filters)
-    data = cache.get(key)
-    if data is None:
-        data = camera_tile(tile, filters)
-        cache.set(key, data, seconds)
-    return data
+    return cache.get_or_set(
+        tile_cache_key(tile, filters), lambda: camera_tile(tile, filters), seconds
+    )
 
 
 def tile_cache_key(tile: TileAddress, filters: MapFilters) -> str:

@@ -26,8 +26,4 @@ def cached_area_report(area: Area) -> AreaReport:
     if not seconds:
         return area_report(area)
     key = f"area-report:{area.pk}:{translation.get_language()}:{area_report_version(area)}"
-    report = cache.get(key)
-    if report is None:
-        report = area_report(area)
-        cache.set(key, report, seconds)
-    return report
+    return cache.get_or_set(key, lambda: area_report(area), seconds)

@@ -42,11 +42,7 @@ def country_table(cameras: CameraQuerySet, *, owner: str) -> CountryTable:
     """`cameras` counted by country and kind, most cameras first. `owner`
     names whose cameras they are (e.g. "vendor:12") in the cache key."""
     key = f"country-table:{owner}:{data_version(cameras)}:{data_version(_countries())}"
-    table = cache.get(key)
-    if table is None:
-        table = _count(cameras)
-        cache.set(key, table, CACHE_SECONDS)
-    return table
+    return cache.get_or_set(key, lambda: _count(cameras), CACHE_SECONDS)
 
 
 def _countries():
