@@ -37,6 +37,7 @@ from registry.reports.tables import TABLES, TABLES_BY_NAME, csv_text
 from registry.services.reports import area_pdf_request, area_pdf_retry
 
 from .pages import MAP_POINTS_MAX, map_points
+from .pages.listing import with_query
 
 # Under each top-level area, the list names this many of its parts; its
 # report lists them all.
@@ -104,7 +105,17 @@ def area_detail(request, slug: str):
     report = cached_area_report(area)
     context = report_context(report)
     context["map_data"] = _leaflet_data(context)
+    context["camera_downloads"] = _camera_downloads(area)
     return render(request, "registry/area_detail.html", context)
+
+
+def _camera_downloads(area: Area) -> dict[str, str]:
+    """The bulk downloads of the cameras in `area` (its `area` filter)."""
+    query = {"area": area.slug}
+    return {
+        name: with_query(reverse(f"api:download-{name}"), query)
+        for name in ("geojson", "csv", "osm")
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

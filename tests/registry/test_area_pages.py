@@ -98,6 +98,20 @@ def test_the_report_page_has_the_figures_tables_and_charts(client, layout):
     assertContains(response, 'href="/areas/testville/report.pdf"')
 
 
+def test_the_report_page_links_the_areas_cameras_as_downloads(client, layout):
+    page = client.get("/areas/testville/")
+    for name in ("geojson", "csv", "osm"):
+        assertContains(page, f'href="/api/v1/downloads/cameras.{name}?area=testville" download')
+
+    download = client.get("/api/v1/downloads/cameras.geojson", {"area": "testville"})
+
+    ids = {
+        feature["id"] for feature in json.loads(b"".join(download.streaming_content))["features"]
+    }
+    # 1-4 lie in the city (3 on its western edge); 5 is hidden, 6 outside.
+    assert ids == {layout.cameras[number].pk for number in (1, 2, 3, 4)}
+
+
 def test_the_report_links_vendors_operators_and_sub_areas(client, layout):
     response = client.get("/areas/testville/")
 
