@@ -1,8 +1,13 @@
-"""`manage.py tasks [ID]`: how background work went."""
+"""`manage.py tasks [ID]`: how background work went. `--requeue-stalled`
+fails the tries whose worker stopped while running them and queues their next
+attempts (registry/tasks.py); the worker's service runs it before each start."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.models import DBTaskResult
+
+from registry import tasks as background
 
 # How many of the latest tries the list shows.
 LISTED = 30
@@ -16,8 +21,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("id", nargs="?", help="A task id, as printed when it was queued.")
+        parser.add_argument(
+            "--requeue-stalled",
+            action="store_true",
+            help=(
+                "Mark failed the tasks left running by a worker that stopped (killed, out of "
+                "memory, its machine lost) and queue their next attempt; a live worker's tasks "
+                "are left alone. Safe to run at any time."
+            ),
+        )
 
-    def handle(self, *args, id: str | None, **options):
+    def handle(self, *args, id: str | None, requeue_stalled: bool, **options):
+        if requeue_stalled:
+            if id:
+                raise CommandError("--requeue-stalled takes no task id.")
+            return self.requeue_stalled()
         if id:
             return self.show(id)
         results = DBTaskResult.objects.order_by("-enqueued_at")[:LISTED]
@@ -25,9 +43,30 @@ class Command(BaseCommand):
             self.stdout.write("No background task has been queued.")
         for result in results:
             finished = f"{result.finished_at:%Y-%m-%d %H:%M:%S}" if result.finished_at else "-"
+            attempt = result.args_kwargs["kwargs"].get("attempt", 1)
             self.stdout.write(
                 f"{result.id}  {result.status:<10} {result.task_path.rsplit('.', 1)[-1]:<22} "
-                f"queued {result.enqueued_at:%Y-%m-%d %H:%M:%S}  finished {finished}"
+                f"try {attempt}  queued {result.enqueued_at:%Y-%m-%d %H:%M:%S}  "
+                f"finished {finished}"
+            )
+
+    def requeue_stalled(self) -> None:
+        if not background.database_backends():
+            self.stdout.write("Tasks run where they are queued (no worker): none can be stalled.")
+            return
+        requeued = background.requeue_stalled()
+        if not requeued:
+            self.stdout.write("No task was left running by a stopped worker.")
+        for stalled in requeued:
+            name = stalled.failed.task_path.rsplit(".", 1)[-1]
+            then = (
+                f"try {stalled.attempt + 1} queued as {stalled.next.id}"
+                if stalled.next
+                else f"that was the last of {settings.TASKS_MAX_ATTEMPTS} tries"
+            )
+            self.stdout.write(
+                f"{stalled.failed.id}  {name}, try {stalled.attempt}: the worker stopped "
+                f"while running it; {then}"
             )
 
     def show(self, id: str) -> None:
