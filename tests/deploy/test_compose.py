@@ -58,13 +58,32 @@ def test_the_services():
     assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "nginx"}
 
 
+def in_checkout(line: str) -> str:
+    return line.replace(f"{CHECKOUT}/", "")
+
+
 @pytest.mark.parametrize("service", UNITS)
 def test_each_runs_its_units_command_where_the_unit_does(service):
-    command = unit(service)["ExecStart"][0].replace(f"{CHECKOUT}/", "")
+    command = in_checkout(unit(service)["ExecStart"][0])
+    given = SERVICES[service]["command"]
 
-    assert " ".join(SERVICES[service]["command"]) == command
+    assert (
+        given[-1].rsplit(" && exec ", 1)[-1] if given[:2] == ["sh", "-c"] else " ".join(given)
+    ) == command
     assert unit(service)["WorkingDirectory"] == [CHECKOUT]
     assert re.findall(r"^WORKDIR (\S+)", stage("app"), re.M)[-1] == CHECKOUT
+
+
+def test_the_worker_first_requeues_the_tasks_a_stopped_worker_left_running():
+    """The unit's ExecStartPre= before each start, and the service's command
+    before db_worker (which replaces the shell, so it gets the signals)."""
+    worker = unit("worker")
+    sweep = f"{CHECKOUT}/.venv/bin/python manage.py tasks --requeue-stalled"
+
+    assert worker["ExecStartPre"] == [sweep]
+    assert SERVICES["worker"]["command"] == [
+        "sh", "-c", f"{in_checkout(sweep)} && exec {in_checkout(worker['ExecStart'][0])}"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("service", UNITS)
