@@ -8,6 +8,9 @@ any writer: the next read simply computes a new key."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import fields, is_dataclass
+
 from django.db.models import Count, Max, QuerySet
 
 
@@ -20,3 +23,16 @@ def data_version(queryset: QuerySet, *, latest: str = "updated_at") -> str:
     if hasattr(value, "isoformat"):
         value = value.isoformat()
     return f"{summary['n']}@{'-' if value is None else value}"
+
+
+def class_shape(namespace: dict) -> str:
+    """A digest of the names of the dataclasses in `namespace` (a module's
+    `vars()`) and of their fields. What a cache keeps pickled comes back as
+    the classes it was made with: a release whose classes differ must not
+    read the previous release's entries, so their shape is part of the key."""
+    shapes = sorted(
+        f"{name}({','.join(field.name for field in fields(value))})"
+        for name, value in namespace.items()
+        if isinstance(value, type) and is_dataclass(value)
+    )
+    return hashlib.sha256(";".join(shapes).encode()).hexdigest()[:12]

@@ -14,9 +14,15 @@ from django.core.cache import cache
 from django.utils import translation
 
 from registry.models import Area
+from registry.versions import class_shape
 
+from . import areas
 from .areas import AreaReport, area_report
 from .versions import area_report_version
+
+# Part of the key: a release whose report classes differ reads none of the
+# previous release's kept reports.
+REPORT_SHAPE = class_shape(vars(areas))
 
 
 def cached_area_report(area: Area) -> AreaReport:
@@ -25,5 +31,8 @@ def cached_area_report(area: Area) -> AreaReport:
     seconds = settings.AREA_REPORT_CACHE_SECONDS
     if not seconds:
         return area_report(area)
-    key = f"area-report:{area.pk}:{translation.get_language()}:{area_report_version(area)}"
+    key = (
+        f"area-report:{REPORT_SHAPE}:{area.pk}:{translation.get_language()}:"
+        f"{area_report_version(area)}"
+    )
     return cache.get_or_set(key, lambda: area_report(area), seconds)

@@ -71,3 +71,19 @@ def test_the_page_and_its_csv_tables_read_the_same_kept_report(client, layout):
 
     assert page.status_code == table.status_code == 200
     assert "guard" not in table.content.decode()
+
+
+def test_the_key_changes_with_the_shape_of_the_report_classes():
+    from dataclasses import make_dataclass
+
+    from registry.reports import areas
+    from registry.reports.cached import REPORT_SHAPE
+    from registry.versions import class_shape
+
+    one = {"Count": make_dataclass("Count", ["value", "cameras"]), "name": "not a class"}
+    more = {"Count": make_dataclass("Count", ["value", "cameras", "share"])}
+
+    assert class_shape(one) != class_shape(more)
+    assert class_shape(one) == class_shape(dict(one))
+    # The report's own classes are what the kept reports' key holds.
+    assert class_shape(vars(areas)) == REPORT_SHAPE != class_shape({})

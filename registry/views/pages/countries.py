@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from registry.models import Area, AreaLevel, Kind
 from registry.querysets import CameraQuerySet
-from registry.versions import data_version
+from registry.versions import class_shape, data_version
 
 # A day: the key changes with every edit anyway; this only bounds how long
 # an unvisited page's table occupies the cache.
@@ -41,8 +41,15 @@ class CountryTable:
 def country_table(cameras: CameraQuerySet, *, owner: str) -> CountryTable:
     """`cameras` counted by country and kind, most cameras first. `owner`
     names whose cameras they are (e.g. "vendor:12") in the cache key."""
-    key = f"country-table:{owner}:{data_version(cameras)}:{data_version(_countries())}"
+    key = (
+        f"country-table:{TABLE_SHAPE}:{owner}:{data_version(cameras)}:{data_version(_countries())}"
+    )
     return cache.get_or_set(key, lambda: _count(cameras), CACHE_SECONDS)
+
+
+# Part of the key: a release whose table classes differ reads none of the
+# previous release's kept tables.
+TABLE_SHAPE = class_shape(globals())
 
 
 def _countries():
