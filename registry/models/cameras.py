@@ -328,6 +328,9 @@ class Evidence(models.Model):
         Operator, on_delete=models.CASCADE, null=True, blank=True, related_name="evidence"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What kept reports and their PDFs are keyed on (registry/reports/versions.py):
+    # an edited title, address or date changes them.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("evidence")

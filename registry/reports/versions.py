@@ -43,7 +43,7 @@ CAMERAS_AND_THEIR_EVIDENCE = """
         (SELECT count(*) FROM inside),
         (SELECT max(updated_at) FROM inside),
         count(evidence.id),
-        max(evidence.created_at)
+        max(evidence.updated_at)
     FROM registry_evidence evidence
     JOIN inside ON evidence.camera_id = inside.id
 """
@@ -54,7 +54,7 @@ def area_report_version(area: Area) -> str:
     parts = (
         _cameras_and_their_evidence(area),
         data_version(Area.objects.filter(Q(pk=area.pk) | Q(parent=area))),
-        data_version(Evidence.objects.filter(camera=None), latest="created_at"),
+        data_version(Evidence.objects.filter(camera=None)),
         data_version(Vendor.objects.all()),
         data_version(Operator.objects.all()),
         data_version(VendorRestriction.objects.all(), latest="pk"),

@@ -140,7 +140,9 @@ def submission_merge(
     _decide(submission, moderator, ReviewState.MERGED, reason)
     submission.merged_into = into
     submission.save(update_fields=["merged_into"])
-    Evidence.objects.filter(pk__in=submission.photos.values("pk")).update(camera=into)
+    Evidence.objects.filter(pk__in=submission.photos.values("pk")).update(
+        camera=into, updated_at=timezone.now()
+    )
     Confirmation.objects.create(
         camera=into,
         user=submission.user,

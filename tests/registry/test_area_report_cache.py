@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
-from registry.models import Camera
+from registry.models import Camera, Evidence
 from registry.reports.cached import cached_area_report
 from registry.services import camera_update
 from tests.area_layouts import make_layout
@@ -44,6 +44,25 @@ def test_an_edit_through_the_services_is_in_the_next_report(layout):
     camera_update(camera=layout.cameras[2], actor=None, kind="ALPR")
 
     assert kinds(cached_area_report(layout.city)) == [("ALPR", 3), ("camera", 1)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"url": "https://example.org/contract-17"},  # on an operator
+        {"url": "https://example.org/photo-of-empty-pole"},  # on a camera in the area
+    ],
+)
+def test_an_edited_source_is_in_the_next_report(layout, source):
+    before = cached_area_report(layout.city)
+    evidence = Evidence.objects.get(**source)
+    evidence.title = "Amended in council"
+    evidence.save()
+
+    after = cached_area_report(layout.city)
+
+    assert "Amended in council" not in {item.title for item in before.sources}
+    assert "Amended in council" in {item.title for item in after.sources}
 
 
 def test_each_language_has_its_own_report(layout):
