@@ -242,10 +242,7 @@ class CameraImport:
         stored at the previous import is counted as unchanged here, and
         None returned; any other record goes the whole way, carrying the
         fingerprint computed here."""
-        # text_fingerprint() inlined: this runs once per line of a re-import.
-        digest = _HASH.copy()
-        digest.update(text.encode())
-        source_hash = int.from_bytes(digest.digest(), "big", signed=True)
+        source_hash = text_fingerprint(text)
         key = (osm_type, osm_id)
         if key in self.seen_osm:
             return source_hash  # the whole way rejects the repeat
