@@ -321,12 +321,12 @@ TILES_MAX_BYTES = int(os.environ.get("TILES_MAX_BYTES", "500000"))
 TILES_CACHE_SECONDS = int(os.environ.get("TILES_CACHE_SECONDS", "60"))
 # How long a computed tile stays in the shared cache (Redis with REDIS_URL),
 # for every app server; 0 turns that off. Defaults to the max-age above.
-# How long a computed area report may stay in the shared cache; it is keyed on
-# the version of the area's data, so an edit is seen at once. 0 turns it off.
-AREA_REPORT_CACHE_SECONDS = int(os.environ.get("AREA_REPORT_CACHE_SECONDS", "86400"))
 TILES_SHARED_CACHE_SECONDS = int(
     os.environ.get("TILES_SHARED_CACHE_SECONDS", str(TILES_CACHE_SECONDS))
 )
+# How long a computed area report may stay in the shared cache; it is keyed on
+# the version of the area's data, so an edit is seen at once. 0 turns it off.
+AREA_REPORT_CACHE_SECONDS = int(os.environ.get("AREA_REPORT_CACHE_SECONDS", "86400"))
 
 # Exposure analysis (/exposure/ and POST /api/v1/exposure/, registry/exposure/).
 # The longest route (km) and the largest area (km²) one analysis accepts.
