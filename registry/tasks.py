@@ -71,6 +71,11 @@ def will_retry(error: BaseException, *, attempt: int) -> bool:
     return isinstance(error, PASSING_FAILURES) and attempt < settings.TASKS_MAX_ATTEMPTS
 
 
+def retry_delay(attempt: int) -> timedelta:
+    """How long after try `attempt` failed the next one is due."""
+    return timedelta(seconds=settings.TASKS_RETRY_SECONDS * attempt)
+
+
 class WorkerStopped(Exception):
     """A try whose worker stopped while running it (killed, out of memory,
     its machine lost), as `requeue_stalled` records it."""
@@ -97,7 +102,7 @@ def retried(function: Callable[..., dict]) -> Callable[..., dict]:
             return function(**kwargs)
         except PASSING_FAILURES as error:
             if will_retry(error, attempt=attempt) and _still_running(result):
-                delay = timedelta(seconds=settings.TASKS_RETRY_SECONDS * attempt)
+                delay = retry_delay(attempt)
                 logger.warning(
                     "%s failed on attempt %s; trying again in %s",
                     function.__name__,
@@ -289,8 +294,9 @@ def _fail_and_requeue(result_id: str, alias: str) -> Requeued | None:
         )
         next_result = None
         if attempt < settings.TASKS_MAX_ATTEMPTS:
-            delay = timedelta(seconds=settings.TASKS_RETRY_SECONDS * attempt)
-            next_result = _enqueue_later(result.task, delay, attempt=attempt + 1, **kwargs)
+            next_result = _enqueue_later(
+                result.task, retry_delay(attempt), attempt=attempt + 1, **kwargs
+            )
     return Requeued(failed=result, attempt=attempt, next=next_result)
 
 
