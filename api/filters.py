@@ -190,18 +190,24 @@ class SlugsFilter(django_filters.Filter):
     """Records by slug; an unknown slug is an error, not an empty result."""
 
     field_class = SlugsField
+    unknown = "Unknown slug"
 
     def __init__(self, *args, target, **kwargs):
         self.target = target
         super().__init__(*args, **kwargs)
 
+    def records(self, slugs: list[str]) -> list:
+        """The records `slugs` name; the first unknown one is an error."""
+        found = {record.slug: record for record in self.target.objects.filter(slug__in=slugs)}
+        unknown = [slug for slug in slugs if slug not in found]
+        if unknown:
+            raise forms.ValidationError({self.field_name: f"{self.unknown} {unknown[0]!r}."})
+        return list(found.values())
+
     def filter(self, qs, value):
         if not value:
             return qs
-        known = set(self.target.objects.filter(slug__in=value).values_list("slug", flat=True))
-        unknown = [slug for slug in value if slug not in known]
-        if unknown:
-            raise forms.ValidationError({self.field_name: f"Unknown slug {unknown[0]!r}."})
+        self.records(value)
         return qs.filter(**{f"{self.field_name}__slug__in": value})
 
 
@@ -210,17 +216,13 @@ class AreaFilter(SlugsFilter):
     """Cameras inside (or on the boundary of) any of the areas named by
     slug; an unknown slug is an error, not an empty result."""
 
+    unknown = "Unknown area"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, target=Area, **kwargs)
 
     def filter(self, qs, value):
-        if not value:
-            return qs
-        areas = {area.slug: area for area in Area.objects.filter(slug__in=value)}
-        unknown = [slug for slug in value if slug not in areas]
-        if unknown:
-            raise forms.ValidationError({self.field_name: f"Unknown area {unknown[0]!r}."})
-        return qs.in_areas(areas.values())
+        return qs.in_areas(self.records(value)) if value else qs
 
 
 class CameraFilter(django_filters.FilterSet):
