@@ -23,8 +23,6 @@ from rest_framework.views import APIView
 
 from registry import photos as photo_files
 from registry.contributing import (
-    ContributionThrottle,
-    GlobalContributionThrottle,
     body_size_error,
     session_marker,
     stored_photos,
@@ -52,8 +50,12 @@ from registry.services.contributions import (
     removal_report_add,
     submission_create,
 )
+from registry.throttles import (
+    AnonymousRateThrottle,
+    ContributionThrottle,
+    GlobalContributionThrottle,
+)
 
-from .throttles import AnonymousRateThrottle
 from .views import THROTTLED
 
 POW_HELP = (

@@ -1,90 +1,16 @@
 """What the API and the site's forms share when residents contribute: photos
 checked and stored before the write, an opaque marker of the sending
-session, the size a request may have, and the rate limits.
-
-Nothing here keeps anything about the client: rate limits count a keyed
-hash of the address in the cache only, for the length of their window."""
+session and the size a request may have. The rate limits are in
+registry/throttles.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from rest_framework.throttling import SimpleRateThrottle
 
-from api.throttles import AnonymousRateThrottle, KeyedAddressMixin, keyed_hash
 from registry import photos as photo_files
-
-# ------------------------------------------------------------ rate limits
-
-
-class ContributionThrottle(KeyedAddressMixin, SimpleRateThrottle):
-    """Writes per client: an account by its id, an anonymous client by a
-    keyed hash of its address, counted in the cache for the rate's window."""
-
-    scope = "contributions"
-
-    def get_rate(self) -> str:
-        return settings.CONTRIBUTION_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        if request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class GlobalContributionThrottle(SimpleRateThrottle):
-    """All anonymous writes together: a ceiling a flood from many addresses
-    still hits."""
-
-    scope = "contributions-all"
-
-    def get_rate(self) -> str:
-        return settings.CONTRIBUTION_GLOBAL_RATE
-
-    def get_cache_key(self, request, view) -> str | None:
-        if request.user and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": "anonymous"}
-
-
-class WithoutProofThrottle(SimpleRateThrottle):
-    """Anonymous contributions sent from the site's forms without a proof of
-    work (a browser without JavaScript), all together: they wait for a
-    moderator, and this keeps their queue from being flooded."""
-
-    scope = "without-proof"
-
-    def get_rate(self) -> str:
-        return settings.NOSCRIPT_SUBMISSIONS_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": "all"}
-
-
-class LoginThrottle(KeyedAddressMixin, SimpleRateThrottle):
-    """Sign-in attempts per client, counted under a keyed hash of its
-    address in the cache only: guessing passwords costs time."""
-
-    scope = "login"
-
-    def get_rate(self) -> str:
-        return settings.LOGIN_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-def throttle_wait(request, throttles) -> float | None:
-    """Seconds to wait if one of the limits is reached, else None; a request
-    that passes is counted by each of them."""
-    for throttle in throttles:
-        if not throttle.allow_request(request, None):
-            return throttle.wait() or 0.0
-    return None
-
+from registry.throttles import AnonymousRateThrottle, keyed_hash
 
 # -------------------------------------------------------------- requests
 

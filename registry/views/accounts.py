@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.contribute_forms import SignupForm
-from registry.contributing import (
+from registry.throttles import (
     ContributionThrottle,
     GlobalContributionThrottle,
     LoginThrottle,

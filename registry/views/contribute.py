@@ -35,14 +35,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from registry.contribute_forms import ConfirmForm, GoneForm, SubmitForm, SuggestForm
 from registry.contributing import (
-    ContributionThrottle,
-    GlobalContributionThrottle,
-    WithoutProofThrottle,
     body_size_error,
     delete_photos,
     session_marker,
     stored_photos,
-    throttle_wait,
 )
 from registry.models import (
     Camera,
@@ -62,6 +58,12 @@ from registry.services.contributions import (
     receipt_issue,
     removal_report_add,
     submission_create,
+)
+from registry.throttles import (
+    ContributionThrottle,
+    GlobalContributionThrottle,
+    WithoutProofThrottle,
+    throttle_wait,
 )
 
 from .contribution_list import contribution_rows, suggestion_rows
