@@ -158,6 +158,8 @@ class ModerationAction(models.Model):
         HIDE = "hide", _("hidden")
         UNHIDE = "unhide", _("shown again")
         REVERT = "revert", _("reverted")
+        EDIT = "edit", _("edited")
+        CREATE = "create", _("added")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -170,6 +172,14 @@ class ModerationAction(models.Model):
         Camera, on_delete=models.CASCADE, null=True, blank=True, related_name="moderation_actions"
     )
     reason = models.TextField(_("reason"), blank=True)
+    changeset = models.ForeignKey(
+        "registry.Changeset",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        help_text=_("The changeset holding what the decision changed; none if nothing changed."),
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -29,8 +29,8 @@ from .history import (
     STATUS_FIELDS,
     TRACKED_FIELDS,
     creation_changes,
+    current_changeset,
     diff,
-    open_changeset,
     record_revision,
     snapshot,
 )
@@ -41,17 +41,58 @@ EDITABLE_FIELDS = frozenset(TRACKED_FIELDS) - STATUS_FIELDS
 
 
 class VersionConflict(ValidationError):
-    """The camera changed since the client read it."""
+    """The camera changed since the client read it: the edit is refused, never
+    merged. Says what changed since, who changed it and when, so that the
+    person can look again; `current_version` and `changes_since` are there
+    for the API's 409."""
 
     def __init__(self, camera: Camera, expected: int) -> None:
+        self.camera = camera
+        self.current_version = camera.version
+        self.expected_version = expected
+        self.changes_since = changes_since(camera, expected)
         super().__init__(
             _(
-                "Camera %(id)s is at version %(current)s; the edit was made on version "
-                "%(expected)s. Reload it and apply the edit again."
+                "Camera #%(id)s changed since you read it (version %(expected)s, now "
+                "%(current)s): %(changes)s. Nothing was saved: look at it again and make "
+                "your edit anew."
             )
-            % {"id": camera.pk, "current": camera.version, "expected": expected},
+            % {
+                "id": camera.pk,
+                "current": camera.version,
+                "expected": expected,
+                "changes": "; ".join(_describe(change) for change in self.changes_since)
+                or _("its history does not say how"),
+            },
             code="version_conflict",
         )
+
+
+def changes_since(camera: Camera, version: int) -> list[dict[str, Any]]:
+    """The revisions after `version`, oldest first: {version, by, at, fields}."""
+    revisions = (
+        camera.revisions.filter(version__gt=version)
+        .select_related("changeset")
+        .order_by("version")
+    )
+    return [
+        {
+            "version": revision.version,
+            "by": revision.changeset.actor,
+            "at": revision.created_at.isoformat(timespec="seconds"),
+            "fields": sorted(revision.changes),
+        }
+        for revision in revisions
+    ]
+
+
+def _describe(change: dict[str, Any]) -> str:
+    return _("version %(version)s by %(by)s at %(at)s changed %(fields)s") % {
+        "version": change["version"],
+        "by": change["by"],
+        "at": change["at"],
+        "fields": ", ".join(change["fields"]),
+    }
 
 
 def _check_fields(values: dict[str, Any]) -> None:
@@ -79,21 +120,40 @@ def camera_create(
     actor: AbstractBaseUser | None,
     reason: str = "",
     changeset: Changeset | None = None,
+    capabilities: Iterable[str] = (),
+    capability_note: str = "",
+    hidden_because: str = "",
     **values: Any,
 ) -> Camera:
-    """A new camera, status `reported`, version 1, with its first revision."""
+    """A new camera, status `reported` (or hidden, with `hidden_because` as
+    its status note), version 1, with its capabilities and one revision
+    holding all of it."""
     _check_fields(values)
     _resolve_names(values)
     camera = Camera(location=location, **values)
+    if hidden_because:
+        camera.status, camera.status_note = Status.HIDDEN, hidden_because
     camera.full_clean()
     camera.save()
-    changeset = changeset or open_changeset(user=actor, comment=reason)
-    record_revision(camera=camera, changeset=changeset, changes=creation_changes(snapshot(camera)))
+    capabilities = sorted(set(capabilities))
+    for capability in capabilities:
+        row = CameraCapability(camera=camera, capability=capability, note=capability_note)
+        row.full_clean(validate_constraints=False)
+        row.save()
+    changes = creation_changes(snapshot(camera))
+    if capabilities:
+        changes["capabilities"] = [[], capabilities]
+    changeset = changeset or current_changeset(user=actor, comment=reason)
+    record_revision(camera=camera, changeset=changeset, changes=changes)
     return camera
 
 
-def _locked(camera: Camera, expected_version: int | None) -> Camera:
-    current = Camera.objects.select_for_update().get(pk=camera.pk)
+def camera_locked(camera: Camera | int, expected_version: int | None = None) -> Camera:
+    """The camera as the database has it now, locked until the transaction
+    ends; with `expected_version`, refused (VersionConflict) if it is not
+    the version the client saw."""
+    pk = camera.pk if isinstance(camera, Camera) else camera
+    current = Camera.objects.select_for_update().get(pk=pk)
     if expected_version is not None and current.version != expected_version:
         raise VersionConflict(current, expected_version)
     return current
@@ -114,7 +174,9 @@ def _save_revision(
     camera.version += 1
     camera.save()
     record_revision(
-        camera=camera, changeset=open_changeset(user=actor, comment=reason), changes=changes
+        camera=camera,
+        changeset=current_changeset(user=actor, comment=reason),
+        changes=changes,
     )
     return camera
 
@@ -132,7 +194,7 @@ def camera_update(
     version is refused instead of silently overwriting the newer one."""
     _check_fields(values)
     _resolve_names(values)
-    camera = _locked(camera, expected_version)
+    camera = camera_locked(camera, expected_version)
     before = snapshot(camera)
     for name, value in values.items():
         setattr(camera, name, value)
@@ -152,7 +214,7 @@ def camera_remove(
     """Mark a camera gone. It stays in the registry with the date and evidence."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the camera is considered removed.")})
-    camera = _locked(camera, expected_version)
+    camera = camera_locked(camera, expected_version)
     before = snapshot(camera)
     camera.status = Status.REMOVED
     camera.removed_on = removed_on
@@ -167,10 +229,9 @@ def camera_hide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) 
     """Moderation: take a camera out of public view, reversibly."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the camera is hidden.")})
-    camera = _locked(camera, None)
-    if camera.status == Status.HIDDEN:
-        return camera
+    camera = camera_locked(camera, None)
     before = snapshot(camera)
+    # Hidden already (waiting for review, say): now for this reason.
     camera.status = Status.HIDDEN
     camera.status_note = reason
     return _save_revision(camera, before, actor=actor, reason=reason)
@@ -179,7 +240,7 @@ def camera_hide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) 
 @transaction.atomic
 def camera_unhide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) -> Camera:
     """Undo camera_hide: the status it had before, from its history."""
-    camera = _locked(camera, None)
+    camera = camera_locked(camera, None)
     if camera.status != Status.HIDDEN:
         raise ValidationError({"status": _("This camera is not hidden.")})
     hiding = camera.revisions.filter(changes__status__1=Status.HIDDEN).order_by("-version").first()
@@ -209,7 +270,7 @@ def camera_set_status(
         return camera_hide(camera=camera, actor=actor, reason=reason)
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status %(status)r.") % {"status": status}})
-    camera = _locked(camera, None)
+    camera = camera_locked(camera, None)
     before = snapshot(camera)
     camera.status = status  # reported or verified: in place, so no removal
     camera.removed_on = None
@@ -229,7 +290,7 @@ def camera_set_capability(
     note: str = "",
 ) -> Camera:
     """Assert (or withdraw) a capability OSM has no tag for, with its evidence."""
-    camera = _locked(camera, None)
+    camera = camera_locked(camera, None)
     before = sorted(camera.capabilities.values_list("capability", flat=True))
     if present:
         row = CameraCapability(camera=camera, capability=capability, note=note)

@@ -1,7 +1,16 @@
-"""Revisions and changesets: the bookkeeping every camera write shares."""
+"""Revisions and changesets: the bookkeeping every camera write shares.
+
+One action, one changeset (as in openstreetmap-website, where the changeset
+comes with the edit): a use case runs inside `one_changeset(...)`, and every
+revision written inside it, by whichever camera service, joins the changeset
+that the first one opens. An action that changes no camera leaves none."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -102,9 +111,72 @@ def open_changeset(
     )
 
 
+@dataclass
+class Action:
+    """A use case under way: who acts and why, and the changeset its first
+    revision opened."""
+
+    user: AbstractBaseUser | None
+    comment: str
+    actor: str | None = None
+    dataset: Dataset | None = None
+    changeset: Changeset | None = None
+
+    def open(self) -> Changeset:
+        if self.changeset is None:
+            self.changeset = open_changeset(
+                user=self.user, comment=self.comment, actor=self.actor, dataset=self.dataset
+            )
+        return self.changeset
+
+
+_current_action: ContextVar[Action | None] = ContextVar("sightline_action", default=None)
+
+
+@contextmanager
+def one_changeset(
+    *,
+    user: AbstractBaseUser | None = None,
+    comment: str = "",
+    actor: str | None = None,
+    dataset: Dataset | None = None,
+) -> Iterator[Action]:
+    """Every revision written inside belongs to one changeset. A use case
+    called from inside another joins the outer one: the user's action is
+    the outermost call."""
+    current = _current_action.get()
+    if current is not None:
+        yield current
+        return
+    action = Action(user=user, comment=comment, actor=actor, dataset=dataset)
+    token = _current_action.set(action)
+    try:
+        yield action
+    finally:
+        _current_action.reset(token)
+
+
+def current_changeset(*, user: AbstractBaseUser | None, comment: str) -> Changeset:
+    """The changeset of the action under way, else one of its own for this
+    single write."""
+    action = _current_action.get()
+    if action is not None:
+        return action.open()
+    return open_changeset(user=user, comment=comment)
+
+
+def action_changeset() -> Changeset | None:
+    """The changeset the action under way has written to, if any."""
+    action = _current_action.get()
+    return action.changeset if action is not None else None
+
+
 def record_revision(
-    *, camera: Camera, changeset: Changeset, changes: dict[str, list[Any]]
+    *, camera: Camera, changes: dict[str, list[Any]], changeset: Changeset | None = None
 ) -> Revision:
+    """One version of `camera`, in `changeset` or the action's changeset."""
+    if changeset is None:
+        changeset = current_changeset(user=None, comment="")
     return Revision.objects.create(
         camera=camera, version=camera.version, changeset=changeset, changes=changes
     )

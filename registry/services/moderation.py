@@ -1,7 +1,10 @@
 """Moderators' answers to what an import leaves for them: fields where the
 source disagrees with a local edit (ImportConflict) and cameras that may be
-one device reported twice (MergeCandidate). Camera changes go through the
-camera services, so they are versioned and recorded like any other edit."""
+one device reported twice (MergeCandidate). Each is decided once (the record
+is locked, and a second decision refused), only by a moderator of the
+cameras' place (before and after the change), and its camera changes go
+through the camera services in one changeset, versioned and recorded like
+any other edit."""
 
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from registry.models import Camera, ImportConflict, MergeCandidate, Status
 
-from .cameras import EDITABLE_FIELDS, camera_hide, camera_update
+from .cameras import EDITABLE_FIELDS, camera_hide, camera_locked, camera_update
+from .history import one_changeset
+from .moderators import check_place
 
 
 def model_value(field_name: str, value: Any) -> Any:
@@ -54,8 +59,10 @@ def model_value(field_name: str, value: Any) -> Any:
 
 
 def _locked(item: models.Model, *related: str) -> models.Model:
-    """The item as the database has it now, locked until the transaction ends."""
-    return type(item).objects.select_for_update().select_related(*related).get(pk=item.pk)
+    """The item as the database has it now, locked until the transaction ends
+    (its related rows are read, not locked)."""
+    queryset = type(item).objects.select_for_update(of=("self",)).select_related(*related)
+    return queryset.get(pk=item.pk)
 
 
 def _record(item: models.Model, current: models.Model, **values: Any) -> None:
@@ -69,14 +76,25 @@ def _record(item: models.Model, current: models.Model, **values: Any) -> None:
 
 def _open_conflict(conflict: ImportConflict) -> ImportConflict:
     """The conflict, locked, if nobody resolved it yet."""
-    current = _locked(conflict, "camera", "dataset")
+    current = _locked(conflict, "camera", "dataset", "resolved_by")
     if current.resolution:
         raise ValidationError(
-            _("Import conflict #%(id)s is already resolved (%(resolution)s).")
-            % {"id": current.pk, "resolution": current.get_resolution_display()},
+            _("Import conflict #%(id)s was already resolved by %(name)s at %(time)s: %(how)s.")
+            % {
+                "id": current.pk,
+                "how": current.get_resolution_display(),
+                **_who_and_when(current.resolved_by, current.resolved_at),
+            },
             code="already_resolved",
         )
     return current
+
+
+def _who_and_when(user, at) -> dict[str, str]:
+    return {
+        "name": user.get_username() if user is not None else _("someone"),
+        "time": timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z") if at else "?",
+    }
 
 
 def _resolve(
@@ -96,16 +114,18 @@ def conflict_accept_source(
     (new version, revision, changeset), and close the conflict. With
     expected_version, refused if the camera changed since the moderator read it."""
     current = _open_conflict(conflict)
-    value = model_value(current.field, current.source_value)
-    camera = camera_update(
-        camera=current.camera,
-        actor=user,
-        reason=_("Accepted %(dataset)s's value of %(field)s (import conflict #%(id)s)")
-        % {"dataset": current.dataset, "field": current.field, "id": current.pk},
-        expected_version=expected_version,
-        **{current.field: value},
-    )
-    _resolve(conflict, current, ImportConflict.Resolution.ACCEPTED_SOURCE, user)
+    reason = _("Accepted %(dataset)s's value of %(field)s (import conflict #%(id)s)") % {
+        "dataset": current.dataset,
+        "field": current.field,
+        "id": current.pk,
+    }
+    with one_changeset(user=user, comment=reason):
+        camera = camera_locked(current.camera_id, expected_version)
+        value = model_value(current.field, current.source_value)
+        after = value if current.field == "location" and value is not None else camera.location
+        check_place(user, camera.location, after)
+        camera = camera_update(camera=camera, actor=user, reason=reason, **{current.field: value})
+        _resolve(conflict, current, ImportConflict.Resolution.ACCEPTED_SOURCE, user)
     return camera
 
 
@@ -113,16 +133,21 @@ def conflict_accept_source(
 def conflict_keep_local(*, conflict: ImportConflict, user: AbstractBaseUser) -> ImportConflict:
     """Close the conflict keeping the camera as it is."""
     current = _open_conflict(conflict)
+    check_place(user, current.camera.location)
     _resolve(conflict, current, ImportConflict.Resolution.KEPT_LOCAL, user)
     return conflict
 
 
 def _open_candidate(candidate: MergeCandidate) -> MergeCandidate:
-    current = _locked(candidate, "camera", "duplicate_of")
+    current = _locked(candidate, "camera", "duplicate_of", "decided_by")
     if current.decision != MergeCandidate.Decision.OPEN:
         raise ValidationError(
-            _("Merge candidate #%(id)s is already decided (%(decision)s).")
-            % {"id": current.pk, "decision": current.get_decision_display()},
+            _("Merge candidate #%(id)s was already decided by %(name)s at %(time)s: %(how)s.")
+            % {
+                "id": current.pk,
+                "how": current.get_decision_display(),
+                **_who_and_when(current.decided_by, current.decided_at),
+            },
             code="already_decided",
         )
     return current
@@ -141,6 +166,7 @@ def merge_mark_duplicate(
     """The imported camera is the existing one reported again: hide it
     (reversibly, with the reason in its status note) and record the decision."""
     current = _open_candidate(candidate)
+    check_place(user, current.camera.location, current.duplicate_of.location)
     if current.duplicate_of.status == Status.HIDDEN:
         raise ValidationError(
             _(
@@ -154,8 +180,9 @@ def merge_mark_duplicate(
     reason = _("duplicate of camera #%(id)s") % {"id": current.duplicate_of_id}
     if note.strip():
         reason = f"{reason}: {note.strip()}"
-    camera = camera_hide(camera=current.camera, actor=user, reason=reason)
-    _decide(candidate, current, MergeCandidate.Decision.DUPLICATE, user)
+    with one_changeset(user=user, comment=reason):
+        camera = camera_hide(camera=current.camera, actor=user, reason=reason)
+        _decide(candidate, current, MergeCandidate.Decision.DUPLICATE, user)
     return camera
 
 
@@ -163,5 +190,6 @@ def merge_mark_duplicate(
 def merge_mark_distinct(*, candidate: MergeCandidate, user: AbstractBaseUser) -> MergeCandidate:
     """Two devices after all: both cameras stay as they are."""
     current = _open_candidate(candidate)
+    check_place(user, current.camera.location, current.duplicate_of.location)
     _decide(candidate, current, MergeCandidate.Decision.DISTINCT, user)
     return candidate

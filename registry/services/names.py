@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from registry.models import Camera, Revision
 
-from .history import open_changeset
+from .history import current_changeset
 
 
 @transaction.atomic
@@ -40,7 +40,7 @@ def map_spellings(
     )
     if not cameras:
         return 0
-    changeset = open_changeset(
+    changeset = current_changeset(
         user=actor,
         comment=_("Mapped %(role)s spellings to %(name)s") % {"role": role, "name": target},
     )

@@ -1,21 +1,21 @@
-"""Moderators' decisions on contributions, and reverting a camera to an
-earlier version. Each decision checks that the moderator may moderate that
-camera (the `registry.moderate` permission, limited to their areas when
-they have any), changes the camera through the camera services (versioned,
-in the history) and is itself recorded as a ModerationAction."""
+"""Moderators' decisions on residents' contributions. Each decision is one
+action: the item locked and decided once (a second decision is told who
+decided it and when), the camera locked and, where the moderator saw a
+version, checked against it, the moderator's areas checked for the camera's
+place before and after, one changeset for every change it makes, and a
+ModerationAction on record."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    Area,
     Camera,
     Confirmation,
     EditSuggestion,
@@ -27,56 +27,100 @@ from registry.models import (
     Submission,
 )
 
-from .cameras import camera_hide, camera_remove, camera_set_status, camera_unhide, camera_update
-from .history import TRACKED_FIELDS, column_name, open_changeset, record_revision, snapshot
+from .cameras import (
+    camera_hide,
+    camera_locked,
+    camera_remove,
+    camera_set_status,
+    camera_unhide,
+    camera_update,
+)
+from .history import one_changeset, snapshot
 from .moderation import model_value
+from .moderators import can_moderate, check_place, record_moderation
 
-MODERATE_PERMISSION = "registry.moderate"
 Action = ModerationAction.Action
 
-
-def can_moderate(user: AbstractBaseUser | None, camera: Camera | None = None) -> bool:
-    """Moderators hold `registry.moderate` (superusers hold everything);
-    one limited to some areas moderates only cameras inside them."""
-    if user is None or not user.is_authenticated or not user.has_perm(MODERATE_PERMISSION):
-        return False
-    if camera is None or user.is_superuser:
-        return True
-    areas = Area.objects.filter(pk__in=user.moderated_areas.values("area_id"))
-    if not areas.exists():
-        return True
-    # Decided in the database: boundaries can weigh megabytes.
-    return areas.filter(geometry__intersects=camera.location).exists()
-
-
-def _check(moderator: AbstractBaseUser, camera: Camera) -> None:
-    if not can_moderate(moderator, camera):
-        raise PermissionDenied(_("You may not moderate this camera."))
+__all__ = [
+    "can_moderate",
+    "edit_suggestion_apply",
+    "edit_suggestion_reject",
+    "moderator_hide",
+    "moderator_unhide",
+    "removal_report_accept",
+    "removal_report_reject",
+    "submission_approve",
+    "submission_merge",
+    "submission_reject",
+]
 
 
-def _record(moderator, action: str, item, camera: Camera, reason: str) -> ModerationAction:
-    subject = f"{item._meta.model_name}:{item.pk}"
-    return ModerationAction.objects.create(
-        moderator=moderator, action=action, subject=subject, camera=camera, reason=reason
+# ------------------------------------------------------------- decided once
+
+
+def _outcome_word(item: models.Model) -> str:
+    """How a decided item is described: "approved", "rejected", ..."""
+    if item.state == ReviewState.ACCEPTED:
+        if isinstance(item, Submission):
+            return _("approved")
+        if isinstance(item, EditSuggestion):
+            return _("applied")
+    return item.get_state_display()
+
+
+def already_decided(item: models.Model) -> ValidationError:
+    """ "Already approved by NAME at TIME": what a second decision is told."""
+    who = item.decided_by.get_username() if item.decided_by_id else _("someone")
+    when = timezone.localtime(item.decided_at) if item.decided_at else None
+    return ValidationError(
+        {
+            "state": ValidationError(
+                _("This was already %(outcome)s by %(name)s at %(time)s.")
+                % {
+                    "outcome": _outcome_word(item),
+                    "name": who,
+                    "time": when.strftime("%Y-%m-%d %H:%M %Z") if when else "?",
+                },
+                code="already_decided",
+            )
+        }
     )
 
 
-def _decide(item, moderator, state: str, reason: str) -> None:
-    if item.state != ReviewState.OPEN:
-        raise ValidationError(
-            {
-                "state": _("This was already decided: %(state)s.")
-                % {"state": item.get_state_display()}
-            }
-        )
-    item.state, item.decided_by, item.decided_at = state, moderator, timezone.now()
-    item.decision_reason = reason
-    item.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+def open_item(item: models.Model) -> models.Model:
+    """The contribution as the database has it now, locked until the
+    transaction ends, if nobody decided it yet. Two moderators deciding it
+    at once queue here: the second sees the first's decision."""
+    model = type(item)
+    current = (
+        model.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=item.pk)
+    )
+    if current.state != ReviewState.OPEN:
+        raise already_decided(current)
+    return current
+
+
+def _decide(item: models.Model, current: models.Model, moderator, state: str, reason: str) -> None:
+    values = {
+        "state": state,
+        "decided_by": moderator,
+        "decided_at": timezone.now(),
+        "decision_reason": reason,
+    }
+    for name, value in values.items():
+        setattr(current, name, value)
+        setattr(item, name, value)  # the caller's object says what the database says
+    current.save(update_fields=list(values))
 
 
 def _need_reason(reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why, for the contributor and the record.")})
+
+
+def _model_values(changes: dict[str, Any] | None) -> dict[str, Any]:
+    """{field: value in the history's JSON form} as model values."""
+    return {name: model_value(name, value) for name, value in (changes or {}).items()}
 
 
 # ------------------------------------------------------------- submissions
@@ -89,69 +133,100 @@ def submission_approve(
     moderator: AbstractBaseUser,
     reason: str = "",
     changes: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Camera:
     """Approve, after editing the camera with `changes` if given: it is
     verified (and shown, if it waited hidden for review)."""
-    camera = submission.camera
-    _check(moderator, camera)
-    _decide(submission, moderator, ReviewState.ACCEPTED, reason)
-    if camera.status == Status.HIDDEN:
-        camera = camera_unhide(camera=camera, actor=moderator, reason=_("approved"))
-    if changes:
-        values = {name: model_value(name, value) for name, value in changes.items()}
-        camera = camera_update(camera=camera, actor=moderator, reason=reason, **values)
-    camera = camera_set_status(
-        camera=camera, status=Status.VERIFIED, actor=moderator, reason=reason or _("approved")
-    )
-    _record(moderator, Action.APPROVE, submission, camera, reason)
+    with one_changeset(user=moderator, comment=reason or _("approved")):
+        current = open_item(submission)
+        camera = camera_locked(current.camera_id, expected_version)
+        values = _model_values(changes)
+        check_place(moderator, camera.location, values.get("location") or camera.location)
+        _decide(submission, current, moderator, ReviewState.ACCEPTED, reason)
+        if camera.status == Status.HIDDEN:
+            camera = camera_unhide(camera=camera, actor=moderator, reason=_("approved"))
+        if values:
+            camera = camera_update(camera=camera, actor=moderator, reason=reason, **values)
+        camera = camera_set_status(
+            camera=camera, status=Status.VERIFIED, actor=moderator, reason=reason or _("approved")
+        )
+        record_moderation(
+            moderator=moderator, action=Action.APPROVE, item=current, camera=camera, reason=reason
+        )
     return camera
 
 
 @transaction.atomic
-def submission_reject(*, submission: Submission, moderator: AbstractBaseUser, reason: str) -> None:
+def submission_reject(
+    *,
+    submission: Submission,
+    moderator: AbstractBaseUser,
+    reason: str,
+    expected_version: int | None = None,
+) -> Camera:
     """Reject: the camera is hidden (reversibly), with the reason."""
     _need_reason(reason)
-    _check(moderator, submission.camera)
-    _decide(submission, moderator, ReviewState.REJECTED, reason)
-    _hide_submitted(submission.camera, moderator, reason)
-    _record(moderator, Action.REJECT, submission, submission.camera, reason)
-
-
-def _hide_submitted(camera: Camera, moderator, reason: str) -> None:
-    if camera.status == Status.HIDDEN:  # waited hidden for review: now for good reason
-        camera.status_note = reason
-        camera.save(update_fields=["status_note"])
-        return
-    camera_hide(camera=camera, actor=moderator, reason=reason)
+    with one_changeset(user=moderator, comment=reason):
+        current = open_item(submission)
+        camera = camera_locked(current.camera_id, expected_version)
+        check_place(moderator, camera.location)
+        _decide(submission, current, moderator, ReviewState.REJECTED, reason)
+        camera = camera_hide(camera=camera, actor=moderator, reason=reason)
+        record_moderation(
+            moderator=moderator, action=Action.REJECT, item=current, camera=camera, reason=reason
+        )
+    return camera
 
 
 @transaction.atomic
 def submission_merge(
-    *, submission: Submission, into: Camera, moderator: AbstractBaseUser, reason: str = ""
+    *,
+    submission: Submission,
+    into: Camera | int,
+    moderator: AbstractBaseUser,
+    reason: str = "",
 ) -> Camera:
     """The same device as `into`: the report becomes a confirmation of it,
     its photos move to it, and the duplicate is hidden."""
-    duplicate = submission.camera
-    if into.pk == duplicate.pk or into.status == Status.HIDDEN:
-        raise ValidationError({"into": _("Merge into another, public camera.")})
-    _check(moderator, duplicate)
-    _check(moderator, into)
-    reason = reason or _("the same camera as #%(id)s") % {"id": into.pk}
-    _decide(submission, moderator, ReviewState.MERGED, reason)
-    submission.merged_into = into
-    submission.save(update_fields=["merged_into"])
-    Evidence.objects.filter(pk__in=submission.photos.values("pk")).update(
-        camera=into, updated_at=timezone.now()
-    )
-    Confirmation.objects.create(
-        camera=into,
-        user=submission.user,
-        receipt=submission.receipt,
-        seen_on=submission.created_at.date(),
-    )
-    _hide_submitted(duplicate, moderator, reason)
-    _record(moderator, Action.MERGE, submission, into, reason)
-    return into
+    into_id = into.pk if isinstance(into, Camera) else into
+    reason = reason or _("the same camera as #%(id)s") % {"id": into_id}
+    with one_changeset(user=moderator, comment=reason):
+        current = open_item(submission)
+        duplicate, target = _both_locked(current.camera_id, into_id)
+        if target.pk == duplicate.pk or target.status == Status.HIDDEN:
+            raise ValidationError({"into": _("Merge into another, public camera.")})
+        check_place(moderator, duplicate.location, target.location)
+        _decide(submission, current, moderator, ReviewState.MERGED, reason)
+        current.merged_into = submission.merged_into = target
+        current.save(update_fields=["merged_into"])
+        Evidence.objects.filter(pk__in=current.photos.values("pk")).update(
+            camera=target, updated_at=timezone.now()
+        )
+        Confirmation.objects.create(
+            camera=target,
+            user=current.user,
+            receipt=current.receipt,
+            seen_on=current.created_at.date(),
+        )
+        camera_hide(camera=duplicate, actor=moderator, reason=reason)
+        record_moderation(
+            moderator=moderator, action=Action.MERGE, item=current, camera=target, reason=reason
+        )
+    return target
+
+
+def _both_locked(first_id: int, second_id: int) -> tuple[Camera, Camera]:
+    """Two cameras locked in the order of their ids, whichever way round they
+    are merged, so that two merges of one pair cannot deadlock."""
+    found = {
+        camera.pk: camera
+        for camera in Camera.objects.select_for_update()
+        .filter(pk__in=[first_id, second_id])
+        .order_by("pk")
+    }
+    if second_id not in found:
+        raise ValidationError({"into": _("No camera has the number %(id)s.") % {"id": second_id}})
+    return found[first_id], found[second_id]
 
 
 # ---------------------------------------------------------- removal reports
@@ -159,16 +234,25 @@ def submission_merge(
 
 @transaction.atomic
 def removal_report_accept(
-    *, report: RemovalReport, moderator: AbstractBaseUser, reason: str = ""
+    *,
+    report: RemovalReport,
+    moderator: AbstractBaseUser,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Camera:
     """The camera becomes removed, dated by the report."""
-    _check(moderator, report.camera)
-    reason = reason or report.note or _("reported gone")
-    _decide(report, moderator, ReviewState.ACCEPTED, reason)
-    camera = camera_remove(
-        camera=report.camera, removed_on=report.seen_gone_on, actor=moderator, reason=reason
-    )
-    _record(moderator, Action.APPROVE, report, camera, reason)
+    with one_changeset(user=moderator, comment=reason or report.note or _("reported gone")):
+        current = open_item(report)
+        camera = camera_locked(current.camera_id, expected_version)
+        check_place(moderator, camera.location)
+        reason = reason or current.note or _("reported gone")
+        _decide(report, current, moderator, ReviewState.ACCEPTED, reason)
+        camera = camera_remove(
+            camera=camera, removed_on=current.seen_gone_on, actor=moderator, reason=reason
+        )
+        record_moderation(
+            moderator=moderator, action=Action.APPROVE, item=current, camera=camera, reason=reason
+        )
     return camera
 
 
@@ -176,118 +260,111 @@ def removal_report_accept(
 def removal_report_reject(
     *, report: RemovalReport, moderator: AbstractBaseUser, reason: str
 ) -> None:
-    _need_reason(reason)
-    _check(moderator, report.camera)
-    _decide(report, moderator, ReviewState.REJECTED, reason)
-    _record(moderator, Action.REJECT, report, report.camera, reason)
-
-
-# --------------------------------------------------------- edit suggestions
-
-
-@transaction.atomic
-def edit_suggestion_apply(
-    *, suggestion: EditSuggestion, moderator: AbstractBaseUser, reason: str = ""
-) -> Camera:
-    """Apply the proposed values. A field someone changed since the
-    contributor saw it is not overwritten: the moderator is told which."""
-    camera = Camera.objects.select_for_update().get(pk=suggestion.camera_id)
-    _check(moderator, camera)
-    current = snapshot(camera)
-    moved = [name for name, (seen, _new) in suggestion.changes.items() if current[name] != seen]
-    if moved:
-        raise ValidationError(
-            {name: _("Changed since the suggestion was made; review it again.") for name in moved}
-        )
-    reason = reason or suggestion.note or _("suggested edit")
-    _decide(suggestion, moderator, ReviewState.ACCEPTED, reason)
-    values = {name: model_value(name, new) for name, (_seen, new) in suggestion.changes.items()}
-    camera = camera_update(camera=camera, actor=moderator, reason=reason, **values)
-    _record(moderator, Action.APPLY, suggestion, camera, reason)
-    return camera
+    _reject_contribution(report, moderator, reason)
 
 
 @transaction.atomic
 def edit_suggestion_reject(
     *, suggestion: EditSuggestion, moderator: AbstractBaseUser, reason: str
 ) -> None:
+    _reject_contribution(suggestion, moderator, reason)
+
+
+def _reject_contribution(item, moderator: AbstractBaseUser, reason: str) -> None:
+    """Closes the item; the camera stays as it is."""
     _need_reason(reason)
-    _check(moderator, suggestion.camera)
-    _decide(suggestion, moderator, ReviewState.REJECTED, reason)
-    _record(moderator, Action.REJECT, suggestion, suggestion.camera, reason)
+    current = open_item(item)
+    camera = Camera.objects.get(pk=current.camera_id)
+    check_place(moderator, camera.location)
+    _decide(item, current, moderator, ReviewState.REJECTED, reason)
+    record_moderation(
+        moderator=moderator, action=Action.REJECT, item=current, camera=camera, reason=reason
+    )
 
 
-# -------------------------------------------------------------- hide, revert
+# --------------------------------------------------------- edit suggestions
 
 
-@transaction.atomic
-def moderator_hide(*, camera: Camera, moderator: AbstractBaseUser, reason: str) -> Camera:
-    _check(moderator, camera)
-    camera = camera_hide(camera=camera, actor=moderator, reason=reason)
-    _record(moderator, Action.HIDE, camera, camera, reason)
-    return camera
-
-
-@transaction.atomic
-def moderator_unhide(*, camera: Camera, moderator: AbstractBaseUser, reason: str) -> Camera:
-    _check(moderator, camera)
-    camera = camera_unhide(camera=camera, actor=moderator, reason=reason)
-    _record(moderator, Action.UNHIDE, camera, camera, reason)
-    return camera
-
-
-def values_at_version(camera: Camera, version: int) -> dict[str, Any]:
-    """The tracked fields as they were at `version`, in the history's JSON
-    form: today's values with every later revision undone, newest first."""
-    if not 1 <= version <= camera.version:
-        raise ValidationError(
-            {
-                "version": _("Camera #%(id)s has versions 1 to %(last)s.")
-                % {"id": camera.pk, "last": camera.version}
-            }
-        )
-    values = snapshot(camera)
-    for revision in camera.revisions.filter(version__gt=version).order_by("-version"):
-        for name, (before, _after) in revision.changes.items():
-            if name in values:
-                values[name] = before
-    return values
-
-
-@transaction.atomic
-def camera_revert(
-    *, camera: Camera, version: int, moderator: AbstractBaseUser, reason: str
-) -> Camera:
-    """Bring the camera back to an earlier version, as a new version: the
-    history keeps everything in between."""
-    _need_reason(reason)
-    camera = Camera.objects.select_for_update().get(pk=camera.pk)
-    _check(moderator, camera)
-    target = values_at_version(camera, version)
+def changed_since(suggestion: EditSuggestion, camera: Camera) -> list[str]:
+    """Fields someone changed since the contributor saw them: applying
+    would overwrite that edit."""
     current = snapshot(camera)
-    for name in TRACKED_FIELDS:
-        if target[name] != current[name]:
-            setattr(camera, column_name(name), _column_value(name, target[name]))
-    camera.full_clean()
-    changes = {name: [current[name], target[name]] for name in TRACKED_FIELDS
-               if current[name] != target[name]}  # fmt: skip
-    if changes:
-        camera.version += 1
-        camera.save()
-        record_revision(
-            camera=camera,
-            changeset=open_changeset(user=moderator, comment=reason),
-            changes=changes,
+    return [name for name, (seen, _new) in suggestion.changes.items() if current[name] != seen]
+
+
+@transaction.atomic
+def edit_suggestion_apply(
+    *,
+    suggestion: EditSuggestion,
+    moderator: AbstractBaseUser,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Camera:
+    """Apply the proposed values. A field someone changed since the
+    contributor saw it is not overwritten: the moderator is told which."""
+    with one_changeset(user=moderator, comment=reason or suggestion.note or _("suggested edit")):
+        current = open_item(suggestion)
+        camera = camera_locked(current.camera_id, expected_version)
+        moved = changed_since(current, camera)
+        if moved:
+            raise ValidationError(
+                {
+                    name: ValidationError(
+                        _("Changed since the suggestion was made; review it again."),
+                        code="changed_since",
+                    )
+                    for name in moved
+                }
+            )
+        values = _model_values({name: new for name, (_seen, new) in current.changes.items()})
+        check_place(moderator, camera.location, values.get("location") or camera.location)
+        reason = reason or current.note or _("suggested edit")
+        _decide(suggestion, current, moderator, ReviewState.ACCEPTED, reason)
+        camera = camera_update(camera=camera, actor=moderator, reason=reason, **values)
+        record_moderation(
+            moderator=moderator, action=Action.APPLY, item=current, camera=camera, reason=reason
         )
-    _record(moderator, Action.REVERT, camera, camera, reason)
     return camera
 
 
-def _column_value(name: str, value: Any) -> Any:
-    """A JSON history value back into the column (foreign keys stay ids)."""
-    if name in ("vendor", "operator", "dataset"):
-        return value
-    field = Camera._meta.get_field(name)
-    if value is None:
-        return None
-    return field.to_python(value) if name != "location" else model_value("location", value)
+# -------------------------------------------------------------- hide, show
+
+
+@transaction.atomic
+def moderator_hide(
+    *,
+    camera: Camera | int,
+    moderator: AbstractBaseUser,
+    reason: str,
+    expected_version: int | None = None,
+) -> Camera:
+    with one_changeset(user=moderator, comment=reason):
+        current = camera_locked(camera, expected_version)
+        check_place(moderator, current.location)
+        if current.status == Status.HIDDEN:
+            raise ValidationError(
+                {"status": ValidationError(_("This camera is already hidden."), code="hidden")}
+            )
+        current = camera_hide(camera=current, actor=moderator, reason=reason)
+        record_moderation(
+            moderator=moderator, action=Action.HIDE, item=current, camera=current, reason=reason
+        )
+    return current
+
+
+@transaction.atomic
+def moderator_unhide(
+    *,
+    camera: Camera | int,
+    moderator: AbstractBaseUser,
+    reason: str,
+    expected_version: int | None = None,
+) -> Camera:
+    with one_changeset(user=moderator, comment=reason):
+        current = camera_locked(camera, expected_version)
+        check_place(moderator, current.location)
+        current = camera_unhide(camera=current, actor=moderator, reason=reason)
+        record_moderation(
+            moderator=moderator, action=Action.UNHIDE, item=current, camera=current, reason=reason
+        )
+    return current

@@ -33,9 +33,9 @@ from registry.services.contributions import (
     removal_report_add,
     submission_create,
 )
+from registry.services.editing import camera_revert
+from registry.services.moderators import can_moderate
 from registry.services.review import (
-    camera_revert,
-    can_moderate,
     edit_suggestion_apply,
     edit_suggestion_reject,
     removal_report_accept,
@@ -277,7 +277,7 @@ class TestEditSuggestions:
     def test_a_decision_is_made_once(self, moderator):
         suggestion = edit_suggestion_add(camera=CameraFactory(), changes={"height": 9})
         edit_suggestion_reject(suggestion=suggestion, moderator=moderator, reason="no evidence")
-        with pytest.raises(ValidationError, match="already decided"):
+        with pytest.raises(ValidationError, match="already rejected by mod at "):
             edit_suggestion_apply(suggestion=suggestion, moderator=moderator)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from registry.models import Camera, ImportConflict, MergeCandidate, Revision, Status
 from registry.services import (
@@ -64,6 +65,10 @@ def make_candidate(camera, duplicate_of, changeset, distance=2.34) -> MergeCandi
     return MergeCandidate.objects.create(
         camera=camera, duplicate_of=duplicate_of, distance=distance, changeset=changeset
     )
+
+
+def decided_at(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def messages_of(response) -> list[str]:
@@ -165,9 +170,9 @@ def test_a_resolved_conflict_cannot_be_resolved_again(moderator, dataset, import
     conflict = make_conflict(camera, dataset, import_changeset, "directions", [90.0], [180.0])
     conflict_accept_source(conflict=conflict, user=moderator)
 
-    with pytest.raises(ValidationError, match="already resolved") as accepted_again:
+    with pytest.raises(ValidationError, match="already resolved by") as accepted_again:
         conflict_accept_source(conflict=conflict, user=moderator)
-    with pytest.raises(ValidationError, match="already resolved"):
+    with pytest.raises(ValidationError, match="already resolved by"):
         conflict_keep_local(conflict=conflict, user=moderator)
 
     camera.refresh_from_db()
@@ -184,7 +189,7 @@ def test_a_stale_conflict_object_is_refused_too(moderator, dataset, import_chang
     stale = ImportConflict.objects.get(pk=conflict.pk)
     conflict_keep_local(conflict=conflict, user=moderator)
 
-    with pytest.raises(ValidationError, match="already resolved"):
+    with pytest.raises(ValidationError, match="already resolved by"):
         conflict_accept_source(conflict=stale, user=moderator)
 
     camera.refresh_from_db()
@@ -294,7 +299,7 @@ def test_a_decided_candidate_cannot_be_decided_again(moderator, import_changeset
     first(candidate=candidate, user=moderator)
     decided = MergeCandidate.objects.get(pk=candidate.pk).decision
 
-    with pytest.raises(ValidationError, match="already decided"):
+    with pytest.raises(ValidationError, match="already decided by"):
         second(candidate=candidate, user=moderator)
 
     assert MergeCandidate.objects.get(pk=candidate.pk).decision == decided
@@ -407,7 +412,8 @@ def test_an_action_names_the_conflicts_it_could_not_resolve(
     assert messages_of(response) == [
         "Accepted the source's value for 1 conflict.",
         f"1 failed and was left as it was: conflict #{done.pk} ({first}, "
-        f"directions): Import conflict #{done.pk} is already resolved (kept the local value).",
+        f"directions): Import conflict #{done.pk} was already resolved by moderator at "
+        f"{decided_at(done.resolved_at)}: kept the local value.",
     ]
     assert (first.directions, first.version) == ([90.0], 1)
     assert Camera.objects.get(pk=second.pk).height == 4.5
@@ -482,8 +488,8 @@ def test_mark_distinct_action_and_a_refusal_in_one_go(admin_client, moderator, i
     assert messages_of(response) == [
         "Marked 1 pair as distinct devices.",
         f"1 failed and was left as it was: candidate #{decided.pk} ({first} ~ {original}): "
-        f"Merge candidate #{decided.pk} is already decided "
-        "(duplicate: hidden).",
+        f"Merge candidate #{decided.pk} was already decided by moderator at "
+        f"{decided_at(decided.decided_at)}: duplicate: hidden.",
     ]
     assert candidate.decision == MergeCandidate.Decision.DISTINCT
     assert (second.status, second.version) == (Status.REPORTED, 1)

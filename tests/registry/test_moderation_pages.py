@@ -262,7 +262,7 @@ class TestItemPage:
             "source": "6 m above the ground",
             "current": "3 m above the ground",
         }
-        assertContains(response, f'name="version" value="{camera.version}"')
+        assertContains(response, f'name="seen_version" value="{camera.version}"')
 
     def test_the_pages_are_in_spanish_under_es(self, mod_client):
         submission = submit()
@@ -497,7 +497,7 @@ class TestImportDecisions:
         conflict = make_conflict(camera, import_changeset)
         response = mod_client.post(
             item_url("import-conflicts", conflict.pk),
-            {"action": "accept-source", "version": camera.version},
+            {"action": "accept-source", "seen_version": camera.version},
         )
         assert response.status_code == 302
         camera.refresh_from_db()
@@ -516,7 +516,8 @@ class TestImportDecisions:
         camera_update(camera=camera, actor=None, tilt=10)
         before = db_state()
         response = mod_client.post(
-            item_url("import-conflicts", conflict.pk), {"action": "accept-source", "version": 1}
+            item_url("import-conflicts", conflict.pk),
+            {"action": "accept-source", "seen_version": 1},
         )
         assert response.status_code == 409
         assert db_state() == before
@@ -559,7 +560,7 @@ class TestRefused:
             item_url("submissions", submission.pk), {"action": "reject", "reason": "late"}
         )
         assert response.status_code == 409
-        assertContains(response, "already decided", status_code=409)
+        assertContains(response, "already approved by mod at ", status_code=409)
         assert db_state() == before
 
     def test_a_decided_item_shows_its_decision_and_no_forms(self, mod_client, mod):

@@ -10,20 +10,12 @@ Administrators are superusers and hold every permission already."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from registry.models import Area, ModeratorArea
-
-GROUP_NAME = "moderators"
-
-
-def moderators_group() -> Group:
-    group, _created = Group.objects.get_or_create(name=GROUP_NAME)
-    permission = Permission.objects.get(content_type__app_label="registry", codename="moderate")
-    group.permissions.add(permission)
-    return group
+from registry.services.moderators import moderator_grant, moderator_revoke
 
 
 class Command(BaseCommand):
@@ -50,19 +42,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username: str, area: list[str], revoke: bool, **options):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No account is called {username!r}.")
         areas = self._areas(area)
-        with transaction.atomic():
-            if revoke:
-                self._revoke(user, areas)
-            else:
-                self._grant(user, areas)
-            summary = self._summary(user)
-            if options["dry_run"]:
-                transaction.set_rollback(True)
-                summary = f"Dry run, nothing changed. {summary}"
+        change = moderator_revoke if revoke else moderator_grant
+        try:
+            with transaction.atomic():
+                user = change(username=username, areas=areas)
+                summary = self._summary(user)
+                if options["dry_run"]:
+                    transaction.set_rollback(True)
+                    summary = f"Dry run, nothing changed. {summary}"
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(summary)
 
     def _areas(self, slugs: list[str]) -> list[Area]:
@@ -72,29 +62,6 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"No area has the slug: {', '.join(missing)}.")
         return [found[slug] for slug in dict.fromkeys(slugs)]
-
-    def _grant(self, user, areas: list[Area]) -> None:
-        user.groups.add(moderators_group())
-        for item in areas:
-            ModeratorArea.objects.get_or_create(user=user, area=item)
-
-    def _revoke(self, user, areas: list[Area]) -> None:
-        if areas:
-            rows = ModeratorArea.objects.filter(user=user)
-            if rows.exists() and not rows.exclude(area__in=areas).exists():
-                # No area left would mean no limit at all.
-                raise CommandError(
-                    f"{user.get_username()} would be left without areas, which means moderating "
-                    "everywhere. Revoke the role (--revoke without --area), or grant another "
-                    "area first."
-                )
-            rows.filter(area__in=areas).delete()
-            return
-        group = Group.objects.filter(name=GROUP_NAME).first()
-        if group is not None:
-            user.groups.remove(group)
-        user.user_permissions.remove(*Permission.objects.filter(codename="moderate"))
-        ModeratorArea.objects.filter(user=user).delete()
 
     def _summary(self, user) -> str:
         user = get_user_model().objects.get(pk=user.pk)  # a fresh permission cache

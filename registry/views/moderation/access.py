@@ -12,13 +12,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from registry.models import Area
-from registry.services.review import can_moderate
+from registry.services.moderators import can_moderate
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -48,26 +46,6 @@ def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def area_ids(user) -> list[int]:
-    """The areas a moderator is limited to; empty for one who moderates
-    everywhere."""
-    if user.is_superuser:
-        return []
-    return list(user.moderated_areas.values_list("area_id", flat=True))
-
-
-def within_areas(queryset: QuerySet, user, *locations: str) -> QuerySet:
-    """Only rows whose every camera (`locations`: paths to camera locations)
-    lies inside one of the moderator's areas, decided in the database."""
-    ids = area_ids(user)
-    if not ids:
-        return queryset
-    for location in locations:
-        inside = Area.objects.filter(pk__in=ids, geometry__intersects=OuterRef(location))
-        queryset = queryset.filter(Exists(inside))
-    return queryset
 
 
 def contributor_label(item) -> str:

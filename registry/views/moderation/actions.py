@@ -14,16 +14,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from registry.models import Camera, Status
+from registry.models import Camera
 from registry.services import (
     conflict_accept_source,
     conflict_keep_local,
     merge_mark_distinct,
     merge_mark_duplicate,
 )
-from registry.services.history import snapshot
+from registry.services.editing import camera_revert
 from registry.services.review import (
-    camera_revert,
+    changed_since,
     edit_suggestion_apply,
     edit_suggestion_reject,
     moderator_hide,
@@ -66,9 +66,18 @@ def _reason(request: HttpRequest) -> str:
     return _valid(ReasonForm(request.POST))["reason"].strip()
 
 
+def _seen_version(request: HttpRequest) -> int | None:
+    """The camera's version the page showed: a decision made on an older
+    page is refused instead of overwriting what changed since."""
+    return _valid(ExpectedVersionForm(request.POST))["seen_version"]
+
+
 def _approve(request, submission) -> str:
     camera = submission_approve(
-        submission=submission, moderator=request.user, reason=_reason(request)
+        submission=submission,
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
     )
     return _("Approved: %(camera)s is verified.") % {"camera": camera}
 
@@ -79,7 +88,11 @@ def _edit_then_approve(request, submission) -> str:
     _valid(form)
     changes = form.changes()
     camera = submission_approve(
-        submission=submission, moderator=request.user, reason=reason, changes=changes or None
+        submission=submission,
+        moderator=request.user,
+        reason=reason,
+        changes=changes or None,
+        expected_version=_seen_version(request),
     )
     if not changes:
         return _("Approved without changes: %(camera)s is verified.") % {"camera": camera}
@@ -90,7 +103,12 @@ def _edit_then_approve(request, submission) -> str:
 
 
 def _reject_submission(request, submission) -> str:
-    submission_reject(submission=submission, moderator=request.user, reason=_reason(request))
+    submission_reject(
+        submission=submission,
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
+    )
     return _("Rejected: %(camera)s is hidden.") % {"camera": submission.camera}
 
 
@@ -112,16 +130,21 @@ def _camera_of(item) -> Camera:
 
 
 def _hide(request, item) -> str:
-    camera = _camera_of(item)
-    if camera.status == Status.HIDDEN:
-        raise ValidationError({"status": _("This camera is already hidden.")})
-    moderator_hide(camera=camera, moderator=request.user, reason=_reason(request))
+    camera = moderator_hide(
+        camera=_camera_of(item),
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
+    )
     return _("%(camera)s is hidden; it can be shown again.") % {"camera": camera}
 
 
 def _unhide(request, item) -> str:
     camera = moderator_unhide(
-        camera=_camera_of(item), moderator=request.user, reason=_reason(request)
+        camera=_camera_of(item),
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
     )
     return _("%(camera)s is shown again (%(status)s).") % {
         "camera": camera,
@@ -129,15 +152,9 @@ def _unhide(request, item) -> str:
     }
 
 
-def changed_since(suggestion) -> list[str]:
-    """Fields someone changed since the contributor saw them: applying
-    would overwrite that edit, so the service refuses."""
-    current = snapshot(suggestion.camera)
-    return [name for name, (seen, _new) in suggestion.changes.items() if current[name] != seen]
-
-
 def _apply(request, suggestion) -> str:
-    moved = changed_since(suggestion)
+    # Said here with the fields' labels; the service checks again under its lock.
+    moved = changed_since(suggestion, suggestion.camera)
     if moved:
         raise ValidationError(
             _("Changed since the suggestion was made: %(fields)s. Reject it, or edit the camera.")
@@ -145,7 +162,10 @@ def _apply(request, suggestion) -> str:
             code="changed_since",
         )
     camera = edit_suggestion_apply(
-        suggestion=suggestion, moderator=request.user, reason=_reason(request)
+        suggestion=suggestion,
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
     )
     return _("Applied: %(camera)s is now version %(version)s.") % {
         "camera": camera,
@@ -159,7 +179,12 @@ def _reject_suggestion(request, suggestion) -> str:
 
 
 def _accept_removal(request, report) -> str:
-    camera = removal_report_accept(report=report, moderator=request.user, reason=_reason(request))
+    camera = removal_report_accept(
+        report=report,
+        moderator=request.user,
+        reason=_reason(request),
+        expected_version=_seen_version(request),
+    )
     return _("Accepted: %(camera)s is removed as of %(date)s.") % {
         "camera": camera,
         "date": report.seen_gone_on.isoformat(),
@@ -172,8 +197,9 @@ def _reject_removal(request, report) -> str:
 
 
 def _accept_source(request, conflict) -> str:
-    version = _valid(ExpectedVersionForm(request.POST))["version"]
-    camera = conflict_accept_source(conflict=conflict, user=request.user, expected_version=version)
+    camera = conflict_accept_source(
+        conflict=conflict, user=request.user, expected_version=_seen_version(request)
+    )
     return _("The source's value is now %(camera)s's.") % {"camera": camera}
 
 
@@ -221,20 +247,12 @@ ACTIONS: dict[str, dict[str, Action]] = {
 
 def _revert(request, camera: Camera) -> str:
     data = _valid(RevertForm(request.POST))
-    seen = data["seen_version"]
-    if seen is not None and seen != camera.version:
-        raise ValidationError(
-            _(
-                "The camera changed since this page was read (version %(seen)s, now "
-                "%(current)s). Look at its history again."
-            )
-            % {"seen": seen, "current": camera.version},
-            code="version_conflict",
-        )
-    if data["version"] == camera.version:
-        raise ValidationError({"version": _("This is the camera's current version.")})
     camera = camera_revert(
-        camera=camera, version=data["version"], moderator=request.user, reason=data["reason"]
+        camera=camera,
+        version=data["version"],
+        moderator=request.user,
+        reason=data["reason"],
+        expected_version=data["seen_version"],
     )
     return _("%(camera)s has the values of version %(target)s again, as version %(version)s.") % {
         "camera": camera,

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from registry.models import Camera, ReviewState
-from registry.services.review import can_moderate
+from registry.services.moderators import can_moderate
 
 from ..pages.listing import pagination, read_page
 from ..pages.wording import history_entries

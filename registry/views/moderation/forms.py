@@ -73,7 +73,7 @@ class ExpectedVersionForm(forms.Form):
     """The camera's version the moderator saw, so that a decision made on
     an older page is refused instead of overwriting a newer edit."""
 
-    version = forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX)
+    seen_version = forms.IntegerField(required=False, min_value=1, max_value=VERSION_MAX)
 
 
 def _choices(choices) -> list[tuple[str, str]]:

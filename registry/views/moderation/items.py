@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from registry.models import Camera, ReviewState, Status
 from registry.services.contributions import AWAITING_REVIEW, independent_confirmations
 from registry.services.history import snapshot
-from registry.services.review import can_moderate
+from registry.services.moderators import can_moderate
 
 from ..pages import camera_map_data
 from ..pages.wording import field_label, history_entries, referenced_names, value_text
 from .access import forbidden, moderator_required
-from .actions import ACTIONS, Outcome, perform, unknown_action
+from .actions import ACTIONS, perform, unknown_action
 from .forms import CameraEditForm
 from .queue import QueueKind, kind_or_404
 
@@ -57,12 +57,9 @@ def item(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def act(request: HttpRequest, section: QueueKind, found) -> HttpResponse:
     name = request.POST.get("action", "")
     action = ACTIONS[section.slug].get(name)
-    if action is None:
-        outcome = unknown_action(name)
-    elif action.decides and not section.is_open(found):
-        outcome = Outcome(409, errors=(_("This item was already decided."),))
-    else:
-        outcome = perform(request, action, found)
+    # Whether the item is still open is the service's to say, under its lock:
+    # a second decision is told who made the first, and when.
+    outcome = perform(request, action, found) if action else unknown_action(name)
     if outcome.status == 403:
         return forbidden(request, outcome.errors[0])
     if outcome.errors:

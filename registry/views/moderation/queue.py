@@ -28,10 +28,11 @@ from registry.models import (
     Submission,
 )
 from registry.names import group_spellings
+from registry.services.moderators import within_moderated_areas
 
 from ..pages.listing import pagination, read_page
 from ..pages.wording import field_label
-from .access import contributor_label, moderator_required, within_areas
+from .access import contributor_label, moderator_required
 
 ITEMS_PER_PAGE = 25
 # The spellings page lists this many groups of each role; the admin's tool
@@ -61,7 +62,7 @@ class QueueKind:
 
     def open_items(self, user: AbstractBaseUser) -> QuerySet:
         queryset = self.items().filter(**{self.state_field: self.open_value})
-        return within_areas(queryset, user, *self.locations).order_by("created_at", "id")
+        return within_moderated_areas(queryset, user, *self.locations).order_by("created_at", "id")
 
     def is_open(self, item) -> bool:
         return getattr(item, self.state_field) == self.open_value
