@@ -335,8 +335,8 @@ def remake_thumbnails(*, evidence_ids: list[int]) -> dict:
 def render_area_pdf(*, pdf_id: int, site_url: str) -> dict:
     """An area report rendered as PDF and kept (registry/services/reports.py);
     `site_url` is the site's address, which the printed links start with."""
+    from registry.reports.pdf import area_pdf_bytes
     from registry.services.reports import area_pdf_render
-    from registry.views.areas import area_pdf_bytes
 
     return area_pdf_render(
         pdf_id=pdf_id, render=functools.partial(area_pdf_bytes, site_url=site_url)

@@ -1,6 +1,8 @@
 """An area on a map: its boundary simplified for display, as GeoJSON for the
 page's Leaflet map and as a static SVG (with the cameras as dots) for print
-and the PDF, and the main map's address framing it."""
+and the PDF, and the main map's address framing it; and the cameras a page
+draws on its own small map (an area's report, a vendor's or an operator's
+page)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ import math
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from registry.models import Kind
 
 # A boundary drawn on a page needs no more detail than about this many steps
 # across its width: official boundaries can hold a hundred thousand vertices
@@ -16,6 +22,10 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 DISPLAY_STEPS = 1000
 # Decimal places of coordinates sent to the browser: ~10 cm.
 DISPLAY_DECIMALS = 6
+# A page draws at most this many cameras on its own map (canvas circles,
+# embedded in the page: ~100 bytes each); beyond that it links to the main
+# map, which draws any number from tiles.
+MAP_POINTS_MAX = 3000
 
 
 def display_boundary(boundary: MultiPolygon, steps: int = DISPLAY_STEPS) -> MultiPolygon:
@@ -64,6 +74,32 @@ def main_map_hash(boundary: MultiPolygon) -> str:
         min(math.log2(1000 * 360 / 256 / span_x), math.log2(700 * 360 / 256 / span_y))
     )
     return f"#{max(1, min(zoom, 18))}/{latitude:.5f}/{longitude:.5f}"
+
+
+def map_points(cameras) -> dict:
+    """The cameras as a GeoJSON FeatureCollection for a page's small map:
+    only what it draws (position, kind, status), with the pattern of the
+    link to each camera's page and the kinds' names for its popups."""
+    rows = (
+        cameras.with_coordinates()
+        .order_by("id")
+        .values_list("id", "longitude", "latitude", "kind", "status")
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": pk,
+            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": {"kind": kind, "status": status},
+        }
+        for pk, lon, lat, kind, status in rows
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "cameraUrl": reverse("registry:camera", args=(0,)).replace("/0/", "/{id}/"),
+        "kinds": {**dict(Kind.choices), "": _("surveillance device")},
+    }
 
 
 # ---------------------------------------------------------------- static map

@@ -5,10 +5,29 @@ numbers, the date, the licence and the method on every copy."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urljoin
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from registry.models import Area
+
+from .areas import area_report
+from .context import area_url, report_context
 
 # WeasyPrint's progress messages ("Step 5 - Creating layout - Page 2") are
 # not news; set before it is imported, which parses its own stylesheets.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def area_pdf_bytes(area: Area, *, language: str, site_url: str) -> bytes:
+    """The area's report as PDF, as the worker renders it: in `language`,
+    the addresses printed in it made from the site's address `site_url`."""
+    with translation.override(language):
+        report = area_report(area)
+        context = {**report_context(report), "page_url": urljoin(site_url, area_url(area))}
+        html = render_to_string("registry/area_report_pdf.html", context)
+    return html_to_pdf(html, base_url=site_url)
 
 
 def html_to_pdf(html: str, *, base_url: str) -> bytes:

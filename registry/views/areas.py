@@ -10,14 +10,10 @@ says so; an unknown area or table is a 404."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import urljoin
-
 from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
@@ -26,17 +22,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from registry.exports import ATTRIBUTION
-from registry.models import Area, AreaLevel, AreaReportPdf, Camera, PdfStatus
-from registry.reports import AreaReport, area_report
-from registry.reports import Count as CountRow
+from registry.models import Area, AreaLevel, AreaReportPdf, PdfStatus
 from registry.reports.cached import cached_area_report
-from registry.reports.charts import BarChart, bar_chart, monthly_chart
-from registry.reports.maps import display_boundary, geojson, main_map_hash, static_map
-from registry.reports.pdf import html_to_pdf
-from registry.reports.tables import TABLES, TABLES_BY_NAME, csv_text
+from registry.reports.context import area_url, report_context
+from registry.reports.maps import geojson
+from registry.reports.tables import TABLES_BY_NAME, csv_text
 from registry.services.reports import area_pdf_request, area_pdf_retry
 
-from .pages import MAP_POINTS_MAX, map_points
 from .pages.listing import with_query
 
 # Under each top-level area, the list names this many of its parts; its
@@ -196,16 +188,6 @@ def _error(pdf: AreaReportPdf) -> str:
     return pdf.error.rsplit(".", 1)[-1]
 
 
-def area_pdf_bytes(area: Area, *, language: str, site_url: str) -> bytes:
-    """The report as PDF, as the worker renders it: in `language`, the
-    addresses printed in it made from the site's address `site_url`."""
-    with translation.override(language):
-        report = area_report(area)
-        context = {**report_context(report), "page_url": urljoin(site_url, area_url(area))}
-        html = render_to_string("registry/area_report_pdf.html", context)
-    return html_to_pdf(html, base_url=site_url)
-
-
 def area_csv(request, slug: str, table: str):
     # One table costs the whole report (half a second for a country, tens of
     # milliseconds for a city): its figures are then the page's by
@@ -222,134 +204,5 @@ def area_csv(request, slug: str, table: str):
     return response
 
 
-def area_url(area: Area) -> str:
-    return reverse("registry:area", args=(area.slug,))
-
-
-@dataclass(frozen=True)
-class CountTable:
-    """A table of counts as the report shows it: its caption and first
-    column, what its rows link to, its CSV file and its chart."""
-
-    name: str
-    caption: str
-    column: str
-    rows: list[CountRow]
-    csv_url: str
-    links: str = ""  # "vendor" or "operator": rows link to that page
-    chart: BarChart | None = None
-    empty_text: str = ""
-
-
-def report_context(report: AreaReport) -> dict:
-    """What the page and the PDF both show."""
-    area = report.area
-    # Keyed like Python names ("by_kind") for the templates.
-    csv_urls = {
-        table.name.replace("-", "_"): reverse("registry:area-csv", args=(area.slug, table.name))
-        for table in TABLES
-    }
-    boundary = display_boundary(area.geometry)
-    points = (
-        map_points(Camera.objects.visible().in_area(area))
-        if 0 < report.totals.cameras <= MAP_POINTS_MAX
-        else None
-    )
-    return {
-        "report": report,
-        "area": area,
-        "ancestors": area.ancestors(),
-        "what_tables": _what_tables(report, csv_urls),
-        "who_tables": _who_tables(report, csv_urls),
-        "monthly_chart": monthly_chart(report.monthly),
-        "csv_urls": csv_urls,
-        "tables": [(table, csv_urls[table.name.replace("-", "_")]) for table in TABLES],
-        "boundary": boundary,
-        "points": points,
-        "too_many_to_draw": report.totals.cameras > MAP_POINTS_MAX,
-        "static_map": static_map(boundary, _dots(points)),
-        "main_map_url": reverse("registry:map") + main_map_hash(area.geometry),
-        "pdf_url": reverse("registry:area-pdf", args=(area.slug,)),
-        "api_url": reverse("api:area-report", args=(area.slug,)),
-    }
-
-
-def _dots(points: dict | None) -> list[tuple[float, float, str]]:
-    if not points:
-        return []
-    return [
-        (*feature["geometry"]["coordinates"], feature["properties"]["status"])
-        for feature in points["features"]
-    ]
-
-
 def _leaflet_data(context: dict) -> dict:
     return {"boundary": geojson(context["boundary"]), "cameras": context["points"]}
-
-
-def _what_tables(report: AreaReport, csv_urls: dict[str, str]) -> list[CountTable]:
-    return [
-        CountTable(
-            "by-kind",
-            _("Cameras by kind"),
-            _("Kind"),
-            report.by_kind,
-            csv_urls["by_kind"],
-            chart=bar_chart(report.by_kind, title=_("Cameras by kind")),
-        ),
-        CountTable(
-            "by-camera-type",
-            _("Cameras by type"),
-            _("Camera type"),
-            report.by_camera_type,
-            csv_urls["by_camera_type"],
-        ),
-        CountTable(
-            "by-capability",
-            _("Cameras by capability"),
-            _("Capability"),
-            report.by_capability,
-            csv_urls["by_capability"],
-            empty_text=_(
-                "No capability beyond recording, such as face recognition or audio, is "
-                "documented for these cameras."
-            ),
-        ),
-        CountTable(
-            "by-status",
-            _("Cameras by status"),
-            _("Status"),
-            report.by_status,
-            csv_urls["by_status"],
-            chart=bar_chart(report.by_status, title=_("Cameras by status")),
-        ),
-    ]
-
-
-def _who_tables(report: AreaReport, csv_urls: dict[str, str]) -> list[CountTable]:
-    return [
-        CountTable(
-            "by-vendor",
-            _("Cameras by vendor"),
-            _("Vendor"),
-            report.by_vendor,
-            csv_urls["by_vendor"],
-            links="vendor",
-            chart=bar_chart(report.by_vendor, title=_("Cameras by vendor")),
-        ),
-        CountTable(
-            "by-operator",
-            _("Cameras by operator"),
-            _("Operator"),
-            report.by_operator,
-            csv_urls["by_operator"],
-            links="operator",
-        ),
-        CountTable(
-            "by-operator-type",
-            _("Cameras by type of operator"),
-            _("Type of operator"),
-            report.by_operator_type,
-            csv_urls["by_operator_type"],
-        ),
-    ]

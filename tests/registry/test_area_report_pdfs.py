@@ -59,7 +59,7 @@ def rendering_fails(monkeypatch, error: Exception) -> None:
     def fail(html, *, base_url):
         raise error
 
-    monkeypatch.setattr("registry.views.areas.html_to_pdf", fail)
+    monkeypatch.setattr("registry.reports.pdf.html_to_pdf", fail)
 
 
 def ready(client) -> AreaReportPdf:

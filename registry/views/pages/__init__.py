@@ -36,6 +36,7 @@ from registry.models import (
     Vendor,
 )
 from registry.querysets import CAMERA_SORT_KEYS, OperatorQuerySet, VendorQuerySet
+from registry.reports.maps import MAP_POINTS_MAX, map_points
 
 from .countries import country_table
 from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
@@ -49,10 +50,6 @@ from .wording import (
 
 CAMERAS_PER_PAGE = 50
 ORGANISATIONS_PER_PAGE = 100
-# A vendor's or operator's page draws at most this many cameras on its own
-# map (canvas circles, embedded in the page: ~100 bytes each); beyond that
-# it links to the main map, which draws any number from tiles.
-MAP_POINTS_MAX = 3000
 # The camera page shows this many revisions; the API has them all.
 HISTORY_SHOWN = 50
 
@@ -296,32 +293,6 @@ def organisation_cameras(cameras, *, role: str, slug: str, other: str) -> dict:
         "download_url": with_query(reverse("api:download-geojson"), query),
         "csv_url": with_query(reverse("api:download-csv"), query),
         "filter_query": query,
-    }
-
-
-def map_points(cameras) -> dict:
-    """The cameras as a GeoJSON FeatureCollection for the page's small map:
-    only what it draws (position, kind, status), with the pattern of the
-    link to each camera's page and the kinds' names for its popups."""
-    rows = (
-        cameras.with_coordinates()
-        .order_by("id")
-        .values_list("id", "longitude", "latitude", "kind", "status")
-    )
-    features = [
-        {
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": {"kind": kind, "status": status},
-        }
-        for pk, lon, lat, kind, status in rows
-    ]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "cameraUrl": reverse("registry:camera", args=(0,)).replace("/0/", "/{id}/"),
-        "kinds": {**dict(Kind.choices), "": _("surveillance device")},
     }
 
 
