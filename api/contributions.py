@@ -10,11 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -22,11 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import photos as photo_files
-from registry.contributing import (
-    body_size_error,
-    session_marker,
-    stored_photos,
-)
+from registry.contributing import body_size_error, session_marker
 from registry.models import (
     Camera,
     CameraType,
@@ -41,14 +36,14 @@ from registry.models import (
     Visibility,
     Zone,
 )
-from registry.proof_of_work import verify_solution
-from registry.services.contributions import (
-    confirmation_add,
-    edit_suggestion_add,
-    receipt_for,
-    receipt_issue,
-    removal_report_add,
-    submission_create,
+from registry.services.contributions import receipt_for
+from registry.services.sending import (
+    Sender,
+    Sent,
+    send_confirmation,
+    send_edit_suggestion,
+    send_removal_report,
+    send_submission,
 )
 from registry.throttles import (
     AnonymousRateThrottle,
@@ -103,28 +98,49 @@ class ContributionView(APIView):
             ),
         )
 
-    def contributor(self, request, data: dict) -> tuple:
-        """(account, receipt, new receipt token): an account needs no proof
-        of work; an anonymous client must have solved one. Each `post` calls
-        this inside its own transaction (transaction.atomic), so a receipt
-        issued for a contribution that is then refused is rolled back."""
+    def sender(self, request, data: dict) -> Sender:
+        """Who sends, as the request says; the service checks it (an
+        anonymous client's proof of work, its receipt) in the write's own
+        transaction."""
+        key = request.headers.get(IDEMPOTENCY_HEADER, "")
         if request.user and request.user.is_authenticated:
-            return request.user, None, ""
-        verify_solution(data.get("altcha"))
-        token = data.get("receipt") or ""
-        if token:
-            receipt = receipt_for(token)
-            if receipt is None:
-                raise ValidationError({"receipt": "No receipt has this token."})
-            return None, receipt, token
-        receipt, token = receipt_issue()
-        return None, receipt, token
+            return Sender(user=request.user, idempotency_key=key)
+        return Sender(
+            proof=data.get("altcha") or "",
+            receipt_token=data.get("receipt") or "",
+            idempotency_key=key,
+        )
+
+    def created(self, request, sent: Sent, body: dict) -> Response:
+        """201 with the body and, for an anonymous client, its receipt; a
+        retry with the same Idempotency-Key gets the same, marked as such."""
+        body = {**body, **self.receipt_body(request, sent.receipt_token)}
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if sent.replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
 
     def receipt_body(self, request, token: str) -> dict:
         if not token:
             return {}
         url = request.build_absolute_uri(reverse("api:receipt", args=[token]))
         return {"receipt": {"token": token, "url": url}}
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A key of 16 to 255 printable ASCII characters chosen by the client (a random UUID, "
+        "say). A request sent again with the same key and the same content within 24 hours "
+        "(IDEMPOTENCY_SECONDS) gets the first answer, marked `Idempotent-Replayed: true`, and "
+        "stores nothing new; the same key with other content is a 422."
+    ),
+)
 
 
 # ------------------------------------------------------------- serializers
@@ -182,6 +198,12 @@ class RemovalReportSerializer(serializers.Serializer):
 
 
 class EditSuggestionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The camera's version the suggestion was made on (recommended).",
+    )
     changes = serializers.DictField(
         help_text=(
             'Field → proposed value, e.g. {"height": 5.5, "directions": [90], '
@@ -213,6 +235,17 @@ BAD = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="A field is wrong, named with the problem; nothing was stored.",
 )
+REUSED_KEY = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="The Idempotency-Key was sent before with another request; nothing was stored.",
+)
+STALE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description=(
+        "The camera changed since the version the client read: `current_version`, and "
+        "`changes_since` (each later version: by whom, when, which fields). Nothing was stored."
+    ),
+)
 
 
 # ------------------------------------------------------------------- views
@@ -227,34 +260,34 @@ class SubmissionView(ContributionView):
             "camera is public at once, marked unverified, unless the site reviews first."
         ),
         request=SubmissionSerializer,
-        responses={201: CREATED, 400: BAD, 429: THROTTLED},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: CREATED, 400: BAD, 422: REUSED_KEY, 429: THROTTLED},
     )
-    @transaction.atomic
     def post(self, request):
         serializer = SubmissionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        user, receipt, token = self.contributor(request, data)
-        photos = stored_photos(data.pop("photos", []))
-        submission = submission_create(
+        sender = self.sender(request, data)
+        for name in ("altcha", "receipt"):
+            data.pop(name, None)
+        sent = send_submission(
+            sender=sender,
             location=Point(data.pop("longitude"), data.pop("latitude"), srid=4326),
-            user=user,
-            receipt=receipt,
             note=data.pop("note", ""),
-            photos=photos,
+            photos=data.pop("photos", []),
             capabilities=sorted(data.pop("capabilities", [])),
             session_marker=session_marker(request),
             vendor_raw=data.pop("vendor", ""),
             operator_raw=data.pop("operator", ""),
-            **{k: v for k, v in data.items() if k not in ("altcha", "receipt")},
+            **data,
         )
+        submission = sent.item
         body = {
             "submission": submission.pk,
             "state": submission.state,
             "camera": _camera_body(request, submission.camera),
-            **self.receipt_body(request, token),
         }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self.created(request, sent, body)
 
 
 class CameraContributionView(ContributionView):
@@ -266,25 +299,26 @@ class ConfirmationView(CameraContributionView):
     @extend_schema(
         summary="Confirm a camera is still there",
         request=ConfirmationSerializer,
-        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: CREATED,
+            400: BAD,
+            404: OpenApiTypes.OBJECT,
+            422: REUSED_KEY,
+            429: THROTTLED,
+        },
     )
-    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = ConfirmationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user, receipt, token = self.contributor(request, data)
-        confirmation = confirmation_add(
-            camera=camera, user=user, receipt=receipt, seen_on=data.get("seen_on")
+        sent = send_confirmation(
+            sender=self.sender(request, data), camera=camera, seen_on=data.get("seen_on")
         )
         camera.refresh_from_db()
-        body = {
-            "confirmation": confirmation.pk,
-            "camera": _camera_body(request, camera),
-            **self.receipt_body(request, token),
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = {"confirmation": sent.item.pk, "camera": _camera_body(request, camera)}
+        return self.created(request, sent, body)
 
 
 class RemovalReportView(CameraContributionView):
@@ -292,58 +326,72 @@ class RemovalReportView(CameraContributionView):
         summary="Report a camera gone",
         description="For moderators to accept; JSON, or multipart with `photos`.",
         request=RemovalReportSerializer,
-        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: CREATED,
+            400: BAD,
+            404: OpenApiTypes.OBJECT,
+            422: REUSED_KEY,
+            429: THROTTLED,
+        },
     )
-    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = RemovalReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        user, receipt, token = self.contributor(request, data)
-        report = removal_report_add(
+        sent = send_removal_report(
+            sender=self.sender(request, data),
             camera=camera,
             seen_gone_on=data.get("seen_gone_on"),
-            user=user,
-            receipt=receipt,
             note=data.get("note", ""),
-            photos=stored_photos(data.get("photos", [])),
+            photos=data.get("photos", []),
         )
-        body = {
-            "removal_report": report.pk,
-            "state": report.state,
-            **self.receipt_body(request, token),
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = {"removal_report": sent.item.pk, "state": sent.item.state}
+        return self.created(request, sent, body)
 
 
 class EditSuggestionView(CameraContributionView):
     @extend_schema(
         summary="Suggest an edit",
-        description="A diff for moderators; the camera changes only when one applies it.",
+        description=(
+            "A diff for moderators; the camera changes only when one applies it. With "
+            "`version` (the camera's version the client read), a camera changed since is a "
+            "409 with its current version and what changed."
+        ),
         request=EditSuggestionSerializer,
-        responses={201: CREATED, 400: BAD, 404: OpenApiTypes.OBJECT, 429: THROTTLED},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: CREATED,
+            400: BAD,
+            404: OpenApiTypes.OBJECT,
+            409: STALE,
+            422: REUSED_KEY,
+            429: THROTTLED,
+        },
     )
-    @transaction.atomic
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = EditSuggestionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user, receipt, token = self.contributor(request, data)
         changes = dict(data["changes"])
         if "location" in changes:
             changes["location"] = _point(changes["location"])
-        suggestion = edit_suggestion_add(
-            camera=camera, changes=changes, user=user, receipt=receipt, note=data.get("note", "")
+        sent = send_edit_suggestion(
+            sender=self.sender(request, data),
+            camera=camera,
+            changes=changes,
+            note=data.get("note", ""),
+            seen_version=data.get("version"),
         )
+        suggestion = sent.item
         body = {
             "edit_suggestion": suggestion.pk,
             "changes": suggestion.changes,
             "state": suggestion.state,
-            **self.receipt_body(request, token),
         }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self.created(request, sent, body)
 
 
 def _point(value) -> Point:

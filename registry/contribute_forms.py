@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 
 from django import forms
 from django.conf import settings
@@ -163,11 +164,23 @@ def _text(label, max_length: int = 200, **kwargs):
     return forms.CharField(label=label, required=False, max_length=max_length, **kwargs)
 
 
+def one_time_token() -> str:
+    """A form's idempotency key: a browser sending the form again (a second
+    click, a retry after a timeout) gets the first answer, nothing new."""
+    return secrets.token_urlsafe(24)
+
+
 class ProofOfWorkFields(forms.Form):
-    """The hidden fields of every anonymous write."""
+    """The hidden fields of every anonymous write, and the form's one-time
+    token."""
 
     altcha = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     receipt = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    form_token = forms.CharField(required=False, max_length=255, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["form_token"].initial = one_time_token()
 
 
 class CameraFieldsForm(ProofOfWorkFields):

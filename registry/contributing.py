@@ -1,15 +1,13 @@
-"""What the API and the site's forms share when residents contribute: photos
-checked and stored before the write, an opaque marker of the sending
-session and the size a request may have. The rate limits are in
-registry/throttles.py."""
+"""What the API and the site's forms share when residents contribute, before
+they call the services (registry/services/sending.py): the size a request
+may have, and an opaque marker of the sending session. The rate limits are
+in registry/throttles.py."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from registry import photos as photo_files
 from registry.throttles import AnonymousRateThrottle, keyed_hash
 
 # -------------------------------------------------------------- requests
@@ -53,37 +51,3 @@ def session_marker(request) -> str:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     ident = session_key or AnonymousRateThrottle().get_ident(request) or ""
     return keyed_hash(f"session:{ident}")
-
-
-# ----------------------------------------------------------------- photos
-
-
-def stored_photos(uploads) -> list[photo_files.StoredPhoto]:
-    """Every photo checked and cleaned before any is stored: one bad photo
-    refuses the contribution and stores nothing."""
-    processed = []
-    for number, upload in enumerate(uploads, start=1):
-        try:
-            processed.append(photo_files.read_photo(upload))
-        except ValidationError as error:
-            raise ValidationError(
-                {
-                    "photos": [
-                        _("Photo %(number)s: %(message)s") % {"number": number, "message": message}
-                        for message in error.messages
-                    ]
-                }
-            ) from error
-    stored: list[photo_files.StoredPhoto] = []
-    try:
-        for item in processed:
-            stored.append(photo_files.store_photo(item))
-    except Exception:
-        delete_photos(stored)
-        raise
-    return stored
-
-
-def delete_photos(stored) -> None:
-    for item in stored:
-        photo_files.delete_photo(item)

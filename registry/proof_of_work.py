@@ -27,15 +27,15 @@ few lines:
    challenge's fields as received plus the ``number`` found. The ALTCHA
    widget sends exactly this.
 
-``verify_solution`` checks, in order: that the payload is base64 of a JSON
+``check_solution`` checks, in order: that the payload is base64 of a JSON
 object with those fields; the algorithm; the signature (the challenge was
 issued by this server); that the number solves the challenge (so neither the
-salt nor its expiry was changed); the expiry; and that the challenge was not
-used before. A solved challenge is good for one write: its signature is
-remembered in Django's cache until the challenge expires, with
-``cache.add``, which is atomic, so two requests racing with the same
-solution cannot both pass. That needs a cache shared by every process that
-serves writes (the default in-memory cache is per process).
+salt nor its expiry was changed); and the expiry. ``spend`` then makes it
+good for one write: it inserts the challenge's signature into a table whose
+primary key it is (SpentProof), inside the write's own transaction. Two
+writes racing with one solution cannot both commit, on one process or many,
+with or without Redis; a write that is refused for another reason rolls the
+row back with it, so its proof stays good for the corrected request.
 
 The ``altcha`` package creates the challenges, so their format is the
 reference implementation's; verification is Sightline's own, because the
@@ -52,20 +52,25 @@ import hmac
 import json
 import time
 import urllib.parse
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import altcha
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
+
+from registry.models import SpentProof
 
 ALGORITHM = "SHA-256"
 FIELD = "altcha"
 PAYLOAD_FIELDS = ("algorithm", "challenge", "number", "salt", "signature")
 # A real payload is ~250 characters; anything much longer is refused unread.
 MAX_PAYLOAD_LENGTH = 2000
-CACHE_PREFIX = "pow-used:"
+# Spent proofs whose challenge expired are deleted this many at a time, by
+# the writes that spend new ones.
+PRUNE_BATCH = 200
 
 
 def now() -> float:
@@ -91,8 +96,18 @@ def new_challenge() -> dict:
     }
 
 
-def verify_solution(payload: str | None) -> None:
-    """Accept a solved challenge once; raises ValidationError on ``altcha``."""
+@dataclass(frozen=True)
+class Solution:
+    """A checked solution, not yet spent."""
+
+    signature: str
+    expires: float  # Unix time
+
+
+def check_solution(payload: str | None) -> Solution:
+    """A well-formed, valid, unexpired solution of one of Sightline's
+    challenges; raises ValidationError on ``altcha`` otherwise. Spends
+    nothing."""
     solution = _decode(payload)
     if solution["algorithm"] != ALGORITHM:
         raise _error(
@@ -109,16 +124,48 @@ def verify_solution(payload: str | None) -> None:
         )
     if not hmac.compare_digest(_solve_hash(solution), solution["challenge"]):
         raise _error("The proof of work's number does not solve its challenge.", "wrong_number")
-    remaining = _expires(solution["salt"]) - now()
-    if remaining <= 0:
+    expires = _expires(solution["salt"])
+    if expires - now() <= 0:
         raise _error(
             "The proof of work's challenge has expired: fetch and solve a new one.", "expired"
         )
-    if not cache.add(CACHE_PREFIX + solution["signature"], True, timeout=int(remaining) + 1):
+    return Solution(signature=solution["signature"], expires=expires)
+
+
+def spend(solution: Solution) -> None:
+    """Marks the solution used, in the caller's transaction: refused if a
+    committed write used it already; waits for a write using it right now,
+    and is refused if that one commits."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A proof of work is spent inside the write's own transaction.")
+    _prune_expired()
+    expires_at = datetime.fromtimestamp(solution.expires, tz=UTC)
+    try:
+        with transaction.atomic():
+            SpentProof.objects.create(signature=solution.signature, expires_at=expires_at)
+    except IntegrityError:
         raise _error(
             "The proof of work has already been used: fetch and solve a new challenge.",
             "replayed",
-        )
+        ) from None
+
+
+def verify_solution(payload: str | None) -> None:
+    """Check a solution and spend it, inside the caller's transaction."""
+    spend(check_solution(payload))
+
+
+def _prune_expired() -> None:
+    """Spent proofs of expired challenges are refused for their expiry
+    anyway. Rows another write is deleting are skipped, not waited for."""
+    expired = (
+        SpentProof.objects.filter(expires_at__lt=datetime.fromtimestamp(now(), tz=UTC))
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:PRUNE_BATCH]
+    )
+    keys = list(expired)
+    if keys:
+        SpentProof.objects.filter(pk__in=keys).delete()
 
 
 def hmac_key() -> bytes:

@@ -384,6 +384,10 @@ CONTRIBUTION_MAX_PHOTOS = int(os.environ.get("CONTRIBUTION_MAX_PHOTOS", "5"))
 # camera stays hidden until approved), at most this many from everyone
 # together (DRF's "N/second|minute|hour|day"); beyond it, a 429 page.
 NOSCRIPT_SUBMISSIONS_RATE = os.environ.get("NOSCRIPT_SUBMISSIONS_RATE", "20/hour")
+# How long a contribution's idempotency key (the API's Idempotency-Key
+# header, a form's one-time token) is remembered: a retry within it gets the
+# first answer and stores nothing new.
+IDEMPOTENCY_SECONDS = int(os.environ.get("IDEMPOTENCY_SECONDS", str(24 * 60 * 60)))
 
 # Optional accounts (pseudonymous; email optional) to follow one's contributions.
 # Sign-in attempts one client may make (DRF's "N/second|minute|hour|day").

@@ -27,6 +27,7 @@ from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
 from .reports import AreaReportPdf, PdfStatus
+from .safeguards import IdempotentRequest, SpentProof
 from .tiles import TileCell
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "EditSuggestion",
     "Evidence",
     "EvidenceKind",
+    "IdempotentRequest",
     "ImportConflict",
     "Kind",
     "MergeCandidate",
@@ -60,6 +62,7 @@ __all__ = [
     "RestrictionRegime",
     "ReviewState",
     "Revision",
+    "SpentProof",
     "Status",
     "Submission",
     "TileCell",

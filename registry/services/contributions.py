@@ -43,13 +43,12 @@ from registry.models import (
 
 from .cameras import (
     EDITABLE_FIELDS,
+    VersionConflict,
     camera_create,
-    camera_hide,
-    camera_set_capability,
     camera_set_status,
     camera_update,
 )
-from .history import json_value, snapshot
+from .history import add_to_comment, json_value, one_changeset, snapshot
 from .moderation import model_value
 
 # What a contributor may change; where a camera came from (OSM identity,
@@ -123,32 +122,33 @@ def _submission_create(
 ):
     values = {name: value for name, value in values.items() if value not in (None, "", [])}
     _check_suggestible(values)
-    camera = camera_create(location=location, actor=user, reason=_("submitted"), **values)
-    for capability in dict.fromkeys(capabilities):
-        camera = camera_set_capability(
-            camera=camera,
-            capability=capability,
-            present=True,
+    hidden = review_first or not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW
+    with one_changeset(user=user, comment=_("submitted")):
+        camera = camera_create(
+            location=location,
             actor=user,
             reason=_("submitted"),
-            note=_("reported by the contributor"),
+            capabilities=capabilities,
+            capability_note=_("reported by the contributor"),
+            hidden_because=AWAITING_REVIEW if hidden else "",
+            **values,
         )
-    if review_first or not settings.SUBMISSIONS_PUBLIC_BEFORE_REVIEW:
-        camera = camera_hide(camera=camera, actor=user, reason=AWAITING_REVIEW)
-    submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)
-    submission.warnings = plausibility_warnings(camera, session_marker=session_marker)
-    if review_first:
-        submission.warnings.append(
-            {
-                "code": "without_proof",
-                "message": _(
-                    "Sent without a proof of work: hidden until a moderator approves it."
-                ),
-            }
+        submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)
+        submission.warnings = plausibility_warnings(camera, session_marker=session_marker)
+        if review_first:
+            submission.warnings.append(
+                {
+                    "code": "without_proof",
+                    "message": _(
+                        "Sent without a proof of work: hidden until a moderator approves it."
+                    ),
+                }
+            )
+        submission.full_clean()
+        submission.save()
+        submission.photos.add(
+            *_photo_evidence(camera, photos, note=_("photo sent with the report"))
         )
-    submission.full_clean()
-    submission.save()
-    submission.photos.add(*_photo_evidence(camera, photos, note=_("photo sent with the report")))
     return submission
 
 
@@ -281,17 +281,21 @@ def confirmation_add(
     """ "Still there": recorded, the camera's last confirmation moved
     forward, and a reported camera verified once enough independent
     contributors have confirmed it."""
-    camera = Camera.objects.select_for_update().get(pk=camera.pk)
-    _check_public_and_in_place(camera)
-    seen_on = _past_date(seen_on or timezone.localdate(), "seen_on")
-    confirmation = Confirmation.objects.create(
-        camera=camera, user=_account(user), receipt=receipt, seen_on=seen_on
-    )
-    if camera.last_confirmed is None or seen_on > camera.last_confirmed:
-        camera = camera_update(
-            camera=camera, actor=user, reason=_("confirmed still there"), last_confirmed=seen_on
+    with one_changeset(user=user, comment=_("confirmed still there")):
+        camera = Camera.objects.select_for_update().get(pk=camera.pk)
+        _check_public_and_in_place(camera)
+        seen_on = _past_date(seen_on or timezone.localdate(), "seen_on")
+        confirmation = Confirmation.objects.create(
+            camera=camera, user=_account(user), receipt=receipt, seen_on=seen_on
         )
-    _verify_when_confirmed_enough(camera, user)
+        if camera.last_confirmed is None or seen_on > camera.last_confirmed:
+            camera = camera_update(
+                camera=camera,
+                actor=user,
+                reason=_("confirmed still there"),
+                last_confirmed=seen_on,
+            )
+        _verify_when_confirmed_enough(camera, user)
     return confirmation
 
 
@@ -338,6 +342,8 @@ def _verify_when_confirmed_enough(camera: Camera, user: AbstractBaseUser | None)
         return
     count = independent_confirmations(camera)
     if count >= needed:
+        verified = _("verified by %(count)s independent confirmations") % {"count": count}
+        add_to_comment(verified)
         camera_set_status(
             camera=camera,
             status=Status.VERIFIED,
@@ -398,9 +404,15 @@ def edit_suggestion_add(
     user: AbstractBaseUser | None = None,
     receipt: Receipt | None = None,
     note: str = "",
+    seen_version: int | None = None,
 ) -> EditSuggestion:
     """A diff for moderators, {field: [value seen, proposed value]} in the
-    history's JSON form, checked as the camera's own validation would."""
+    history's JSON form, checked as the camera's own validation would. With
+    `seen_version`, refused if the camera is past the version the
+    contributor saw: their "seen" values would be someone else's."""
+    camera = Camera.objects.get(pk=camera.pk)
+    if seen_version is not None and seen_version != camera.version:
+        raise VersionConflict(camera, seen_version)
     if camera.status == Status.HIDDEN:
         raise ValidationError({"camera": _("This camera is not public.")})
     if not changes:

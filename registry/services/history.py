@@ -165,6 +165,18 @@ def current_changeset(*, user: AbstractBaseUser | None, comment: str) -> Changes
     return open_changeset(user=user, comment=comment)
 
 
+def add_to_comment(text: str) -> None:
+    """Says more of the action under way in its changeset's comment (a
+    confirmation that also verified the camera, say)."""
+    action = _current_action.get()
+    if action is None:
+        return
+    action.comment = f"{action.comment}; {text}" if action.comment else text
+    if action.changeset is not None:
+        action.changeset.comment = action.comment
+        action.changeset.save(update_fields=["comment"])
+
+
 def action_changeset() -> Changeset | None:
     """The changeset the action under way has written to, if any."""
     action = _current_action.get()

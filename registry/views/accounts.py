@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from registry.contribute_forms import SignupForm
+from registry.services.accounts import account_create
 from registry.throttles import (
     ContributionThrottle,
     GlobalContributionThrottle,
@@ -20,7 +21,7 @@ from registry.throttles import (
     throttle_wait,
 )
 
-from .contribute import add_form_errors, check_proof, too_many_page
+from .contribute import add_form_errors, check_proof, site_wording, too_many_page
 from .contribution_list import contribution_rows
 
 
@@ -46,10 +47,10 @@ def signup(request):
     if wait is not None:
         return too_many_page(request, wait)
     form = SignupForm(request.POST)
-    if not form.is_valid():
-        return _signup_page(request, form, status=400)
+    # The proof first: whether a pseudonym is taken is told only to a
+    # client that has done the work.
     try:
-        payload = form.cleaned_data["altcha"]
+        payload = request.POST.get("altcha", "")
         if not payload:
             raise ValidationError(
                 _(
@@ -59,11 +60,31 @@ def signup(request):
             )
         check_proof(payload)
     except ValidationError as error:
-        add_form_errors(form, error)
+        return _signup_page(request, _refused_before_checking(request, error), status=400)
+    if not form.is_valid():
         return _signup_page(request, form, status=400)
-    user = form.save()
+    try:
+        user = account_create(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            email=form.cleaned_data["email"],
+            proof=payload,
+        )
+    except ValidationError as error:
+        add_form_errors(form, site_wording(error))
+        return _signup_page(request, form, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("registry:my-contributions")
+
+
+def _refused_before_checking(request, error: ValidationError) -> SignupForm:
+    """The form as sent, with the proof's refusal and nothing else: its
+    fields are not checked yet (a taken pseudonym is not told)."""
+    initial = {name: request.POST.get(name, "")[:150] for name in ("username", "email")}
+    form = SignupForm(initial=initial)
+    form.cleaned_data = {}
+    add_form_errors(form, error)
+    return form
 
 
 def _signup_page(request, form, status: int = 200):

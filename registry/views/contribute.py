@@ -19,12 +19,10 @@ its hash."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,30 +32,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from registry.contribute_forms import ConfirmForm, GoneForm, SubmitForm, SuggestForm
-from registry.contributing import (
-    body_size_error,
-    delete_photos,
-    session_marker,
-    stored_photos,
-)
-from registry.models import (
-    Camera,
-    Confirmation,
-    EditSuggestion,
-    Operator,
-    Receipt,
-    RemovalReport,
-    Submission,
-    Vendor,
-)
-from registry.proof_of_work import verify_solution
-from registry.services.contributions import (
-    confirmation_add,
-    edit_suggestion_add,
-    receipt_for,
-    receipt_issue,
-    removal_report_add,
-    submission_create,
+from registry.contributing import body_size_error, session_marker
+from registry.models import Camera, EditSuggestion, Operator, Vendor
+from registry.proof_of_work import check_solution
+from registry.services.contributions import receipt_for
+from registry.services.sending import (
+    KINDS,
+    Sender,
+    Sent,
+    send_confirmation,
+    send_edit_suggestion,
+    send_removal_report,
+    send_submission,
 )
 from registry.throttles import (
     ContributionThrottle,
@@ -88,20 +74,6 @@ class Refused(Exception):
         self.response = response
 
 
-@dataclass
-class Contributor:
-    user: object | None = None
-    receipt: Receipt | None = None
-    token: str = ""
-    without_proof: bool = False
-
-    def receipt_and_token(self) -> tuple[Receipt | None, str]:
-        """The receipt to file the contribution under, issued on first use."""
-        if self.user is None and self.receipt is None:
-            self.receipt, self.token = receipt_issue()
-        return self.receipt, self.token
-
-
 # ------------------------------------------------------------ new camera
 
 
@@ -124,28 +96,21 @@ def _submit(request):
     if not form.is_valid():
         return _submit_page(request, form, status=400)
     try:
-        contributor = _contributor(request, form, review_possible=True)
-        submission = _write_with_photos(
-            form,
-            contributor,
-            lambda receipt, photos: submission_create(
-                location=form.location(),
-                user=contributor.user,
-                receipt=receipt,
-                note=form.cleaned_data["note"],
-                photos=photos,
-                capabilities=form.cleaned_data["capabilities"],
-                session_marker=session_marker(request),
-                review_first=contributor.without_proof,
-                **form.camera_values(),
-            ),
+        sent = send_submission(
+            sender=_sender(request, form, may_wait_for_review=True),
+            location=form.location(),
+            note=form.cleaned_data["note"],
+            photos=form.cleaned_data.get("photos") or [],
+            capabilities=form.cleaned_data["capabilities"],
+            session_marker=session_marker(request),
+            **form.camera_values(),
         )
     except ValidationError as error:
-        add_form_errors(form, error)
+        add_form_errors(form, site_wording(error))
         return _submit_page(request, form, status=400)
     except Refused as refused:
         return refused.response
-    return _sent(request, "submission", submission.pk, contributor.token)
+    return _sent(request, "submission", sent)
 
 
 def _submit_page(request, form, status: int = 200):
@@ -242,18 +207,15 @@ def _camera_still_there(request, pk: int):
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            contributor = _contributor(request, form, review_possible=False)
-            with transaction.atomic():
-                receipt, _token = contributor.receipt_and_token()
-                confirmation = confirmation_add(
-                    camera=camera, user=contributor.user, receipt=receipt
-                )
+            sent = send_confirmation(
+                sender=_sender(request, form, may_wait_for_review=False), camera=camera
+            )
         except ValidationError as error:
-            add_form_errors(form, error)
+            add_form_errors(form, site_wording(error))
         except Refused as refused:
             return refused.response
         else:
-            return _sent(request, "confirmation", confirmation.pk, contributor.token)
+            return _sent(request, "confirmation", sent)
     status = 400 if form.errors else 200
     return _camera_form_page(request, "still_there.html", camera, form, status)
 
@@ -270,25 +232,19 @@ def _camera_gone(request, pk: int):
     form = GoneForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         try:
-            contributor = _contributor(request, form, review_possible=True)
-            report = _write_with_photos(
-                form,
-                contributor,
-                lambda receipt, photos: removal_report_add(
-                    camera=camera,
-                    seen_gone_on=form.cleaned_data["seen_gone_on"],
-                    user=contributor.user,
-                    receipt=receipt,
-                    note=form.cleaned_data["note"],
-                    photos=photos,
-                ),
+            sent = send_removal_report(
+                sender=_sender(request, form, may_wait_for_review=True),
+                camera=camera,
+                seen_gone_on=form.cleaned_data["seen_gone_on"],
+                note=form.cleaned_data["note"],
+                photos=form.cleaned_data.get("photos") or [],
             )
         except ValidationError as error:
-            add_form_errors(form, error)
+            add_form_errors(form, site_wording(error))
         except Refused as refused:
             return refused.response
         else:
-            return _sent(request, "removal_report", report.pk, contributor.token)
+            return _sent(request, "removal_report", sent)
     status = 400 if form.errors else 200
     return _camera_form_page(request, "gone.html", camera, form, status)
 
@@ -310,22 +266,18 @@ def _camera_suggest(request, pk: int):
             changes = form.changes(camera)
             if not changes:
                 raise ValidationError(_("Change at least one value to suggest an edit."))
-            contributor = _contributor(request, form, review_possible=True)
-            with transaction.atomic():
-                receipt, _token = contributor.receipt_and_token()
-                suggestion = edit_suggestion_add(
-                    camera=camera,
-                    changes=changes,
-                    user=contributor.user,
-                    receipt=receipt,
-                    note=form.cleaned_data["note"],
-                )
+            sent = send_edit_suggestion(
+                sender=_sender(request, form, may_wait_for_review=True),
+                camera=camera,
+                changes=changes,
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as error:
-            add_form_errors(form, error)
+            add_form_errors(form, site_wording(error))
         except Refused as refused:
             return refused.response
         else:
-            return _sent(request, "edit_suggestion", suggestion.pk, contributor.token)
+            return _sent(request, "edit_suggestion", sent)
     return _camera_form_page(request, "suggest.html", camera, form, 400)
 
 
@@ -357,36 +309,72 @@ def _guarded(request, view, **kwargs):
     return view(request, **kwargs)
 
 
-def _contributor(request, form, *, review_possible: bool) -> Contributor:
-    """Who is sending: an account needs nothing more; an anonymous browser
-    sends a solved proof of work, or, where a moderator reviews the
-    contribution first, nothing (within the shared limit)."""
+def _sender(request, form, *, may_wait_for_review: bool) -> Sender:
+    """Who is sending, as the form says: an account needs nothing more; an
+    anonymous browser sends a solved proof of work, or, where a moderator
+    reviews the contribution first, nothing (within the shared limit). The
+    proof is checked before anything else is: a form without a valid one
+    says so first."""
+    token = form.cleaned_data.get("form_token", "")
     if request.user.is_authenticated:
-        return Contributor(user=request.user)
-    contributor = Contributor(receipt=_known_receipt(form.cleaned_data.get("receipt", "")))
-    if contributor.receipt is not None:
-        contributor.token = form.cleaned_data["receipt"]
-    payload = form.cleaned_data.get("altcha", "")
-    if payload:
-        check_proof(payload)
-    elif not review_possible:
-        raise ValidationError({"altcha": _needs_proof_message()})
-    else:
+        return Sender(user=request.user, idempotency_key=token)
+    proof = form.cleaned_data.get("altcha", "")
+    if proof:
+        check_solution(proof)
+    elif may_wait_for_review:
         wait = throttle_wait(request, [WithoutProofThrottle()])
         if wait is not None:
             raise Refused(too_many_page(request, wait, without_proof=True))
-        contributor.without_proof = True
-    return contributor
+    return Sender(
+        proof=proof,
+        receipt_token=form.cleaned_data.get("receipt", ""),
+        idempotency_key=token,
+        may_wait_for_review=may_wait_for_review,
+    )
+
+
+def site_wording(error: ValidationError) -> ValidationError:
+    """The services' refusals of who is sending, in the words of the site
+    rather than the API's."""
+    if not hasattr(error, "error_dict"):
+        return error
+    errors = dict(error.error_dict)
+    if "altcha" in errors:
+        code = errors["altcha"][0].code
+        errors["altcha"] = [
+            ValidationError(
+                _needs_proof_message() if code == "required" else _proof_refusal(code), code=code
+            )
+        ]
+    if "receipt" in errors:
+        errors["receipt"] = [
+            ValidationError(
+                _("No receipt has this link; send it without one to get a new receipt."),
+                code="unknown_receipt",
+            )
+        ]
+    if "idempotency_key" in errors:
+        errors[NON_FIELD_ERRORS] = [
+            *errors.pop(NON_FIELD_ERRORS, []),
+            ValidationError(
+                _(
+                    "This form was sent already, with other values. Nothing new was stored: "
+                    "open the page again to send another."
+                ),
+                code="already_sent",
+            ),
+        ]
+        del errors["idempotency_key"]
+    return ValidationError(errors)
 
 
 def check_proof(payload: str) -> None:
-    """The proof of work, with the reason for a refusal in the words of the
-    site rather than the API's."""
+    """The proof of work checked (not spent), with the reason for a refusal
+    in the words of the site rather than the API's."""
     try:
-        verify_solution(payload)
+        check_solution(payload)
     except ValidationError as error:
-        code = error.error_dict["altcha"][0].code
-        raise ValidationError({"altcha": _proof_refusal(code)}) from error
+        raise site_wording(error) from error
 
 
 def _proof_refusal(code: str) -> str:
@@ -400,35 +388,11 @@ def _proof_refusal(code: str) -> str:
     return f"{reason} {again}"
 
 
-def _known_receipt(token: str) -> Receipt | None:
-    if not token:
-        return None
-    receipt = receipt_for(token)
-    if receipt is None:
-        raise ValidationError(
-            {"receipt": _("No receipt has this link; send it without one to get a new receipt.")}
-        )
-    return receipt
-
-
 def _needs_proof_message() -> str:
     return _(
         "Confirming that a camera is still there needs JavaScript, with which your browser "
         "shows it is not a robot, or an account: sign in, or turn JavaScript on and try again."
     )
-
-
-def _write_with_photos(form, contributor: Contributor, write):
-    """Photos checked and stored first, then the write in one transaction
-    with the receipt it issues; on any failure the stored files go."""
-    photos = stored_photos(form.cleaned_data.get("photos") or [])
-    try:
-        with transaction.atomic():
-            receipt, _token = contributor.receipt_and_token()
-            return write(receipt, photos)
-    except BaseException:
-        delete_photos(photos)
-        raise
 
 
 def add_form_errors(form, error: ValidationError) -> None:
@@ -441,10 +405,12 @@ def add_form_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields and not hidden else None, errors)
 
 
-def _sent(request, kind: str, pk: int, token: str):
+def _sent(request, kind: str, sent: Sent):
     """To the thank-you page, which reads what was sent (and the receipt's
     token, shown once) from a signed cookie: never from the address, which
-    would end up in the browser's history and in logs."""
+    would end up in the browser's history and in logs. A form sent again
+    (its one-time token) comes here too, to what the first one made."""
+    pk, token = sent.item.pk, sent.receipt_token
     response = redirect("registry:thanks")
     value = json.dumps({"kind": kind, "id": pk, "token": token})
     response.set_signed_cookie(
@@ -487,12 +453,7 @@ def _refusal(request, status: int, title: str, message: str):
 # --------------------------------------------------------- what was sent
 
 
-SENT_MODELS = {
-    "submission": Submission,
-    "confirmation": Confirmation,
-    "removal_report": RemovalReport,
-    "edit_suggestion": EditSuggestion,
-}
+SENT_MODELS = KINDS
 
 
 def thanks(request):

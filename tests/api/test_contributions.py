@@ -75,7 +75,7 @@ def test_a_report_the_service_refuses_leaves_no_receipt_behind(client, monkeypat
     def refuse(**fields):
         raise ValidationError({"location": "Not on this planet."})
 
-    monkeypatch.setattr("api.contributions.submission_create", refuse)
+    monkeypatch.setattr("registry.services.sending.submission_create", refuse)
 
     response = client.post(SUBMISSIONS, camera_report(client), format="json")
 

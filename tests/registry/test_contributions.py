@@ -188,7 +188,7 @@ class TestConfirmations:
         camera.refresh_from_db()
         assert camera.status == Status.VERIFIED
         assert camera.revisions.order_by("-version").first().changeset.comment == (
-            "verified by 3 independent confirmations"
+            "confirmed still there; verified by 3 independent confirmations"
         )
 
     def test_confirmations_without_account_or_receipt_do_not_verify(self, settings):

@@ -1,5 +1,6 @@
 """The proof of work asked of anonymous writes: each way a solution can be
-wrong gets its own message on the field `altcha`, and a solution works once."""
+wrong gets its own message on the field `altcha`, and a solution works once:
+spent by a row in PostgreSQL, in the write's own transaction."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import urllib.parse
 import altcha
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from registry import proof_of_work
-from registry.proof_of_work import new_challenge, verify_solution
+from registry.models import SpentProof
+from registry.proof_of_work import check_solution, new_challenge, verify_solution
 from tests.pow import encode, solve
 
 
@@ -39,9 +42,15 @@ def as_payload(solution) -> str:
     return base64.b64encode(json.dumps(solution).encode()).decode()
 
 
-def refusal(payload) -> tuple[str, str]:
-    with pytest.raises(ValidationError) as caught:
+def spend_in_a_write(payload) -> None:
+    """What a write does: check and spend the proof in its transaction."""
+    with transaction.atomic():
         verify_solution(payload)
+
+
+def refusal(payload, check=check_solution) -> tuple[str, str]:
+    with pytest.raises(ValidationError) as caught:
+        check(payload)
     (error,) = caught.value.error_dict["altcha"]
     (message,) = error.messages
     return message, error.code
@@ -52,8 +61,11 @@ def expiry(challenge: dict) -> int:
     return int(urllib.parse.parse_qs(query)["expires"][0])
 
 
+@pytest.mark.django_db
 def test_a_solved_challenge_is_accepted(challenge):
-    verify_solution(encode(challenge, solve(challenge)))
+    spend_in_a_write(encode(challenge, solve(challenge)))
+
+    assert SpentProof.objects.filter(signature=challenge["signature"]).exists()
 
 
 def test_a_challenge_has_the_altcha_fields_and_settings(settings, challenge):
@@ -71,6 +83,7 @@ def test_solving_takes_well_under_a_second(challenge):
     assert time.perf_counter() - started < 1
 
 
+@pytest.mark.django_db
 def test_the_reference_altcha_library_accepts_sightlines_challenges(challenge):
     solution = altcha.solve_challenge_v1(
         challenge["challenge"], challenge["salt"], "SHA-256", challenge["maxnumber"]
@@ -78,36 +91,69 @@ def test_the_reference_altcha_library_accepts_sightlines_challenges(challenge):
     payload = encode(challenge, solution.number)
 
     assert altcha.verify_solution_v1(payload, proof_of_work.hmac_key()) == (True, None)
-    verify_solution(payload)
+    spend_in_a_write(payload)
 
 
+@pytest.mark.django_db
 def test_a_replayed_solution_is_refused(solved):
-    verify_solution(as_payload(solved))
+    spend_in_a_write(as_payload(solved))
 
-    assert refusal(as_payload(solved)) == (
+    assert refusal(as_payload(solved), check=spend_in_a_write) == (
         "The proof of work has already been used: fetch and solve a new challenge.",
         "replayed",
     )
 
 
-def test_two_simultaneous_uses_of_one_solution_cannot_both_pass(solved):
-    payload, outcomes, start = as_payload(solved), [], threading.Barrier(8)
+@pytest.mark.django_db
+def test_a_proof_used_by_a_write_that_rolls_back_stays_good(solved):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        verify_solution(as_payload(solved))
+        raise RuntimeError("refused for another reason")
 
-    def use():
+    spend_in_a_write(as_payload(solved))
+    assert SpentProof.objects.count() == 1
+
+
+def test_a_proof_is_spent_only_inside_a_write():
+    with pytest.raises(RuntimeError, match="inside the write's own transaction"):
+        proof_of_work.spend(proof_of_work.Solution(signature="0" * 64, expires=time.time() + 60))
+
+
+@pytest.mark.django_db
+def test_expired_spent_proofs_are_pruned_by_later_writes(monkeypatch, challenge, solved):
+    spend_in_a_write(as_payload(solved))
+    monkeypatch.setattr(proof_of_work, "now", lambda: expiry(solved) + 1)
+    fresh = new_challenge()
+
+    spend_in_a_write(encode(fresh, solve(fresh)))
+
+    assert list(SpentProof.objects.values_list("signature", flat=True)) == [fresh["signature"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_writes_with_one_solution_commit_once(solved):
+    """Ten writes, each on its own database connection, all sending one
+    solution at once: exactly one commits."""
+    payload, outcomes, start = as_payload(solved), [], threading.Barrier(10)
+
+    def write():
         start.wait()
         try:
-            verify_solution(payload)
+            spend_in_a_write(payload)
             outcomes.append("accepted")
         except ValidationError:
             outcomes.append("refused")
+        finally:
+            connection.close()
 
-    threads = [threading.Thread(target=use) for _ in range(8)]
+    threads = [threading.Thread(target=write) for _ in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == ["accepted"] + ["refused"] * 7
+    assert sorted(outcomes) == ["accepted"] + ["refused"] * 9
+    assert SpentProof.objects.count() == 1
 
 
 def test_a_wrong_number_is_refused(solved):
@@ -174,10 +220,11 @@ def test_an_expired_challenge_is_refused(monkeypatch, settings, solved):
     )
 
 
+@pytest.mark.django_db
 def test_a_challenge_is_good_until_its_expiry(monkeypatch, solved):
     monkeypatch.setattr(proof_of_work, "now", lambda: expiry(solved) - 1)
 
-    verify_solution(as_payload(solved))
+    spend_in_a_write(as_payload(solved))
 
 
 def test_a_signed_challenge_without_expiry_is_refused():
