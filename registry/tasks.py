@@ -11,7 +11,12 @@ row (`manage.py tasks`, and the admin's "Task results").
 A try that fails for a passing reason (the database or a connection went
 away) is tried again, up to TASKS_MAX_ATTEMPTS times, after
 TASKS_RETRY_SECONDS times its attempt number. A failure that would only repeat
-(a file that cannot be read, invalid data) is final at once.
+(a file that cannot be read, invalid data) is final at once. (The policy is
+registry/services/retries.py's, which the services read too.)
+
+Tasks are leaves: each calls a service, and nothing but the entry points
+(views, management commands) enqueues them. A service that must queue work
+in its own transaction takes the task's `enqueue` from its caller.
 
 A worker killed outright (SIGKILL, out of memory, its machine lost) cannot say
 that its task stopped: the row stays RUNNING. So, while a task runs, the
@@ -43,14 +48,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    connections,
-    router,
-    transaction,
-)
+from django.db import DatabaseError, connections, router, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -60,20 +58,9 @@ from django_tasks.signals import task_finished
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from registry.services.retries import PASSING_FAILURES, retry_delay, will_retry
+
 logger = logging.getLogger(__name__)
-
-# Failures worth another try: the next one may well succeed.
-PASSING_FAILURES = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-
-
-def will_retry(error: BaseException, *, attempt: int) -> bool:
-    """Whether `retried` tries again after `error` ended try `attempt`."""
-    return isinstance(error, PASSING_FAILURES) and attempt < settings.TASKS_MAX_ATTEMPTS
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """How long after try `attempt` failed the next one is due."""
-    return timedelta(seconds=settings.TASKS_RETRY_SECONDS * attempt)
 
 
 class WorkerStopped(Exception):
@@ -323,11 +310,9 @@ def rebuild_tile_pyramid() -> dict:
 def remake_thumbnails(*, evidence_ids: list[int]) -> dict:
     """Thumbnails made again from the stored photos (after a change of
     PHOTO_THUMBNAIL_EDGE, say); the stored photos are clean already."""
-    from registry.models import Evidence
-    from registry.photos import remake_thumbnail
+    from registry.services.photos import photo_thumbnails_remake
 
-    photos = Evidence.objects.filter(pk__in=evidence_ids).exclude(document="")
-    return {"thumbnails": sum(1 for evidence in photos if remake_thumbnail(evidence))}
+    return {"thumbnails": photo_thumbnails_remake(evidence_ids=evidence_ids)}
 
 
 @task(takes_context=True)
@@ -335,9 +320,6 @@ def remake_thumbnails(*, evidence_ids: list[int]) -> dict:
 def render_area_pdf(*, pdf_id: int, site_url: str) -> dict:
     """An area report rendered as PDF and kept (registry/services/reports.py);
     `site_url` is the site's address, which the printed links start with."""
-    from registry.reports.pdf import area_pdf_bytes
     from registry.services.reports import area_pdf_render
 
-    return area_pdf_render(
-        pdf_id=pdf_id, render=functools.partial(area_pdf_bytes, site_url=site_url)
-    )
+    return area_pdf_render(pdf_id=pdf_id, site_url=site_url)

@@ -5,81 +5,97 @@ until the area's data changes (registry/reports/versions.py).
 
 One row per area, language and data version: a second request for the same
 version finds the row of the first, so a report is rendered once however
-many people ask for it at the same time."""
+many people ask for it at the same time.
+
+The tasks call the services, never the reverse: the caller asking for a PDF
+passes the task's `enqueue`, which runs here, in the transaction that makes
+the row."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from typing import Protocol
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from registry.models import Area, AreaReportPdf, PdfStatus
+from registry.reports.pdf import area_pdf_bytes
 from registry.reports.versions import area_report_version
+
+from .retries import will_retry
 
 logger = logging.getLogger(__name__)
 
-Render = Callable[..., bytes]  # render(area, *, language) -> the PDF's bytes
+
+class Enqueue(Protocol):
+    """Queues the rendering of the PDF `pdf_id` for the worker:
+    `render_area_pdf.enqueue` (registry/tasks.py)."""
+
+    def __call__(self, *, pdf_id: int, site_url: str) -> object: ...
 
 
 @transaction.atomic
-def area_pdf_request(*, area: Area, language: str, site_url: str) -> AreaReportPdf:
+def area_pdf_request(
+    *, area: Area, language: str, site_url: str, enqueue: Enqueue
+) -> AreaReportPdf:
     """The PDF of `area`'s report in `language` for the area's data as it is
     now: the one kept or on its way, or else a new one, queued for the
-    worker. `site_url` is the site's address, for the links printed in it."""
+    worker with `enqueue`. `site_url` is the site's address, for the links
+    printed in it."""
     pdf, created = AreaReportPdf.objects.get_or_create(
         area=area, language=language, data_version=area_report_version(area)
     )
     if created:
-        _enqueue(pdf, site_url=site_url)
+        _enqueue(pdf, site_url=site_url, enqueue=enqueue)
     elif pdf.status == PdfStatus.READY and not pdf.document.storage.exists(pdf.document.name):
         # The kept file is gone from storage (a bucket emptied, media not
         # restored with the database): made again rather than an error.
         logger.warning("PDF %s is missing from storage; rendering it again", pdf.document.name)
-        pdf = _requeue(AreaReportPdf.objects.select_for_update().get(pk=pdf.pk), site_url)
+        locked = AreaReportPdf.objects.select_for_update().get(pk=pdf.pk)
+        pdf = _requeue(locked, site_url=site_url, enqueue=enqueue)
     return pdf
 
 
 @transaction.atomic
-def area_pdf_retry(*, pdf: AreaReportPdf, site_url: str) -> AreaReportPdf:
-    """Queues a PDF whose rendering failed (or stalled) again, from its
-    first try; one that is ready or on its way is left as it is."""
+def area_pdf_retry(*, pdf: AreaReportPdf, site_url: str, enqueue: Enqueue) -> AreaReportPdf:
+    """Queues a PDF whose rendering failed (or stalled) again with
+    `enqueue`, from its first try; one that is ready or on its way is left
+    as it is."""
     pdf = AreaReportPdf.objects.select_for_update().get(pk=pdf.pk)
     if pdf.status != PdfStatus.FAILED and not pdf.stalled:
         return pdf
-    return _requeue(pdf, site_url)
+    return _requeue(pdf, site_url=site_url, enqueue=enqueue)
 
 
-def _requeue(pdf: AreaReportPdf, site_url: str) -> AreaReportPdf:
+def _requeue(pdf: AreaReportPdf, *, site_url: str, enqueue: Enqueue) -> AreaReportPdf:
     """Queues `pdf` (locked by the caller) again, from its first try."""
     pdf.status, pdf.attempts, pdf.error = PdfStatus.QUEUED, 0, ""
     pdf.started_at = pdf.finished_at = None
     pdf.save(update_fields=["status", "attempts", "error", "started_at", "finished_at"])
-    _enqueue(pdf, site_url=site_url)
+    _enqueue(pdf, site_url=site_url, enqueue=enqueue)
     return pdf
 
 
-def _enqueue(pdf: AreaReportPdf, *, site_url: str) -> None:
-    from registry.tasks import render_area_pdf
-
+def _enqueue(pdf: AreaReportPdf, *, site_url: str, enqueue: Enqueue) -> None:
     # Inside the caller's transaction: the database backend's task exists
     # only if the row it renders does. (The immediate backend of development
     # renders here and now, and the row is read again for its outcome.)
-    render_area_pdf.enqueue(pdf_id=pdf.pk, site_url=site_url)
+    enqueue(pdf_id=pdf.pk, site_url=site_url)
     pdf.refresh_from_db()
 
 
-def area_pdf_render(*, pdf_id: int, render: Render) -> dict:
-    """The worker's part: renders the PDF, stores it and marks it ready, or
+def area_pdf_render(*, pdf_id: int, site_url: str) -> dict:
+    """The worker's part: renders the PDF, the links printed in it starting
+    with the site's address `site_url`, stores it and marks it ready; or
     records why it failed (and whether it will be tried again) and re-raises,
     so that the task's own result says so too."""
     pdf = _start(pdf_id)
     if pdf is None:
         return {"pdf": pdf_id, "skipped": "replaced by a newer version, or ready already"}
     try:
-        content = render(pdf.area, language=pdf.language)
+        content = area_pdf_bytes(pdf.area, language=pdf.language, site_url=site_url)
         _store(pdf, content)
     except Exception as error:
         _record_failure(pdf, error)
@@ -132,8 +148,6 @@ def _delete_after_commit(pdf: AreaReportPdf, names: list[str]) -> None:
 
 
 def _record_failure(pdf: AreaReportPdf, error: Exception) -> None:
-    from registry.tasks import will_retry
-
     final = not will_retry(error, attempt=pdf.attempts)
     logger.warning("Area report PDF %s failed on attempt %s", pdf.pk, pdf.attempts, exc_info=True)
     AreaReportPdf.objects.filter(pk=pdf.pk).update(

@@ -28,6 +28,7 @@ from registry.reports.context import area_url, report_context
 from registry.reports.maps import geojson
 from registry.reports.tables import TABLES_BY_NAME, csv_text
 from registry.services.reports import area_pdf_request, area_pdf_retry
+from registry.tasks import render_area_pdf
 
 from .pages.listing import with_query
 
@@ -116,9 +117,12 @@ def area_pdf(request, slug: str):
     one that failed."""
     area = _area(slug)
     site_url = request.build_absolute_uri("/")
-    pdf = area_pdf_request(area=area, language=translation.get_language(), site_url=site_url)
+    queue = render_area_pdf.enqueue
+    pdf = area_pdf_request(
+        area=area, language=translation.get_language(), site_url=site_url, enqueue=queue
+    )
     if request.method == "POST":
-        area_pdf_retry(pdf=pdf, site_url=site_url)
+        area_pdf_retry(pdf=pdf, site_url=site_url, enqueue=queue)
         return redirect(request.path)
     if pdf.status == PdfStatus.READY:
         return _pdf_file(pdf)
