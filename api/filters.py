@@ -31,6 +31,7 @@ from registry.models import (
     Vendor,
     VendorRestriction,
 )
+from registry.services.moderators import is_moderator
 
 # Statuses listed when `status` is not given: what is believed to be there.
 DEFAULT_STATUSES = (Status.REPORTED, Status.VERIFIED)
@@ -288,8 +289,7 @@ class CameraFilter(django_filters.FilterSet):
     def is_moderator(self) -> bool:
         if self.moderator is not None:
             return self.moderator
-        user = getattr(self.request, "user", None)
-        return bool(user and user.is_staff)
+        return is_moderator(getattr(self.request, "user", None))
 
     @property
     def qs(self) -> QuerySet:

@@ -27,7 +27,13 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from registry.models import Camera, Operator, Status, Vendor
+from registry.services.editing import camera_edit
+from registry.services.moderators import check_moderator
+from registry.services.moderators import is_moderator as moderator_role
 
+from .camera_edits import CONFLICT as EDIT_CONFLICT
+from .camera_edits import FORBIDDEN as EDIT_FORBIDDEN
+from .camera_edits import CameraEditSerializer
 from .filters import CameraFilter
 from .geojson import Cursor, feature_page
 from .serializers import (
@@ -146,7 +152,9 @@ def next_link(request, cursor: Cursor | None) -> str:
 
 
 def is_moderator(request) -> bool:
-    return bool(request.user and request.user.is_staff)
+    """Moderators see hidden cameras (marked hidden); no one else does, staff
+    accounts included."""
+    return moderator_role(request.user)
 
 
 class LimitSerializer(serializers.Serializer):
@@ -238,11 +246,48 @@ class CameraDetailView(APIView):
     )
     def get(self, request, pk: int):
         camera = visible_camera(request, pk)
+        return self.feature(request, camera.pk)
+
+    @extend_schema(
+        summary="Edit a camera (moderators)",
+        description=(
+            "Only the fields given change, on the `version` the moderator read, as one new "
+            "version with its reason in the history. A moderator limited to some areas may "
+            "edit only cameras whose place before and after the edit lies inside them."
+        ),
+        request=CameraEditSerializer,
+        responses={
+            (200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="The camera now."),
+            400: ERROR_400,
+            403: EDIT_FORBIDDEN,
+            404: NOT_FOUND,
+            409: EDIT_CONFLICT,
+            429: THROTTLED,
+        },
+    )
+    def patch(self, request, pk: int):
+        check_moderator(request.user)  # before reading anything
+        camera = visible_camera(request, pk)
+        serializer = CameraEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        camera_edit(
+            camera=camera.pk,
+            moderator=request.user,
+            expected_version=data["version"],
+            values=serializer.values(),
+            reason=data.get("reason", ""),
+            status=data.get("status"),
+            removed_on=data.get("removed_on"),
+        )
+        return self.feature(request, camera.pk)
+
+    def feature(self, request, pk: int) -> Response:
         camera = (
             Camera.objects.select_related("vendor", "operator", "dataset")
             .prefetch_related("vendor__restrictions", "capabilities__evidence", "evidence")
             .annotate(revision_count=Count("revisions"))
-            .get(pk=camera.pk)
+            .get(pk=pk)
         )
         data = CameraFeatureSerializer(camera, context={"request": request}).data
         return Response(data, content_type=GEOJSON)

@@ -58,11 +58,11 @@ def model_value(field_name: str, value: Any) -> Any:
     return value
 
 
-def _locked(item: models.Model, *related: str) -> models.Model:
-    """The item as the database has it now, locked until the transaction ends
-    (its related rows are read, not locked)."""
-    queryset = type(item).objects.select_for_update(of=("self",)).select_related(*related)
-    return queryset.get(pk=item.pk)
+def _locked(item: models.Model) -> models.Model:
+    """The item as the database has it now, locked until the transaction
+    ends. Nothing joined: a row read after waiting for the lock is the
+    committed one, but columns joined to it would be from before the wait."""
+    return type(item).objects.select_for_update().get(pk=item.pk)
 
 
 def _record(item: models.Model, current: models.Model, **values: Any) -> None:
@@ -76,7 +76,7 @@ def _record(item: models.Model, current: models.Model, **values: Any) -> None:
 
 def _open_conflict(conflict: ImportConflict) -> ImportConflict:
     """The conflict, locked, if nobody resolved it yet."""
-    current = _locked(conflict, "camera", "dataset", "resolved_by")
+    current = _locked(conflict)
     if current.resolution:
         raise ValidationError(
             _("Import conflict #%(id)s was already resolved by %(name)s at %(time)s: %(how)s.")
@@ -139,7 +139,7 @@ def conflict_keep_local(*, conflict: ImportConflict, user: AbstractBaseUser) -> 
 
 
 def _open_candidate(candidate: MergeCandidate) -> MergeCandidate:
-    current = _locked(candidate, "camera", "duplicate_of", "decided_by")
+    current = _locked(candidate)
     if current.decision != MergeCandidate.Decision.OPEN:
         raise ValidationError(
             _("Merge candidate #%(id)s was already decided by %(name)s at %(time)s: %(how)s.")

@@ -91,10 +91,9 @@ def open_item(item: models.Model) -> models.Model:
     """The contribution as the database has it now, locked until the
     transaction ends, if nobody decided it yet. Two moderators deciding it
     at once queue here: the second sees the first's decision."""
-    model = type(item)
-    current = (
-        model.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=item.pk)
-    )
+    # Nothing joined: a row read after waiting for the lock is the committed
+    # one, but columns joined to it would be from before the wait.
+    current = type(item).objects.select_for_update().get(pk=item.pk)
     if current.state != ReviewState.OPEN:
         raise already_decided(current)
     return current

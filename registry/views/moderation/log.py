@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from registry.filters import Ignored
 from registry.models import ImportConflict, MergeCandidate, ModerationAction
+from registry.services.moderators import within_moderated_areas
 
 from ..pages.listing import pagination, read_page
 from .access import moderator_required
@@ -44,10 +45,14 @@ def _subject(prefix: str):
     return Concat(Value(f"{prefix}:"), Cast("id", CharField()))
 
 
-def log_entries(*, moderator: str = "", action: str = "") -> QuerySet:
-    """Every recorded decision as rows of (when, who, what, item, camera_ref,
-    why), newest first; one query, a UNION of the three records."""
-    decisions = ModerationAction.objects.values(
+def log_entries(*, viewer, moderator: str = "", action: str = "") -> QuerySet:
+    """Every recorded decision `viewer` may see (a moderator limited to some
+    areas sees the decisions about cameras there) as rows of (when, who,
+    what, item, camera_ref, why), newest first; one query, a UNION of the
+    three records."""
+    decisions = within_moderated_areas(
+        ModerationAction.objects.all(), viewer, "camera__location"
+    ).values(
         when=F("created_at"),
         who=F("moderator__username"),
         what=F("action"),
@@ -56,7 +61,7 @@ def log_entries(*, moderator: str = "", action: str = "") -> QuerySet:
         why=F("reason"),
     )
     conflicts = ImportConflict.objects.filter(resolved_by__isnull=False).exclude(resolution="")
-    conflicts = conflicts.values(
+    conflicts = within_moderated_areas(conflicts, viewer, "camera__location").values(
         when=F("resolved_at"),
         who=F("resolved_by__username"),
         what=F("resolution"),
@@ -67,7 +72,9 @@ def log_entries(*, moderator: str = "", action: str = "") -> QuerySet:
     candidates = MergeCandidate.objects.filter(decided_by__isnull=False).exclude(
         decision=MergeCandidate.Decision.OPEN
     )
-    candidates = candidates.values(
+    candidates = within_moderated_areas(
+        candidates, viewer, "camera__location", "duplicate_of__location"
+    ).values(
         when=F("decided_at"),
         who=F("decided_by__username"),
         what=F("decision"),
@@ -119,7 +126,7 @@ def log(request):
     if action and action not in labels:
         ignored.append(Ignored("action", action[:40], _("not an action moderators take")))
         action = ""
-    entries = log_entries(moderator=moderator, action=action)
+    entries = log_entries(viewer=request.user, moderator=moderator, action=action)
     page = read_page(Paginator(entries, ENTRIES_PER_PAGE), request.GET, ignored)
     rows = [
         {**entry, "what_label": labels.get(entry["what"], entry["what"])}

@@ -35,8 +35,10 @@ from registry.models import (
     Status,
     Vendor,
 )
-from registry.querysets import CAMERA_SORT_KEYS, OperatorQuerySet, VendorQuerySet
+from registry.models.cameras import CAMERA_SORT_KEYS
+from registry.models.organisations import OperatorQuerySet, VendorQuerySet
 from registry.reports.maps import MAP_POINTS_MAX, map_points
+from registry.services.moderators import is_moderator
 
 from .countries import country_table
 from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
@@ -115,7 +117,7 @@ def filter_choices() -> dict:
 
 def camera_detail(request, pk: int):
     # Moderators see a hidden camera's page (marked hidden), as in the API.
-    cameras = Camera.objects.all() if request.user.is_staff else Camera.objects.visible()
+    cameras = Camera.objects.all() if is_moderator(request.user) else Camera.objects.visible()
     capabilities = CameraCapability.objects.prefetch_related("evidence").order_by("capability")
     camera = get_object_or_404(
         cameras.with_staleness()
