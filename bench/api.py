@@ -70,7 +70,7 @@ def add_synthetic(count: int) -> None:
 
     from registry.bulk import allocate_ids, copy_rows
     from registry.models import Camera
-    from registry.querysets import Latitude, Longitude
+    from registry.models.cameras import Latitude, Longitude
 
     seeds = list(
         Camera.objects.annotate(lon=Longitude("location"), lat=Latitude("location")).values_list(

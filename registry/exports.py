@@ -28,8 +28,8 @@ from django.db.models import F, Func, JSONField, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from registry.models import OsmType, Status
+from registry.models.cameras import Latitude, Longitude
 from registry.osm_tags import CameraFields, fields_to_tags, format_directions, tags_to_fields
-from registry.querysets import Latitude, Longitude
 
 ATTRIBUTION = (
     "Data derived from OpenStreetMap is (c) OpenStreetMap contributors, available under "

@@ -25,7 +25,7 @@ from .models import (
     Vendor,
     VendorRestriction,
 )
-from .querysets import CameraQuerySet
+from .models.cameras import CameraQuerySet
 
 # What the map and the list show when the URL names no status: every camera
 # the public may see, removed ones drawn as removed.

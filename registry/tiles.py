@@ -42,8 +42,9 @@ from psycopg import Cursor, sql
 
 from .filters import MapFilters
 from .models import Camera, Kind
+from .models.cameras import stale_before
+from .models.choices import IN_PLACE_STATUSES
 from .models.tiles import FINEST_LEVEL
-from .querysets import IN_PLACE_STATUSES, stale_before
 
 EXTENT = 4096  # MVT coordinates across a tile
 CELL_SHIFT = 3  # a tile is 2**3 = 8 cells across

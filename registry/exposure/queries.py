@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.gis.geos import GEOSGeometry
 
 from registry.cones import ARC_STEP_DEGREES, FIELD_OF_VIEW_DEFAULTS
-from registry.querysets import IN_PLACE_STATUSES
+from registry.models.choices import IN_PLACE_STATUSES
 
 from .geometry import local_srid
 

@@ -1,5 +1,6 @@
 from .areas import LEVEL_DEPTH, Area, AreaLevel
-from .cameras import Camera, CameraCapability, Dataset, Evidence
+from .cameras import Camera
+from .capabilities import CameraCapability
 from .choices import (
     CameraType,
     Capability,
@@ -23,6 +24,8 @@ from .contributions import (
     ReviewState,
     Submission,
 )
+from .datasets import Dataset
+from .evidence import Evidence
 from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction

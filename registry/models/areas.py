@@ -1,11 +1,11 @@
 """Named areas (countries, regions, cities, districts) that reports and
 exposure figures are computed for."""
 
+from __future__ import annotations
+
 from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
-
-from registry.querysets import AreaQuerySet
 
 
 class AreaLevel(models.TextChoices):
@@ -30,6 +30,20 @@ LEVEL_DEPTH = {
     AreaLevel.WARD: 3,
     AreaLevel.PRECINCT: 3,
 }
+
+
+class AreaQuerySet(models.QuerySet):
+    def at_level(self, *levels: str) -> AreaQuerySet:
+        return self.filter(level__in=levels)
+
+    def containing(self, geometry) -> AreaQuerySet:
+        """Areas whose boundary holds `geometry` (a point, usually), the
+        smallest first."""
+        return self.filter(geometry__intersects=geometry).order_by("area_km2", "pk")
+
+    def without_geometry(self) -> AreaQuerySet:
+        """Lists rarely need boundaries, which can weigh megabytes."""
+        return self.defer("geometry")
 
 
 class Area(models.Model):
@@ -98,7 +112,7 @@ class Area(models.Model):
     def depth(self) -> int:
         return LEVEL_DEPTH[AreaLevel(self.level)]
 
-    def ancestors(self) -> list["Area"]:
+    def ancestors(self) -> list[Area]:
         """From the top of the hierarchy down to this area's parent."""
         chain: list[Area] = []
         parent = self.parent

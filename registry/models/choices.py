@@ -85,6 +85,12 @@ class Status(models.TextChoices):
     HIDDEN = "hidden", _("hidden by moderation")
 
 
+# Statuses of a device believed to be in place: only these can be stale.
+IN_PLACE_STATUSES = (Status.REPORTED.value, Status.VERIFIED.value)
+# What the public never sees nor counts.
+HIDDEN_STATUS = Status.HIDDEN.value
+
+
 class Capability(models.TextChoices):
     """What OSM has no tag for: Sightline's own, each backed by evidence."""
 

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .cameras import Camera, Evidence
+from .cameras import Camera
+from .evidence import Evidence
 
 
 class Receipt(models.Model):

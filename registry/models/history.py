@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .cameras import Camera, Dataset
+from .cameras import Camera
+from .datasets import Dataset
 
 ANONYMOUS = "anonymous"
 

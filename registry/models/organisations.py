@@ -1,13 +1,18 @@
-"""Who makes the devices (vendors) and who runs them (operators)."""
+"""Who makes the devices (vendors) and who runs them (operators), and the
+reads shared by both."""
+
+from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from registry.names import name_key
 
-from .choices import OperatorType, RestrictionRegime
+from .choices import HIDDEN_STATUS, OperatorType, RestrictionRegime
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
 
@@ -129,3 +134,42 @@ class Operator(Organisation):
                 name="operator_wikidata_unique",
             )
         ]
+
+
+# Counts the public sees leave hidden cameras out, like every other read.
+VISIBLE_CAMERAS = ~Q(cameras__status=HIDDEN_STATUS)
+
+
+class OrganisationQuerySet(models.QuerySet):
+    """Reads shared by vendors and operators. (Build one with
+    `VendorQuerySet(Vendor)`, or adopt it as the model's manager with
+    `objects = VendorQuerySet.as_manager()`.)"""
+
+    def with_camera_count(self) -> OrganisationQuerySet:
+        """Annotates `camera_count`: the cameras the public sees."""
+        return self.annotate(camera_count=Count("cameras", filter=VISIBLE_CAMERAS))
+
+    def ordered_by(self, key: str, *, descending: bool = False) -> OrganisationQuerySet:
+        """By `name` (case-insensitively) or by `count` (of visible cameras,
+        needs `with_camera_count`), the name breaking ties."""
+        by_name = Lower("name")
+        if key == "count":
+            count = F("camera_count").desc() if descending else F("camera_count").asc()
+            return self.order_by(count, by_name, "pk")
+        return self.order_by(by_name.desc() if descending else by_name.asc(), "pk")
+
+
+class VendorQuerySet(OrganisationQuerySet):
+    def with_restricted(self) -> VendorQuerySet:
+        """Annotates `restricted`: at least one legal restriction is recorded."""
+        return self.annotate(
+            restricted=Exists(VendorRestriction.objects.filter(vendor_id=OuterRef("pk")))
+        )
+
+    def restricted(self) -> VendorQuerySet:
+        return self.with_restricted().filter(restricted=True)
+
+
+class OperatorQuerySet(OrganisationQuerySet):
+    def of_type(self, *operator_types: str) -> OperatorQuerySet:
+        return self.filter(operator_type__in=operator_types)

@@ -48,7 +48,8 @@ from registry.models import (
     Status,
     Vendor,
 )
-from registry.querysets import IN_PLACE_STATUSES, VendorQuerySet
+from registry.models.choices import IN_PLACE_STATUSES
+from registry.models.organisations import VendorQuerySet
 
 # Sources attached to single cameras (photos, surveys) listed one by one in a
 # report; beyond this many, the report counts them by kind and each camera's

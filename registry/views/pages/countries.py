@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from registry.models import Area, AreaLevel, Kind
-from registry.querysets import CameraQuerySet
+from registry.models.cameras import CameraQuerySet
 from registry.versions import class_shape, data_version
 
 # A day: the key changes with every edit anyway; this only bounds how long
