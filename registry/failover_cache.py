@@ -50,7 +50,10 @@ class FailoverCache(BaseCache):
         super().__init__(params)
         self.primary = RedisCache(server, params)
         fallback_params = {key: value for key, value in params.items() if key != "OPTIONS"}
-        self.fallback = LocMemCache(f"sightline-fallback-{id(self)}", fallback_params)
+        # Django makes one cache object per thread; LocMemCache keeps its
+        # values per name, so one name gives the whole process one fallback
+        # (per object, each thread would count rate limits on its own).
+        self.fallback = LocMemCache(f"sightline-fallback-{server}", fallback_params)
         self._down_until = 0.0
         self._lock = threading.Lock()
 

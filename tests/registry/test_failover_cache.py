@@ -3,6 +3,7 @@ socket of its own): shared while Redis answers, per process while it does
 not, and never a 500 either way."""
 
 import shutil
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -87,6 +88,27 @@ def test_requests_and_rate_limits_keep_working_without_redis(failover, redis_ser
     ]
     # The per-client limit still holds, counted in this process's own cache.
     assert codes == [201, 201, 429]
+
+
+def test_while_redis_is_down_every_thread_of_a_process_shares_one_fallback(
+    failover, redis_server
+):
+    """Django makes a cache object per thread: the fallback is the process's,
+    so a rate limit counted in one request's thread holds in the next's."""
+    redis_server.stop()
+    failover.set("counted", 1, 60)
+    seen = []
+
+    def other_thread():
+        from django.core.cache import caches
+
+        seen.append(caches["default"].get("counted"))
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+
+    assert seen == [1]
 
 
 def _backend(django_cache) -> FailoverCache:
