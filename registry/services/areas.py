@@ -1,9 +1,12 @@
 """Writing areas: boundaries made valid and multi-part, a slug that stays put,
-the area measured on the ellipsoid, and the parent found when not given."""
+the area measured on the ellipsoid, and the parent found when not given.
+Files go through area_upsert; the admin's forms through area_create and
+area_update."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import ValidationError
@@ -11,6 +14,8 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 
 from registry.models import LEVEL_DEPTH, Area, AreaLevel
+
+from .records import assign, check_fields, check_unchanged, locked
 
 Outcome = Literal["created", "updated", "unchanged"]
 # Boundaries whose coordinates differ by less than this (degrees, about a
@@ -164,3 +169,66 @@ def _save(area: Area) -> None:
         )
     area.full_clean(exclude=["geometry"])
     area.save()
+
+
+# ----------------------------------------------------------- one by one
+
+# What the admin may set; the area in km² follows the boundary.
+AREA_FIELDS = ("name", "slug", "level", "parent", "code", "population", "source", "geometry")
+
+
+@transaction.atomic
+def area_create(*, values: dict[str, Any]) -> Area:
+    """One area entered by hand (files go through area_upsert): its
+    boundary made valid and measured, a slug made from the name if none."""
+    check_fields(values, AREA_FIELDS)
+    area = Area(**{name: value for name, value in values.items() if name != "geometry"})
+    if values.get("geometry") is None:
+        raise ValidationError({"geometry": "An area needs a boundary."})
+    area.geometry = boundary_from(values["geometry"])
+    area.area_km2 = area_km2(area.geometry)
+    if not area.slug:
+        area.slug = unique_slug(area.name, parent=area.parent, code=area.code)
+    _save(area)
+    return area
+
+
+@transaction.atomic
+def area_update(
+    *,
+    area: Area | int,
+    values: dict[str, Any],
+    expected_updated_at: datetime | None = None,
+) -> Area:
+    """Correct an area: names, codes, population, its place in the
+    hierarchy and, where needed, its boundary (made valid and measured
+    again). Refused (StaleRecord) if it was saved after
+    `expected_updated_at`, when given, for instance by a re-import."""
+    current = locked(Area, area)
+    check_unchanged(current, expected_updated_at)
+    values = dict(values)
+    geometry = values.pop("geometry", None)
+    changed = assign(current, values, AREA_FIELDS)
+    if geometry is not None:
+        boundary = boundary_from(geometry)
+        if not current.geometry.equals_exact(boundary, SAME_BOUNDARY_TOLERANCE):
+            current.geometry, current.area_km2 = boundary, area_km2(boundary)
+            changed = True
+    if changed:
+        _check_children(current)
+        _save(current)
+    return current
+
+
+def _check_children(area: Area) -> None:
+    """A level changed is still coarser than its parts' levels."""
+    for child in area.children.all():
+        if child.depth <= area.depth:
+            raise ValidationError(
+                {
+                    "level": (
+                        f"A {area.get_level_display()} cannot contain "
+                        f"a {child.get_level_display()} ({child.name})."
+                    )
+                }
+            )

@@ -1,0 +1,40 @@
+"""Writing datasets, the sources cameras come from, as the admin describes
+them: name, description, address, licence and attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from registry.models import Dataset
+
+from .records import assign, locked
+
+DATASET_FIELDS = ("name", "description", "url", "licence", "attribution")
+
+
+@transaction.atomic
+def dataset_create(*, values: Mapping[str, Any]) -> Dataset:
+    dataset = Dataset()
+    assign(dataset, values, DATASET_FIELDS)
+    _save(dataset)
+    return dataset
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset | int, values: Mapping[str, Any]) -> Dataset:
+    """Set `values` on the dataset as the database has it now, locked: a
+    dataset has no time of its last edit to check a form against, so a
+    field someone else changed meanwhile is kept unless `values` holds it."""
+    current = locked(Dataset, dataset)
+    if assign(current, values, DATASET_FIELDS):
+        _save(current)
+    return current
+
+
+def _save(dataset: Dataset) -> None:
+    dataset.name = dataset.name.strip()
+    dataset.full_clean()
+    dataset.save()
