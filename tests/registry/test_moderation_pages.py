@@ -30,10 +30,12 @@ from registry.models import (
     MergeCandidate,
     ModerationAction,
     ModeratorArea,
+    Operator,
     RemovalReport,
     Revision,
     Status,
     Submission,
+    Vendor,
 )
 from registry.services import camera_create, camera_hide, camera_update
 from registry.services.areas import area_upsert
@@ -731,21 +733,227 @@ class TestLog:
         assert response.context["action"] == ""
 
 
+SPELLINGS_PAGE = "/moderation/spellings/"
+
+
+def spelling_state() -> tuple:
+    """What a refused mapping must leave as it was."""
+    return (
+        list(Camera.objects.order_by("pk").values_list("pk", "version", "vendor", "operator")),
+        list(Vendor.objects.order_by("pk").values_list("pk", "name", "aliases")),
+        list(Operator.objects.order_by("pk").values_list("pk", "name", "aliases")),
+        Revision.objects.count(),
+    )
+
+
+def unmatched(role: str, *spellings: str) -> list[Camera]:
+    return [
+        camera_create(location=Point(n, n, srid=4326), actor=None, **{f"{role}_raw": spelling})
+        for n, spelling in enumerate(spellings)
+    ]
+
+
+def error_lines(response) -> list[str]:
+    return [str(line) for line in response.context["errors"]]
+
+
 class TestSpellings:
+    """The records are made after the cameras: a camera that came in with a
+    known name points to its record already."""
+
+    @pytest.fixture
+    def admin_client(self, client, moderator):
+        """A moderator of every area who may add and change vendors and
+        operators (a superuser)."""
+        client.force_login(moderator)
+        return client
+
     def test_unmatched_spellings_are_counted_and_grouped(self, mod_client):
-        for n, spelling in enumerate(["Flok Safety", "flok safety", "Acme Cams"]):
-            camera_create(location=Point(n, n, srid=4326), actor=None, vendor_raw=spelling)
-        response = mod_client.get("/moderation/spellings/")
+        unmatched("vendor", "Flok Safety", "flok safety", "Acme Cams")
+        response = mod_client.get(SPELLINGS_PAGE)
         tabs = {tab["slug"]: tab["count"] for tab in response.context["tabs"]}
         assert tabs["spellings"] == 3
         vendors = response.context["roles"][0]
         assert vendors["group_count"] == 2
-        assertContains(response, "Mapping spellings is done in the admin")
+        assertContains(response, "“Flok Safety” (1), “flok safety” (1): 2 cameras")
 
-    def test_staff_get_the_link_to_the_admins_tool(self, client, moderator):
-        camera_create(location=HERE, actor=None, vendor_raw="Flok Safety")
-        client.force_login(moderator)
-        assertContains(client.get("/moderation/spellings/"), "/admin/registry/vendor/unmatched/")
+    def test_each_group_has_a_labelled_form_for_those_who_may_map(self, admin_client):
+        unmatched("vendor", "Flok Safety", "flok safety")
+        VendorFactory(name="Flock Safety")
+        response = admin_client.get(SPELLINGS_PAGE)
+        assertContains(response, '<label for="vendor-1-target">Existing vendor</label>', html=True)
+        assertContains(
+            response, '<label for="vendor-1-new">Name of a new vendor</label>', html=True
+        )
+        assertContains(response, '<input type="hidden" name="spellings" value="flok safety">')
+        assertContains(
+            response, "<legend>“Flok Safety” (1), “flok safety” (1): 2 cameras</legend>"
+        )
+        assertContains(response, ">Flock Safety</option>")
+        assertNotContains(response, "/admin/")
+
+    def test_mapping_a_group_to_an_existing_vendor(self, admin_client, moderator):
+        cameras = unmatched("vendor", "Flok Safety", "flok safety", "Acme Cams")
+        flock = VendorFactory(name="Flock Safety")
+        response = admin_client.post(
+            SPELLINGS_PAGE,
+            {"role": "vendor", "spellings": ["Flok Safety", "flok safety"], "target": flock.pk},
+        )
+        assert response.status_code == 302
+        assert response["Location"] == "/moderation/spellings/#vendor-spellings"
+        page = admin_client.get(response["Location"])
+        assert messages_of(page) == ["2 cameras now point to Flock Safety."]
+        assert [Camera.objects.get(pk=c.pk).vendor for c in cameras] == [flock, flock, None]
+        flock.refresh_from_db()
+        assert set(flock.aliases) >= {"Flok Safety"}
+        revision = Revision.objects.get(camera=cameras[0], version=2)
+        assert revision.changeset.user == moderator
+
+    def test_mapping_a_group_to_a_new_operator_made_in_the_same_step(self, admin_client):
+        cameras = unmatched("operator", "Springfield PD", "springfield p.d.")
+        response = admin_client.post(
+            SPELLINGS_PAGE,
+            {
+                "role": "operator",
+                "spellings": ["Springfield PD", "springfield p.d."],
+                "new_name": "  Springfield  Police ",
+            },
+            follow=True,
+        )
+        operator = Operator.objects.get()
+        assert (operator.name, operator.slug) == ("Springfield Police", "springfield-police")
+        assert messages_of(response) == ["2 cameras now point to Springfield Police."]
+        assert [Camera.objects.get(pk=c.pk).operator for c in cameras] == [operator, operator]
+
+    @pytest.mark.parametrize(
+        ("data", "error"),
+        [
+            (
+                {"spellings": ["Acme Cams"]},
+                "Existing vendor: Choose an existing vendor or name a new one.",
+            ),
+            (
+                {"spellings": ["Acme Cams"], "target": 987654},
+                "Existing vendor: No vendor #987654 exists.",
+            ),
+            (
+                {"spellings": ["Acme Cams"], "target": "acme"},
+                "Existing vendor: Enter a whole number.",
+            ),
+            ({"spellings": [" "], "new_name": "Acme"}, "Spellings: Name at least one spelling"),
+            ({"new_name": "Acme"}, "Spellings: Name at least one spelling to map."),
+            (
+                {"spellings": ["Acme Cams"], "new_name": "flock safety"},
+                "Name of a new vendor: A vendor called “flock safety” exists already",
+            ),
+            (
+                {"spellings": ["Acme Cams"], "new_name": "Flock-Safety"},
+                "Name of a new vendor: A vendor called “Flock-Safety” exists already",
+            ),
+            (
+                {"spellings": ["Acme Cams"], "new_name": "Acme", "target": "TARGET"},
+                "Name of a new vendor: Choose an existing vendor or name a new one, not both.",
+            ),
+            ({"spellings": ["Acme Cams"], "new_name": "???"}, "Name of a new vendor: A name"),
+            ({"spellings": ["Acme\x00"], "target": "TARGET"}, "Spellings: Null characters"),
+            (
+                {"role": "camera", "spellings": ["Acme Cams"], "target": "TARGET"},
+                "Vendor or operator: Select a valid choice.",
+            ),
+        ],
+    )
+    def test_a_bad_request_is_a_400_naming_the_field_and_writes_nothing(
+        self, admin_client, data, error
+    ):
+        unmatched("vendor", "Acme Cams")
+        flock = VendorFactory(name="Flock Safety")
+        data = {"role": "vendor", **data}
+        if data.get("target") == "TARGET":
+            data["target"] = flock.pk
+        before = spelling_state()
+        response = admin_client.post(SPELLINGS_PAGE, data)
+        assert response.status_code == 400
+        assert any(line.startswith(error) for line in error_lines(response)), error_lines(response)
+        assertContains(response, "Nothing was changed:", status_code=400)
+        assert spelling_state() == before
+
+    def test_a_refused_form_keeps_what_was_typed(self, admin_client):
+        unmatched("vendor", "Acme Cams")
+        VendorFactory(name="Flock Safety")
+        response = admin_client.post(
+            SPELLINGS_PAGE,
+            {"role": "vendor", "spellings": ["Acme Cams"], "new_name": "Flock Safety"},
+        )
+        assertContains(response, 'value="Flock Safety" aria-invalid="true"', status_code=400)
+
+    def test_a_moderator_limited_to_some_areas_may_not_map(
+        self, client, django_user_model, chicago
+    ):
+        unmatched("vendor", "Flok Safety")
+        flock = VendorFactory(name="Flock Safety")
+        local = make_moderator(django_user_model, "local", areas=[chicago])
+        local.user_permissions.add(*Permission.objects.filter(codename__in=["change_vendor"]))
+        client.force_login(local)
+        page = client.get(SPELLINGS_PAGE)
+        before = spelling_state()
+        response = client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Flok Safety"], "target": flock.pk}
+        )
+        assertContains(page, "moderators limited to some areas cannot do it")
+        assertNotContains(page, 'name="target"')
+        assertContains(response, "limited to some areas", status_code=403)
+        assert spelling_state() == before
+
+    def test_an_account_without_the_role_may_not_map(self, client, resident):
+        unmatched("vendor", "Flok Safety")
+        flock = VendorFactory(name="Flock Safety")
+        resident.user_permissions.add(*Permission.objects.filter(codename="change_vendor"))
+        client.force_login(resident)
+        before = spelling_state()
+        response = client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Flok Safety"], "target": flock.pk}
+        )
+        assert response.status_code == 403
+        assert spelling_state() == before
+
+    def test_mapping_needs_the_right_to_change_the_records(self, mod_client, mod):
+        unmatched("vendor", "Flok Safety")
+        flock = VendorFactory(name="Flock Safety")
+        page = mod_client.get(SPELLINGS_PAGE)
+        before = spelling_state()
+        response = mod_client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Flok Safety"], "target": flock.pk}
+        )
+        assertContains(page, "Mapping spellings needs the right to change vendors.")
+        assertNotContains(page, 'name="target"')
+        assertContains(response, "right to change vendors", status_code=403)
+        assert spelling_state() == before
+
+    def test_a_new_record_needs_the_right_to_add_one(self, client, django_user_model):
+        cameras = unmatched("vendor", "Flok Safety")
+        flock = VendorFactory(name="Flock Safety")
+        editor = make_moderator(django_user_model, "editor")
+        editor.user_permissions.add(Permission.objects.get(codename="change_vendor"))
+        client.force_login(editor)
+        page = client.get(SPELLINGS_PAGE)
+        refused = client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Flok Safety"], "new_name": "Flok"}
+        )
+        mapped = client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Flok Safety"], "target": flock.pk}
+        )
+        assertContains(page, 'name="target"')
+        assertNotContains(page, 'name="new_name"')
+        assertContains(refused, "right to add vendors", status_code=403)
+        assert mapped.status_code == 302
+        assert not Vendor.objects.filter(name="Flok").exists()
+        assert Camera.objects.get(pk=cameras[0].pk).vendor == flock
+
+    def test_the_page_is_in_spanish_under_es(self, admin_client):
+        unmatched("vendor", "Flok Safety")
+        response = admin_client.get("/es/moderation/spellings/")
+        assertContains(response, "Proveedor existente")
+        assertContains(response, "Nombre de un proveedor nuevo")
 
 
 # ----------------------------------------------------------------- command
