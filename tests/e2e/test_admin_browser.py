@@ -1,11 +1,14 @@
-"""Moderators in a real browser: the camera map widget and mapping a group of
-unmatched vendor spellings."""
+"""Moderators in a real browser: the admin's camera map widget and its
+refusal of a stale form, and mapping a group of unmatched vendor spellings on
+the moderation pages."""
 
 import pytest
 from django.contrib.gis.geos import Point
 
 from registry.models import Camera, Vendor
 from registry.services import camera_create, load_reference_data
+from registry.services.editing import camera_edit
+from tests.e2e.test_accessibility_browser import AXE, RUN_AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,18 +41,41 @@ def test_camera_page_draws_the_camera_on_a_leaflet_map(logged_in, live_server):
     assert "anonymous" in history.first.inner_text()
 
 
-def test_mapping_an_unmatched_group_in_the_browser(logged_in, live_server):
-    load_reference_data()
+def test_a_stale_camera_form_says_who_changed_what(logged_in, live_server, django_user_model):
+    camera = camera_create(location=Point(-87.63, 41.88, srid=4326), actor=None, kind="camera")
+    other = django_user_model.objects.create_superuser(username="other", password=PASSWORD)
+
+    logged_in.goto(f"{live_server.url}/admin/registry/camera/{camera.pk}/change/")
+    logged_in.locator("#id_location-map .leaflet-marker-icon").first.wait_for()
+    camera_edit(camera=camera.pk, moderator=other, expected_version=1, values={"height": 4.0})
+    logged_in.fill("#id_height", "9")
+    logged_in.click("input[name=_save]")
+
+    errors = logged_in.locator(".errornote, ul.errorlist.nonfield")
+    errors.last.wait_for()
+    assert "version 2 by other" in errors.last.inner_text()
+    assert "changed height" in errors.last.inner_text()
+    assert Camera.objects.get(pk=camera.pk).height == 4.0
+
+
+def test_mapping_an_unmatched_group_on_the_moderation_page(
+    logged_in, live_server, console_errors, screenshot
+):
     for n, spelling in enumerate(["Flok Safety LPR", "flok safety lpr"]):
         camera_create(location=Point(n, n, srid=4326), actor=None, vendor_raw=spelling)
+    load_reference_data()  # after the cameras, which came in unmatched
 
-    logged_in.goto(f"{live_server.url}/admin/registry/vendor/unmatched/")
-    row = logged_in.locator("#unmatched-groups tbody tr").first
-    assert "Flok Safety LPR (1), flok safety lpr (1)" in row.inner_text()
-    row.locator("select[name=target]").select_option(label="Flock Safety")
-    row.locator("button[type=submit]").click()
+    logged_in.goto(f"{live_server.url}/moderation/spellings/")
+    group = logged_in.locator("#vendor-1")
+    assert "“Flok Safety LPR” (1), “flok safety lpr” (1): 2 cameras" in group.inner_text()
+    screenshot("spellings")
+    logged_in.evaluate(AXE.read_text())  # not a script tag: the CSP allows none inline
+    assert logged_in.evaluate(RUN_AXE) == []
+    group.get_by_label("Existing vendor").select_option(label="Flock Safety")
+    group.get_by_role("button", name="Map 2 cameras").click()
 
     logged_in.get_by_text("2 cameras now point to Flock Safety.").wait_for()
     flock = Vendor.objects.get(name="Flock Safety")
     assert Camera.objects.filter(vendor=flock).count() == 2
     assert "Every spelling is matched." in logged_in.content()
+    assert console_errors == []

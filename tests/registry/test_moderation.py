@@ -1,14 +1,15 @@
 """Moderators deciding what imports leave open: conflicts between a local
-edit and the source, and possible duplicates. The services, then the admin
-through Django's test client."""
+edit and the source, and possible duplicates. The services, then the admin,
+which only shows them and links each to its moderation page, through
+Django's test client."""
 
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from registry.models import Camera, ImportConflict, MergeCandidate, Revision, Status
 from registry.services import (
@@ -65,14 +66,6 @@ def make_candidate(camera, duplicate_of, changeset, distance=2.34) -> MergeCandi
     return MergeCandidate.objects.create(
         camera=camera, duplicate_of=duplicate_of, distance=distance, changeset=changeset
     )
-
-
-def decided_at(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 def post_action(client, model_name: str, action: str, objects) -> object:
@@ -323,7 +316,11 @@ def test_a_camera_is_not_hidden_as_the_duplicate_of_a_hidden_one(moderator, impo
 # ------------------------------------------------------------- admin
 
 
-def test_conflict_list_shows_open_conflicts_first_with_their_values(
+def moderation_url(section: str, pk: int) -> str:
+    return reverse("registry:moderation-item", args=[section, pk])
+
+
+def test_conflict_list_shows_open_conflicts_first_with_links_to_their_pages(
     admin_client, moderator, dataset, import_changeset
 ):
     vendor = VendorFactory(name="Acme Vision")
@@ -342,8 +339,8 @@ def test_conflict_list_shows_open_conflicts_first_with_their_values(
     assert f"Acme Vision (#{vendor.pk})" in content
     assert "city-open-data" in content
     assert "kept the local value" in content
-    assert "Accept the source&#x27;s value" in content
-    assert "Keep the local value" in content
+    assert moderation_url("import-conflicts", open_one.pk) in content
+    assert moderation_url("import-conflicts", resolved.pk) in content
 
 
 def test_conflict_list_filters_open_ones(admin_client, moderator, dataset, import_changeset):
@@ -359,7 +356,9 @@ def test_conflict_list_filters_open_ones(admin_client, moderator, dataset, impor
     assert list(response.context["cl"].result_list) == [open_one]
 
 
-def test_conflict_page_is_read_only(admin_client, dataset, import_changeset):
+def test_conflict_page_is_read_only_and_links_to_its_moderation_page(
+    admin_client, dataset, import_changeset
+):
     conflict = make_conflict(make_camera(), dataset, import_changeset, "kind", "camera", "ALPR")
 
     response = admin_client.get(
@@ -370,71 +369,47 @@ def test_conflict_page_is_read_only(admin_client, dataset, import_changeset):
     assert response.status_code == 200
     assert 'name="_save"' not in content
     assert "&quot;ALPR&quot;" in content
+    assert moderation_url("import-conflicts", conflict.pk) in content
     assert admin_client.get(reverse("admin:registry_importconflict_add")).status_code == 403
 
 
-def test_accept_action_applies_the_source_and_reports_the_count(
-    admin_client, moderator, dataset, import_changeset
-):
-    first = make_camera(directions=[90.0])
-    second = make_camera(location=NEARBY, height=3.0)
-    conflicts = [
-        make_conflict(first, dataset, import_changeset, "directions", [90.0], [180.0]),
-        make_conflict(second, dataset, import_changeset, "height", 3.0, 4.5),
-    ]
-
-    response = post_action(admin_client, "importconflict", "accept_source", conflicts)
-
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert response.status_code == 200
-    assert messages_of(response) == ["Accepted the source's value for 2 conflicts."]
-    assert (first.directions, first.version) == ([180.0], 2)
-    assert (second.height, second.version) == (4.5, 2)
-    assert first.revisions.get(version=2).changeset.actor == "moderator"
-    assert set(ImportConflict.objects.values_list("resolution", flat=True)) == {
-        ImportConflict.Resolution.ACCEPTED_SOURCE
-    }
-
-
-def test_an_action_names_the_conflicts_it_could_not_resolve(
-    admin_client, moderator, dataset, import_changeset
-):
-    first = make_camera(directions=[90.0])
-    second = make_camera(location=NEARBY, height=3.0)
-    done = make_conflict(first, dataset, import_changeset, "directions", [90.0], [180.0])
-    conflict_keep_local(conflict=done, user=moderator)
-    still_open = make_conflict(second, dataset, import_changeset, "height", 3.0, 4.5)
-
-    response = post_action(admin_client, "importconflict", "accept_source", [done, still_open])
-
-    first.refresh_from_db()
-    assert messages_of(response) == [
-        "Accepted the source's value for 1 conflict.",
-        f"1 failed and was left as it was: conflict #{done.pk} ({first}, "
-        f"directions): Import conflict #{done.pk} was already resolved by moderator at "
-        f"{decided_at(done.resolved_at)}: kept the local value.",
-    ]
-    assert (first.directions, first.version) == ([90.0], 1)
-    assert Camera.objects.get(pk=second.pk).height == 4.5
-
-
-def test_keep_local_action_resolves_without_editing(
-    admin_client, moderator, dataset, import_changeset
+@pytest.mark.parametrize(
+    ("model_name", "actions"),
+    [
+        ("importconflict", ["accept_source", "keep_local"]),
+        ("mergecandidate", ["mark_duplicate", "mark_distinct"]),
+    ],
+)
+def test_the_admin_decides_nothing_imports_leave_open(
+    admin_client, dataset, import_changeset, model_name, actions
 ):
     camera = make_camera(directions=[90.0])
+    other = make_camera(location=NEARBY)
     conflict = make_conflict(camera, dataset, import_changeset, "directions", [90.0], [180.0])
+    candidate = make_candidate(other, camera, import_changeset)
+    item = conflict if model_name == "importconflict" else candidate
+    changelist = reverse(f"admin:registry_{model_name}_changelist")
 
-    response = post_action(admin_client, "importconflict", "keep_local", [conflict])
+    page = admin_client.get(changelist)
+    responses = [post_action(admin_client, model_name, action, [item]) for action in actions]
+    change = admin_client.post(
+        reverse(f"admin:registry_{model_name}_change", args=[item.pk]), {"resolution": "x"}
+    )
 
-    camera.refresh_from_db()
+    assert page.context["action_form"] is None
+    assert 'name="action"' not in page.content.decode()
+    assert all(response.status_code == 200 for response in responses)
+    assert change.status_code == 403
     conflict.refresh_from_db()
-    assert messages_of(response) == ["Kept the local value for 1 conflict."]
-    assert (camera.directions, camera.version) == ([90.0], 1)
-    assert (conflict.resolution, conflict.resolved_by) == ("kept_local", moderator)
+    candidate.refresh_from_db()
+    assert (conflict.resolution, candidate.decision) == ("", MergeCandidate.Decision.OPEN)
+    assert [camera.version for camera in Camera.objects.order_by("pk")] == [1, 1]
+    assert Revision.objects.count() == 2
 
 
-def test_merge_list_links_both_cameras_with_the_distance(admin_client, import_changeset):
+def test_merge_list_links_both_cameras_with_the_distance_and_the_moderation_page(
+    admin_client, import_changeset
+):
     original = make_camera()
     other = make_camera(location=NEARBY)
     candidate = make_candidate(other, original, import_changeset, distance=1.6789)
@@ -445,57 +420,34 @@ def test_merge_list_links_both_cameras_with_the_distance(admin_client, import_ch
     for content in (response.content.decode(), page.content.decode()):
         assert reverse("admin:registry_camera_change", args=[original.pk]) in content
         assert reverse("admin:registry_camera_change", args=[other.pk]) in content
+        assert moderation_url("merge-candidates", candidate.pk) in content
         assert "1.7 m" in content
     assert (response.status_code, page.status_code) == (200, 200)
-    assert "Hide as duplicate" in response.content.decode()
-    assert "Mark as distinct devices" in response.content.decode()
     assert 'name="_save"' not in page.content.decode()
 
 
-def test_hide_as_duplicate_action_hides_the_imported_camera(
-    admin_client, moderator, import_changeset
+def test_staff_who_do_not_moderate_do_not_see_duplicates_of_hidden_cameras(
+    client, django_user_model, moderator, import_changeset
 ):
     original = make_camera()
-    other = make_camera(location=NEARBY)
-    candidate = make_candidate(other, original, import_changeset)
+    shown = make_candidate(make_camera(location=NEARBY), original, import_changeset)
+    hidden_camera = make_camera(location=Point(-87.62984, 41.8781, srid=4326))
+    hidden = make_candidate(hidden_camera, original, import_changeset)
+    camera_hide(camera=hidden_camera, actor=moderator, reason="vandalised report")
+    clerk = django_user_model.objects.create_user(username="clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_mergecandidate"))
+    client.force_login(clerk)
+    changelist = reverse("admin:registry_mergecandidate_changelist")
 
-    response = post_action(admin_client, "mergecandidate", "mark_duplicate", [candidate])
+    listed = client.get(changelist).context["cl"].result_list
+    client.force_login(moderator)
+    listed_for_moderators = client.get(changelist).context["cl"].result_list
 
-    other.refresh_from_db()
-    original.refresh_from_db()
-    candidate.refresh_from_db()
-    assert messages_of(response) == ["Hid 1 camera as a duplicate."]
-    assert (other.status, other.status_note) == (
-        Status.HIDDEN,
-        f"duplicate of camera #{original.pk}",
-    )
-    assert original.status == Status.REPORTED
-    assert (candidate.decision, candidate.decided_by) == ("duplicate", moderator)
-
-
-def test_mark_distinct_action_and_a_refusal_in_one_go(admin_client, moderator, import_changeset):
-    original = make_camera()
-    first = make_camera(location=NEARBY)
-    second = make_camera(location=Point(-87.62984, 41.8781, srid=4326))
-    decided = make_candidate(first, original, import_changeset)
-    merge_mark_duplicate(candidate=decided, user=moderator)
-    candidate = make_candidate(second, original, import_changeset)
-
-    response = post_action(admin_client, "mergecandidate", "mark_distinct", [decided, candidate])
-
-    candidate.refresh_from_db()
-    second.refresh_from_db()
-    assert messages_of(response) == [
-        "Marked 1 pair as distinct devices.",
-        f"1 failed and was left as it was: candidate #{decided.pk} ({first} ~ {original}): "
-        f"Merge candidate #{decided.pk} was already decided by moderator at "
-        f"{decided_at(decided.decided_at)}: duplicate: hidden.",
-    ]
-    assert candidate.decision == MergeCandidate.Decision.DISTINCT
-    assert (second.status, second.version) == (Status.REPORTED, 1)
+    assert list(listed) == [shown]
+    assert set(listed_for_moderators) == {shown, hidden}
 
 
-def test_camera_page_shows_what_is_open_about_it(
+def test_camera_page_links_what_is_open_about_it_to_the_moderation_pages(
     admin_client, moderator, dataset, import_changeset
 ):
     camera = make_camera(directions=[90.0])
@@ -510,12 +462,14 @@ def test_camera_page_shows_what_is_open_about_it(
 
     content = page.content.decode()
     assert page.status_code == 200
-    assert reverse("admin:registry_importconflict_change", args=[conflict.pk]) in content
+    assert moderation_url("import-conflicts", conflict.pk) in content
     assert "directions: kept [90.0]; city-open-data says [180.0]" in content
-    assert reverse("admin:registry_importconflict_change", args=[resolved.pk]) not in content
+    assert moderation_url("import-conflicts", resolved.pk) not in content
     assert f"{newer}, 2.3 m away, may be a duplicate of this one" in content
-    assert reverse("admin:registry_mergecandidate_change", args=[candidate.pk]) in content
+    assert moderation_url("merge-candidates", candidate.pk) in content
     assert f"may be a duplicate of {camera}, 2.3 m away" in newer_page.content.decode()
+    assert moderation_url("merge-candidates", candidate.pk) in newer_page.content.decode()
+    assert reverse("admin:registry_importconflict_change", args=[conflict.pk]) not in content
 
 
 def test_camera_page_with_nothing_open_says_so(admin_client):
