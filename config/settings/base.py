@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the kinds of device wherever a field offers them.
+    "ENUM_NAME_OVERRIDES": {"SurveillanceKindEnum": "registry.models.choices.Kind"},
 }
 # Camera lists: page sizes and the largest bbox one request may cover.
 API_DEFAULT_PAGE_SIZE = int(os.environ.get("API_DEFAULT_PAGE_SIZE", "1000"))

@@ -20,7 +20,6 @@ class AreaForm(SeenUpdatedAtForm):
     # The admin's form always carries it; a post without it (a script's)
     # is still taken, as before: a boundary is corrected rarely, and
     # re-imports go through area_upsert anyway.
-    seen_required = False
 
     class Meta:
         model = Area

@@ -25,6 +25,15 @@ from .history import action_changeset
 
 MODERATE_PERMISSION = "registry.moderate"
 MODERATORS_GROUP = "moderators"
+# What the role holds: moderating, and mapping unmatched vendor and operator
+# spellings to records, existing or new (/moderation/spellings/).
+MODERATOR_PERMISSIONS = (
+    "moderate",
+    "add_vendor",
+    "change_vendor",
+    "add_operator",
+    "change_operator",
+)
 
 
 def is_moderator(user: AbstractBaseUser | None) -> bool:
@@ -114,10 +123,13 @@ def record_moderation(
 
 
 def moderators_group() -> Group:
-    """The group holding `registry.moderate`, made (or mended) when missing."""
+    """The group holding the moderator's permissions, made (or mended) when
+    missing."""
     group, _created = Group.objects.get_or_create(name=MODERATORS_GROUP)
-    permission = Permission.objects.get(content_type__app_label="registry", codename="moderate")
-    group.permissions.add(permission)
+    permissions = Permission.objects.filter(
+        content_type__app_label="registry", codename__in=MODERATOR_PERMISSIONS
+    )
+    group.permissions.add(*permissions)
     return group
 
 

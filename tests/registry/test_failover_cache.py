@@ -90,9 +90,7 @@ def test_requests_and_rate_limits_keep_working_without_redis(failover, redis_ser
     assert codes == [201, 201, 429]
 
 
-def test_while_redis_is_down_every_thread_of_a_process_shares_one_fallback(
-    failover, redis_server
-):
+def test_while_redis_is_down_every_thread_of_a_process_shares_one_fallback(failover, redis_server):
     """Django makes a cache object per thread: the fallback is the process's,
     so a rate limit counted in one request's thread holds in the next's."""
     redis_server.stop()

@@ -327,7 +327,8 @@ def test_an_admin_edit_of_a_boundary_measures_it_again(client, moderator):
     assert client.get(url).status_code == 200
     smaller = json.dumps({"type": "MultiPolygon", "coordinates": [square(0, 0, 1, 0.5)]})
     data = {"name": "Plot", "slug": "plot", "level": "city", "parent": "", "code": "",
-            "geometry": smaller, "population": "42", "source": ""}  # fmt: skip
+            "geometry": smaller, "population": "42", "source": "",
+            "seen_updated_at": area.updated_at.isoformat()}  # fmt: skip
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     area.refresh_from_db()

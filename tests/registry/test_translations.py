@@ -343,12 +343,12 @@ def test_django_serves_spanish_labels():
         assert gettext("licence-plate reader (ALPR)") == "lector de matrículas (ALPR)"
         assert gettext("OpenStreetMap") == "OpenStreetMap"
         singular, plural = (
-            "Hid %(count)d camera as a duplicate.",
-            "Hid %(count)d cameras as duplicates.",
+            "%(count)d camera now points to %(name)s.",
+            "%(count)d cameras now point to %(name)s.",
         )
-        one = ngettext(singular, plural, 1) % {"count": 1}
-        many = ngettext(singular, plural, 3) % {"count": 3}
-        assert one == "Se ocultó 1 cámara como duplicada."
-        assert many == "Se ocultaron 3 cámaras como duplicadas."
+        one = ngettext(singular, plural, 1) % {"count": 1, "name": "Flock Safety"}
+        many = ngettext(singular, plural, 3) % {"count": 3, "name": "Flock Safety"}
+        assert one == "1 cámara apunta ahora a Flock Safety."
+        assert many == "3 cámaras apuntan ahora a Flock Safety."
     with translation.override("en"):
         assert str(Status.REMOVED.label) == "removed"
