@@ -248,6 +248,15 @@ STALE = OpenApiResponse(
 )
 
 
+CAMERA_CONTRIBUTION_RESPONSES = {
+    201: CREATED,
+    400: BAD,
+    404: OpenApiTypes.OBJECT,
+    422: REUSED_KEY,
+    429: THROTTLED,
+}
+
+
 # ------------------------------------------------------------------- views
 
 
@@ -300,13 +309,7 @@ class ConfirmationView(CameraContributionView):
         summary="Confirm a camera is still there",
         request=ConfirmationSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: CREATED,
-            400: BAD,
-            404: OpenApiTypes.OBJECT,
-            422: REUSED_KEY,
-            429: THROTTLED,
-        },
+        responses=CAMERA_CONTRIBUTION_RESPONSES,
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)
@@ -327,13 +330,7 @@ class RemovalReportView(CameraContributionView):
         description="For moderators to accept; JSON, or multipart with `photos`.",
         request=RemovalReportSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: CREATED,
-            400: BAD,
-            404: OpenApiTypes.OBJECT,
-            422: REUSED_KEY,
-            429: THROTTLED,
-        },
+        responses=CAMERA_CONTRIBUTION_RESPONSES,
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)
@@ -361,14 +358,7 @@ class EditSuggestionView(CameraContributionView):
         ),
         request=EditSuggestionSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={
-            201: CREATED,
-            400: BAD,
-            404: OpenApiTypes.OBJECT,
-            409: STALE,
-            422: REUSED_KEY,
-            429: THROTTLED,
-        },
+        responses={**CAMERA_CONTRIBUTION_RESPONSES, 409: STALE},
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)

@@ -337,18 +337,14 @@ def moderator_hide(
     reason: str,
     expected_version: int | None = None,
 ) -> Camera:
-    with one_changeset(user=moderator, comment=reason):
-        current = camera_locked(camera, expected_version)
-        check_place(moderator, current.location)
+    def hide(current: Camera) -> Camera:
         if current.status == Status.HIDDEN:
             raise ValidationError(
                 {"status": ValidationError(_("This camera is already hidden."), code="hidden")}
             )
-        current = camera_hide(camera=current, actor=moderator, reason=reason)
-        record_moderation(
-            moderator=moderator, action=Action.HIDE, item=current, camera=current, reason=reason
-        )
-    return current
+        return camera_hide(camera=current, actor=moderator, reason=reason)
+
+    return _change_camera(camera, moderator, reason, expected_version, Action.HIDE, hide)
 
 
 @transaction.atomic
@@ -359,11 +355,20 @@ def moderator_unhide(
     reason: str,
     expected_version: int | None = None,
 ) -> Camera:
+    def unhide(current: Camera) -> Camera:
+        return camera_unhide(camera=current, actor=moderator, reason=reason)
+
+    return _change_camera(camera, moderator, reason, expected_version, Action.UNHIDE, unhide)
+
+
+def _change_camera(camera, moderator, reason: str, expected_version, action: str, change):
+    """`change(camera)` as one recorded action on the locked camera, at the
+    version seen, in a place the moderator moderates."""
     with one_changeset(user=moderator, comment=reason):
         current = camera_locked(camera, expected_version)
         check_place(moderator, current.location)
-        current = camera_unhide(camera=current, actor=moderator, reason=reason)
+        current = change(current)
         record_moderation(
-            moderator=moderator, action=Action.UNHIDE, item=current, camera=current, reason=reason
+            moderator=moderator, action=action, item=current, camera=current, reason=reason
         )
     return current
