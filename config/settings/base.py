@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Text with control characters, lone surrogates or bytes that are not
+    # UTF-8, and over-long query parameters, are a 400 naming the input.
+    "registry.input_guard.InputGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # An unreachable database is a 503 with Retry-After, not a 500.
     "registry.unavailable.DatabaseUnavailableMiddleware",
@@ -390,6 +393,10 @@ NOSCRIPT_SUBMISSIONS_RATE = os.environ.get("NOSCRIPT_SUBMISSIONS_RATE", "20/hour
 # header, a form's one-time token) is remembered: a retry within it gets the
 # first answer and stores nothing new.
 IDEMPOTENCY_SECONDS = int(os.environ.get("IDEMPOTENCY_SECONDS", str(24 * 60 * 60)))
+
+# Text from outside (registry/input_guard.py): the longest query parameter,
+# in characters.
+INPUT_MAX_PARAMETER_CHARS = int(os.environ.get("INPUT_MAX_PARAMETER_CHARS", "2000"))
 
 # Optional accounts (pseudonymous; email optional) to follow one's contributions.
 # Sign-in attempts one client may make (DRF's "N/second|minute|hour|day").

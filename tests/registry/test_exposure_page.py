@@ -117,8 +117,10 @@ def test_pasted_text_over_django_s_limit_is_refused_with_a_message(client, setti
     response = client.post(URL, {"geojson": json.dumps(document)})
 
     assert response.status_code == 400
-    assert "Pasted GeoJSON can be at most 0.1 MB: upload it as a file instead." in page_text(
-        response
+    assert (
+        "the form: its fields other than files are larger than 0.1 MB together, the most "
+        "Sightline reads from a form (DATA_UPLOAD_MAX_MEMORY_SIZE): send long text, such as "
+        "GeoJSON, as a file instead." in page_text(response)
     )
 
 

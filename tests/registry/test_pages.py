@@ -203,10 +203,14 @@ def test_a_bad_page_or_sort_is_ignored_with_a_notice(client):
     text = notice(response)
     assert "page = “two”: not a page number" in text
     assert "sort = “colour”: not a column this list can be sorted by" in text
-    for page in ("0", "-3", "9" * 5000):
+    for page in ("0", "-3", "x" * 1900):
         response = client.get(f"/cameras/?page={page}")
         assert response.status_code == 200
         assert "not a page number" in notice(response)
+    # Past INPUT_MAX_PARAMETER_CHARS, the request is refused, naming the parameter.
+    response = client.get(f"/cameras/?page={'9' * 5000}")
+    assert response.status_code == 400
+    assert "page: is 5000 characters long; the limit is 2000." in response.text
 
 
 def test_a_page_past_the_end_shows_the_last_page_with_a_notice(client):
