@@ -215,6 +215,13 @@ def _typed(solution: dict) -> dict:
             "The proof of work's algorithm, challenge, salt and signature must be strings.",
             "malformed",
         )
+    # Everything Sightline issues is ASCII; digests are compared as ASCII.
+    if not all(solution[field].isascii() for field in texts):
+        raise _error(
+            "The proof of work's algorithm, challenge, salt and signature are ASCII text, "
+            "as Sightline issued them.",
+            "malformed",
+        )
     return solution
 
 

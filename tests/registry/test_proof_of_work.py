@@ -305,6 +305,21 @@ FIELDS = {"algorithm": "SHA-256", "challenge": "a", "number": 1, "salt": "b", "s
             "The proof of work uses 'SHA-1'; Sightline's challenges use SHA-256.",
             "algorithm",
         ),
+        *(
+            (
+                B64(FIELDS | {field: "é" * 64}),
+                "The proof of work's algorithm, challenge, salt and signature are ASCII text, "
+                "as Sightline issued them.",
+                "malformed",
+            )
+            for field in ("algorithm", "challenge", "salt", "signature")
+        ),
+        (
+            B64(FIELDS | {"number": 10**400}),
+            "The proof of work's signature is not valid: its challenge was not issued by "
+            "Sightline.",
+            "signature",
+        ),
         ("A" * 5000, "The proof of work is not base64-encoded JSON.", "malformed"),
     ],
     ids=[
@@ -321,6 +336,11 @@ FIELDS = {"algorithm": "SHA-256", "challenge": "a", "number": 1, "salt": "b", "s
         "negative-number",
         "challenge-as-number",
         "sha-1",
+        "non-ascii-algorithm",
+        "non-ascii-challenge",
+        "non-ascii-salt",
+        "non-ascii-signature",
+        "huge-number",
         "too-long",
     ],
 )
