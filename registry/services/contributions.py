@@ -443,5 +443,21 @@ def _validated_copy(camera: Camera, changes: dict[str, Any]) -> Camera:
     for name, value in changes.items():
         plain = value.pk if isinstance(value, Model) else json_value(value)
         setattr(copy, name, model_value(name, plain))
-    copy.full_clean()
+    try:
+        copy.full_clean()
+    except (TypeError, ValueError) as error:
+        # A value of a type the field's own checks do not expect (a list
+        # for a number, say): said for each field that cannot take its value.
+        raise ValidationError(_type_errors(copy, changes)) from error
     return copy
+
+
+def _type_errors(copy: Camera, changes: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    for name in changes:
+        try:
+            field = Camera._meta.get_field(name)
+            field.clean(getattr(copy, field.attname), copy)
+        except (TypeError, ValueError, ValidationError):
+            errors[name] = _("This value is not of the kind this field holds.")
+    return errors or {"changes": _("These values are not of the kinds the fields hold.")}

@@ -8,6 +8,8 @@ any other edit."""
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import date
 from typing import Any
 
@@ -28,34 +30,69 @@ from .moderators import check_place
 
 def model_value(field_name: str, value: Any) -> Any:
     """The inverse of history.json_value for one Camera field: [lon, lat] as a
-    Point, a foreign key's id as its record, an ISO date as a date."""
+    Point, a foreign key's id as its record, an ISO date as a date. A value of
+    the wrong type is a ValidationError naming the field (it may come from a
+    client, or from a suggestion stored long ago)."""
     if field_name not in EDITABLE_FIELDS:
         raise ValidationError(
             _("The field %(field)s cannot be set by a moderator.") % {"field": field_name}
         )
     field = Camera._meta.get_field(field_name)
     if value is None:
-        return None
+        # "No value" of a field that cannot be null is its empty value ("" for
+        # a kind, [] for directions); a required one is refused by its check.
+        return None if field.null or not field.blank else field.get_default()
     if isinstance(field, PointField):
-        lon, lat = value
-        return Point(float(lon), float(lat), srid=4326)
+        return _point(field_name, value)
     if isinstance(field, models.ForeignKey):
-        record = field.related_model.objects.filter(pk=value).first()
-        if record is None:
-            raise ValidationError(
-                _("The %(field)s #%(id)s the source gives no longer exists.")
-                % {"field": field.verbose_name, "id": value}
-            )
-        return record
-    if isinstance(field, models.DateField) and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError as error:
-            raise ValidationError(
-                _("%(value)r is not a date for %(field)s.")
-                % {"value": value, "field": field.verbose_name}
-            ) from error
+        return _related_record(field, field_name, value)
+    if isinstance(field, models.DateField):
+        return _date(field, field_name, value)
     return value
+
+
+def _wrong(field_name: str, message: str) -> ValidationError:
+    return ValidationError({field_name: ValidationError(message, code="invalid")})
+
+
+def _point(field_name: str, value: Any) -> Point:
+    numbers = value if isinstance(value, list | tuple) else ()
+    if len(numbers) != 2 or not all(_is_number(number) for number in numbers):
+        raise _wrong(field_name, _("Give [longitude, latitude] in degrees."))
+    longitude, latitude = (float(number) for number in numbers)
+    if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+        raise _wrong(field_name, _("Longitude or latitude is out of range."))
+    return Point(longitude, latitude, srid=4326)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _related_record(field: models.ForeignKey, field_name: str, value: Any) -> models.Model:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong(field_name, _("Give the %(field)s's number.") % {"field": field.verbose_name})
+    record = field.related_model.objects.filter(pk=value).first()
+    if record is None:
+        raise _wrong(
+            field_name,
+            _("The %(field)s #%(id)s no longer exists.")
+            % {"field": field.verbose_name, "id": value},
+        )
+    return record
+
+
+def _date(field: models.DateField, field_name: str, value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _wrong(
+            field_name,
+            _("%(value)s is not a date (YYYY-MM-DD) for %(field)s.")
+            % {"value": json.dumps(value)[:40], "field": field.verbose_name},
+        ) from None
 
 
 def _locked(item: models.Model) -> models.Model:

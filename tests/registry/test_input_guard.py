@@ -149,3 +149,89 @@ def test_text_problems(value, lines, expected):
         assert problem is None
     else:
         assert problem.startswith(expected)
+
+
+# --------------------------------------- values of the wrong type or none
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"height": "abc"}, "height"),
+        ({"height": [1]}, "height"),
+        ({"tilt": {"a": 1}}, "tilt"),
+        ({"directions": "north"}, "directions"),
+        ({"directions": [1, "x"]}, "directions"),
+        ({"directions": [400]}, "directions"),
+        ({"location": 5}, "location"),
+        ({"location": [1]}, "location"),
+        ({"location": ["a", "b"]}, "location"),
+        ({"vendor": "flock"}, "vendor"),
+        ({"vendor": True}, "vendor"),
+        ({"operator": 99999}, "operator"),
+        ({"first_seen": 20240101}, "first_seen"),
+        ({"first_seen": "yesterday"}, "first_seen"),
+        ({"location": None}, "location"),
+        ({"kind": "spaceship"}, "kind"),
+        ({"camera_type": ["dome"]}, "camera_type"),
+    ],
+)
+def test_a_suggested_value_of_the_wrong_type_is_a_400_naming_the_field(changes, field):
+    client = Client()
+    camera = CameraFactory()
+    before = written()
+    body = {"changes": changes, "altcha": fetch_and_solve(client)}
+
+    response = client.post(
+        f"/api/v1/cameras/{camera.pk}/edit-suggestions/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert written() == before
+
+
+def test_a_stored_suggestion_with_a_value_of_the_wrong_type_is_refused_not_a_500(
+    django_user_model,
+):
+    moderator = django_user_model.objects.create_superuser(username="mod", password="x" * 20)
+    camera = CameraFactory()
+    suggestion = EditSuggestion.objects.create(
+        camera=camera, base_version=1, changes={"vendor": [None, "flock"], "height": [None, 3]}
+    )
+    client = Client()
+    client.force_login(moderator)
+
+    response = client.post(
+        f"/moderation/edit-suggestions/{suggestion.pk}/", {"action": "apply", "seen_version": 1}
+    )
+
+    assert response.status_code == 400
+    assert "Give the vendor&#x27;s number." in response.text
+    suggestion.refresh_from_db()
+    assert suggestion.state == "open"
+
+
+def test_null_for_a_field_that_may_be_empty_is_its_empty_value_and_applies(django_user_model):
+    moderator = django_user_model.objects.create_superuser(username="mod", password="x" * 20)
+    camera = CameraFactory(kind="ALPR", directions=[90.0])
+    client = Client()
+    body = {"changes": {"kind": None, "directions": None}, "altcha": fetch_and_solve(client)}
+    response = client.post(
+        f"/api/v1/cameras/{camera.pk}/edit-suggestions/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.json()["changes"] == {"kind": ["ALPR", ""], "directions": [[90.0], []]}
+    client.force_login(moderator)
+
+    applied = client.post(
+        f"/moderation/edit-suggestions/{response.json()['edit_suggestion']}/",
+        {"action": "apply", "seen_version": camera.version},
+    )
+
+    assert applied.status_code == 302
+    camera.refresh_from_db()
+    assert (camera.kind, camera.directions) == ("", [])

@@ -855,7 +855,6 @@ class TestSpellings:
                 "Name of a new vendor: Choose an existing vendor or name a new one, not both.",
             ),
             ({"spellings": ["Acme Cams"], "new_name": "???"}, "Name of a new vendor: A name"),
-            ({"spellings": ["Acme\x00"], "target": "TARGET"}, "Spellings: Null characters"),
             (
                 {"role": "camera", "spellings": ["Acme Cams"], "target": "TARGET"},
                 "Vendor or operator: Select a valid choice.",
@@ -875,6 +874,20 @@ class TestSpellings:
         assert response.status_code == 400
         assert any(line.startswith(error) for line in error_lines(response)), error_lines(response)
         assertContains(response, "Nothing was changed:", status_code=400)
+        assert spelling_state() == before
+
+    def test_a_spelling_with_a_control_character_is_refused_before_the_page_reads_it(
+        self, admin_client
+    ):
+        unmatched("vendor", "Acme Cams")
+        flock = VendorFactory(name="Flock Safety")
+        before = spelling_state()
+        response = admin_client.post(
+            SPELLINGS_PAGE, {"role": "vendor", "spellings": ["Acme\x00"], "target": flock.pk}
+        )
+        assertContains(
+            response, "spellings: contains the control character U+0000", status_code=400
+        )
         assert spelling_state() == before
 
     def test_a_refused_form_keeps_what_was_typed(self, admin_client):
