@@ -339,6 +339,9 @@ EXPOSURE_MAX_ROUTE_KM = float(os.environ.get("EXPOSURE_MAX_ROUTE_KM", "50"))
 EXPOSURE_MAX_AREA_KM2 = float(os.environ.get("EXPOSURE_MAX_AREA_KM2", "25"))
 # The largest GPX or GeoJSON file (or request body) read, in bytes.
 EXPOSURE_MAX_UPLOAD_BYTES = int(os.environ.get("EXPOSURE_MAX_UPLOAD_BYTES", "5000000"))
+# The most points a route or area may have (a GPX track's points, the
+# vertices of a GeoJSON geometry).
+EXPOSURE_MAX_POINTS = int(os.environ.get("EXPOSURE_MAX_POINTS", "20000"))
 # An analysis still running after this many seconds is stopped, with a message.
 EXPOSURE_TIMEOUT_SECONDS = float(os.environ.get("EXPOSURE_TIMEOUT_SECONDS", "20"))
 # Analyses an anonymous API client may ask for (each can take a second of the

@@ -25,18 +25,33 @@ from django.utils import formats
 from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
 
-from .geometry import geometry_from_geojson, route_from_lines
+from .geometry import check_points, geometry_from_geojson, route_from_lines
 
 # The root element of a GPX document, maybe with a namespace prefix.
 GPX_ROOT = re.compile(rb"<(?:[\w.-]+:)?gpx[\s>/]")
 # Where to look for it: past an XML declaration and a comment or two.
 SNIFF_BYTES = 4096
+# GPX is UTF-8 (its schema says so); ASCII is UTF-8 too. A file declaring
+# another encoding would be read one way by the checks here and another by
+# GDAL, or not at all.
+XML_ENCODING = re.compile(rb"<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+GPX_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}
+# The points of a track or route, counted before GDAL reads any of them.
+GPX_POINT = re.compile(rb"<(?:[\w.-]+:)?(?:trkpt|rtept)[\s>/]")
 WHITESPACE = b" \t\r\n\xef\xbb\xbf"  # and the UTF-8 byte order mark
 
 
 def geometry_from_bytes(data: bytes) -> GEOSGeometry:
     """The route or area in a file's content, GeoJSON or GPX."""
     check_size(len(data))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError(
+            _(
+                "The file is written in UTF-16; Sightline reads GeoJSON and GPX in UTF-8: save "
+                "it as UTF-8 and send it again."
+            ),
+            code="encoding",
+        )
     start = data.lstrip(WHITESPACE)[:1]
     if not start:
         raise ValidationError(_("The file is empty."), code="empty")
@@ -106,6 +121,8 @@ def geometry_from_gpx(data: bytes) -> GEOSGeometry:
             _("This GPX file declares a document type or entities, which GPX does not use."),
             code="not_gpx",
         )
+    _check_encoding(head)
+    check_points(len(GPX_POINT.findall(data)))
     _check_well_formed(data)
     with tempfile.NamedTemporaryFile(suffix=".gpx") as handle:
         handle.write(data)
@@ -140,10 +157,24 @@ def _gpx_lines(path: str) -> list[list[tuple[float, float]]]:
     return (tracks or routes)[0]
 
 
+def _check_encoding(head: bytes) -> None:
+    declared = XML_ENCODING.search(head)
+    name = declared[1].decode("ascii", "replace").strip() if declared else "utf-8"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or name.lower() not in GPX_ENCODINGS:
+        raise ValidationError(
+            _(
+                "The GPX file is written in %(encoding)s; GPX is UTF-8, and Sightline reads "
+                "only that: save the file as UTF-8 and send it again."
+            )
+            % {"encoding": name[:40] if declared else "UTF-16"},
+            code="encoding",
+        )
+
+
 def _check_well_formed(data: bytes) -> None:
     """GDAL's GPX reader stops quietly at the first XML error, keeping what it
     read: a broken file is refused whole instead, with where it breaks."""
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate("utf-8")  # whatever the file declares
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:

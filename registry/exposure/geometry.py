@@ -61,6 +61,23 @@ def geometry_from_geojson(document: Any) -> GEOSGeometry:
     return checked(_build(geometry))
 
 
+def check_points(count: int) -> None:
+    """A route or area of at most EXPOSURE_MAX_POINTS points: each point costs
+    the analysis time, and a GPS track rarely needs more (one point every
+    2.5 m along the longest route)."""
+    limit = settings.EXPOSURE_MAX_POINTS
+    if count > limit:
+        raise ValidationError(
+            _(
+                "The geometry has %(count)s points; Sightline analyses up to %(limit)s "
+                "(EXPOSURE_MAX_POINTS). Simplify it (GPS software calls this reducing or "
+                "simplifying a track) and send it again."
+            )
+            % {"count": formats.number_format(count), "limit": formats.number_format(limit)},
+            code="too_many_points",
+        )
+
+
 def checked(geometry: GEOSGeometry) -> GEOSGeometry:
     """`geometry` (SRID 4326) if Sightline can analyse it: valid, in
     longitude/latitude, not across the antimeridian, within the limits."""
@@ -73,6 +90,7 @@ def checked(geometry: GEOSGeometry) -> GEOSGeometry:
             % {"reason": _describe_invalidity(geometry.valid_reason)},
             code="invalid_polygon",
         )
+    check_points(geometry.num_coords)
     west, _south, east, _north = geometry.extent
     if east - west > 180:
         raise ValidationError(

@@ -718,6 +718,60 @@ def test_gpx_with_entities_is_refused():
     )
 
 
+@pytest.mark.parametrize(
+    "encoding, data",
+    [
+        ("UTF-7", "+AGEAYg-"),
+        ("Shift_JIS", "\u6771\u4eac"),
+        ("ISO-8859-1", "caf\xe9"),
+        ("no-such-charset", "x"),
+    ],
+)
+def test_gpx_in_an_encoding_other_than_utf8_is_refused_naming_it(encoding, data):
+    track = f"<trk><name>{data}</name><trkseg>{trkpt(0, 0)}{trkpt(0, 50)}</trkseg></trk>"
+    document = GPX.replace('encoding="UTF-8"', f'encoding="{encoding}"').format(body=track)
+
+    assert file_message(document.encode("utf-8")) == (
+        f"The GPX file is written in {encoding}; GPX is UTF-8, and Sightline reads only that: "
+        "save the file as UTF-8 and send it again."
+    )
+
+
+def test_gpx_in_utf16_is_refused():
+    document = GPX.replace('encoding="UTF-8"', 'encoding="UTF-16"').format(body="")
+
+    assert file_message(document.encode("utf-16")) == (
+        "The file is written in UTF-16; Sightline reads GeoJSON and GPX in UTF-8: save it as "
+        "UTF-8 and send it again."
+    )
+
+
+def test_gpx_declaring_utf8_but_holding_other_bytes_says_where_it_breaks():
+    track = f"<trk><name>caf\xe9</name><trkseg>{trkpt(0, 0)}{trkpt(0, 50)}</trkseg></trk>"
+
+    assert "not well-formed XML (not well-formed (invalid token)" in file_message(
+        gpx(track).decode().encode("latin-1")
+    )
+
+
+def test_a_track_of_more_points_than_configured_is_refused_before_it_is_read(settings):
+    settings.EXPOSURE_MAX_POINTS = 100
+    points = "".join(trkpt(0, north / 10) for north in range(101))
+
+    assert file_message(gpx(f"<trk><trkseg>{points}</trkseg></trk>")) == (
+        "The geometry has 101 points; Sightline analyses up to 100 (EXPOSURE_MAX_POINTS). "
+        "Simplify it (GPS software calls this reducing or simplifying a track) and send it "
+        "again."
+    )
+
+
+def test_a_geojson_geometry_of_more_points_than_configured_is_refused(settings):
+    settings.EXPOSURE_MAX_POINTS = 10
+    line = {"type": "LineString", "coordinates": [list(lonlat(0, n)) for n in range(11)]}
+
+    assert "The geometry has 11 points" in message(line)
+
+
 def test_other_xml_is_not_gpx():
     assert file_message(b'<?xml version="1.0"?><kml><Document/></kml>') == (
         "This is an XML file but not GPX: send GPX or GeoJSON."
