@@ -5,14 +5,26 @@ memory, whatever the size of the registry. They take the filters of
 
 from __future__ import annotations
 
+from itertools import chain
+
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 
-from registry.exports import ATTRIBUTION, CSV, GEOJSON, OSM_XML, OSMCHANGE, ExportFormat
+from registry.exports import (
+    ATTRIBUTION,
+    BYTE_ORDER_MARK,
+    CSV,
+    GEOJSON,
+    OSM_XML,
+    OSMCHANGE,
+    ExportFormat,
+    wants_byte_order_mark,
+)
 from registry.models import Camera
 
 from .filters import ExportCameraFilter, cameras_to_export
@@ -80,17 +92,38 @@ class GeoJSONDownloadView(DownloadView):
         return super().get(request)
 
 
+BOM_PARAMETER = OpenApiParameter(
+    "bom",
+    OpenApiTypes.STR,
+    enum=["1", "0", "true", "false"],
+    description=(
+        "1 (or true): the file starts with a UTF-8 byte-order mark, for spreadsheets that "
+        "otherwise read it in a legacy encoding. Default: none."
+    ),
+)
+
+
 class CSVDownloadView(DownloadView):
     export = CSV
 
+    @extend_schema(parameters=[BOM_PARAMETER])
     @download_schema(
         "download_csv",
         "text/csv",
         "One row per camera, directions joined by `;`; by default every camera the public "
-        "sees, removed included.",
+        "sees, removed included. Text a spreadsheet would run as a formula (starting with "
+        "`=`, `+`, `-`, `@`, a tab or a carriage return) has a single quote in front; "
+        "numbers, negative coordinates included, are written as numbers.",
     )
     def get(self, request):
-        return super().get(request)
+        try:
+            byte_order_mark = wants_byte_order_mark(request.query_params.get("bom"))
+        except ValueError as error:
+            raise ValidationError({"bom": [str(error)]}) from None
+        response = super().get(request)
+        if byte_order_mark:
+            response.streaming_content = chain([BYTE_ORDER_MARK], response.streaming_content)
+        return response
 
 
 class OSMDownloadView(DownloadView):

@@ -10,6 +10,11 @@ The OSM formats regenerate each camera's tags from its normalised fields
 JOSM or an upload sees, while tags Sightline does not model pass through.
 What OSM cannot hold (keys or values over 255 characters, characters XML 1.0
 cannot carry) is left out and counted in an `ExportReport`.
+
+Every CSV Sightline writes (this one, the area reports' tables) is safe to
+open in a spreadsheet: text that a spreadsheet would run as a formula gets a
+single quote in front (`escape_formula`), which the CSV import removes again
+(`unescape_formula`), so that an export imports back exactly.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 from xml.sax.saxutils import escape
@@ -171,6 +177,56 @@ def geojson_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Ite
 
 # ---------------------------------------------------------------- CSV
 
+# A spreadsheet runs a cell that starts with one of =, +, -, @, a tab or a
+# carriage return as a formula (OWASP, "CSV Injection"), and anyone can send
+# such text. Leading single quotes are counted too, so that text which
+# already starts with a quote and then one of those keeps its own quote
+# through escaping and unescaping.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+# Text that is a plain number (-87.63, +5, -1e-3) is no formula: a
+# spreadsheet reads it as the number, and so does the import.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Prepended to a CSV for spreadsheets that take UTF-8 only with it (`?bom=1`,
+# `export_cameras --bom`).
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def _runs_as_formula(text: str) -> bool:
+    return _FORMULA_START.match(text) is not None and _PLAIN_NUMBER.fullmatch(text) is None
+
+
+def escape_formula(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as the text it is: text starting with
+    =, +, -, @, a tab or a carriage return (after any single quotes) gets a
+    single quote in front. Numbers, and text that is a plain number such as
+    a negative coordinate, stay as they are."""
+    if value is None or isinstance(value, int | float | Decimal):
+        return value
+    text = str(value)  # a lazily translated label, a date
+    return "'" + text if _runs_as_formula(text) else value
+
+
+def unescape_formula(text: str) -> str:
+    """A CSV cell as it was before `escape_formula`: its leading single quote
+    is removed where `escape_formula` would have added it, and only there."""
+    if text.startswith("'") and _runs_as_formula(text[1:]):
+        return text[1:]
+    return text
+
+
+def formula_safe_row(values: Iterable[Any]) -> list[Any]:
+    return [escape_formula(value) for value in values]
+
+
+def wants_byte_order_mark(value: str | None) -> bool:
+    """`bom=1` (or true) asks for a byte-order mark, `bom=0` (false) or no
+    `bom` for none; anything else is a ValueError naming what is allowed."""
+    if value is None or value.lower() in {"0", "false", ""}:
+        return False
+    if value.lower() in {"1", "true"}:
+        return True
+    raise ValueError(f"bom must be 1 (or true) or 0 (or false), not {value!r}.")
+
 
 class _Line:
     """csv.writer target that hands each written line back."""
@@ -179,12 +235,15 @@ class _Line:
         return value
 
 
-def csv_lines(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
-    """One row per camera, directions joined by `;`. A CSV has no place for
-    the attribution: callers carry it beside the file (stderr, a header)."""
+def csv_lines(
+    cameras: QuerySet, report: ExportReport | None = None, *, byte_order_mark: bool = False
+) -> Iterator[str]:
+    """One row per camera, directions joined by `;`, text cells safe from
+    spreadsheets (`escape_formula`). A CSV has no place for the attribution:
+    callers carry it beside the file (stderr, a header)."""
     report = report if report is not None else ExportReport()
     writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
+    yield (BYTE_ORDER_MARK if byte_order_mark else "") + writer.writerow(CSV_COLUMNS)
     rows = (
         cameras.annotate(longitude=Longitude("location"), latitude=Latitude("location"))
         .values_list(*(CSV_SOURCES.get(column, column) for column in CSV_COLUMNS))
@@ -197,7 +256,7 @@ def csv_lines(cameras: QuerySet, report: ExportReport | None = None) -> Iterator
         values = list(row)
         values[directions] = format_directions(values[directions] or [])
         values[updated_at] = values[updated_at].isoformat()
-        return writer.writerow(values)
+        return writer.writerow(formula_safe_row(values))
 
     for batch in _batches(map(line, rows)):
         report.cameras += len(batch)

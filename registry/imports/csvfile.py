@@ -24,6 +24,12 @@ coordinate system and tags every row shares:
 Without a mapping, common column names (latitude, lon, x, y, location...) are
 recognised. Columns the mapping does not name are kept as raw tags under
 their own names, so nothing in the record is lost.
+
+A cell Sightline's own CSV files protected from spreadsheets (`'=1+2`, see
+registry/exports.py) reads back as it was (`=1+2`), and a UTF-8 byte-order
+mark is accepted, so that an export imports back exactly. A record id (the
+`ref` column) names one row: rows sharing one are all refused, with the
+lines they are on, since nothing says which of them is the record.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import io
 import json
 import re
 import tomllib
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +48,8 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import Point
+
+from registry.exports import unescape_formula
 
 from .compression import open_binary
 from .geojson import checked_position
@@ -201,7 +210,9 @@ def csv_source(path: Path, mapping: CsvMapping | None = None) -> Source:
     mapping = mapping or CsvMapping()
     data = _read_bytes(path)
     encoding, note = _encoding(path, data, mapping.encoding)
-    text = _decode(path, data, encoding)
+    # A byte-order mark is no part of the header, even under a declared
+    # encoding (`utf-8` rather than `utf-8-sig`).
+    text = _decode(path, data, encoding).removeprefix("\ufeff")
     delimiter = mapping.delimiter or _sniff_delimiter(text)
     if mapping.delimiter and len(mapping.delimiter) != 1:
         raise MappingError(f"delimiter {mapping.delimiter!r} must be one character")
@@ -213,10 +224,49 @@ def csv_source(path: Path, mapping: CsvMapping | None = None) -> Source:
     columns = _resolve_columns(path, header, mapping)
     transform = _transform(mapping.srid)
     notes = [SourceNote(0, "", note)] if note else []
+    repeated = _repeated_ids(text, delimiter, columns["ref"]) if "ref" in columns else {}
+    rows = _rows(reader, header, columns, mapping, transform, notes, repeated)
     return Source(
         format="CSV",
-        items=_parsed(path, reader, _rows(reader, header, columns, mapping, transform, notes)),
+        items=_parsed(path, reader, rows),
         metadata={"description": f"CSV list {path.name}"},
+    )
+
+
+def _cells(row: list[str]) -> list[str]:
+    """A row's cells as they were before Sightline's export protected them
+    from spreadsheets."""
+    return [unescape_formula(value) for value in row]
+
+
+def _ref(row: list[str], column: int) -> str:
+    """The record id of a row, as stored (at most 100 characters)."""
+    return row[column].strip()[:100] if len(row) > column else ""
+
+
+def _repeated_ids(text: str, delimiter: str, column: int) -> dict[str, list[int]]:
+    """Each record id found on more than one row, with the lines of those
+    rows, read before any row is imported: a repeated id would otherwise
+    make two cameras of one record, then, on the next import, update one
+    camera twice in one run."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader, None)
+    lines: dict[str, list[int]] = defaultdict(list)
+    try:
+        for row in reader:
+            ref = _ref(_cells(row), column)
+            if ref:
+                lines[ref].append(reader.line_num)
+    except csv.Error:
+        pass  # the import's own reading stops at that line, and says why
+    return {ref: found for ref, found in lines.items() if len(found) > 1}
+
+
+def _repeated_message(ref: str, column: str, lines: list[int]) -> str:
+    listed = ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+    return (
+        f"the id {ref!r} (column {column!r}) is on lines {listed}: an id names one record, "
+        "so none of these rows is imported"
     )
 
 
@@ -343,16 +393,21 @@ def _transform(srid: int) -> CoordTransform | None:
         raise MappingError(f"srid {srid} is not a coordinate system GDAL knows") from None
 
 
-def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[SourceItem]:
+def _rows(reader, header, columns, mapping, transform, notes, repeated) -> Iterator[SourceItem]:
     yield from notes
     targets = {index: target for target, index in columns.items()}
     guessed_keys = _guessed_keys(header, columns)
-    for number, row in enumerate(reader, start=1):
+    for number, raw_row in enumerate(reader, start=1):
         line = reader.line_num
-        if not any(value.strip() for value in row):
+        if not any(value.strip() for value in raw_row):
             continue
-        ref = row[columns["ref"]].strip() if "ref" in columns and len(row) > columns["ref"] else ""
+        row = _cells(raw_row)
+        ref = _ref(row, columns["ref"]) if "ref" in columns else ""
         label = f"line {line}" + (f", {ref}" if ref else "")
+        if ref in repeated:
+            message = _repeated_message(ref, header[columns["ref"]], repeated[ref])
+            yield FeatureRejection(number, label, "id", message)
+            continue
         if len(row) != len(header):
             yield FeatureRejection(
                 number, label, "row", f"has {len(row)} fields, the header has {len(header)}"
@@ -370,7 +425,7 @@ def _rows(reader, header, columns, mapping, transform, notes) -> Iterator[Source
                 continue
             key = FIELD_KEYS.get(target, target) if target else guessed_keys[index]
             tags[key] = value
-        yield SourceFeature(number, position[0], position[1], tags, source_ref=ref[:100])
+        yield SourceFeature(number, position[0], position[1], tags, source_ref=ref)
 
 
 def _guessed_keys(header: list[str], columns: dict[str, int]) -> list[str]:

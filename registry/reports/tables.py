@@ -2,7 +2,9 @@
 of machine-readable column names, then the rows, labels in the language of
 the request. Like Sightline's other CSV downloads, the files hold data only;
 the attribution travels in the response's `X-Data-Attribution` header (see
-registry/exports.py)."""
+registry/exports.py), and text a spreadsheet would run as a formula (a
+vendor's or a source's name starting with `=`) gets a single quote in front,
+while numbers stay numbers."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+
+from registry.exports import BYTE_ORDER_MARK, formula_safe_row
 
 from .areas import AreaReport, Count
 
@@ -169,9 +173,11 @@ TABLES = [
 TABLES_BY_NAME = {table.name: table for table in TABLES}
 
 
-def csv_text(report: AreaReport, table: Table) -> str:
+def csv_text(report: AreaReport, table: Table, *, byte_order_mark: bool = False) -> str:
     buffer = io.StringIO()
+    if byte_order_mark:
+        buffer.write(BYTE_ORDER_MARK)
     writer = csv.writer(buffer)
     writer.writerow(table.columns)
-    writer.writerows(table.rows(report))
+    writer.writerows(formula_safe_row(row) for row in table.rows(report))
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
-from registry.exports import ATTRIBUTION
+from registry.exports import ATTRIBUTION, wants_byte_order_mark
 from registry.models import Area, AreaLevel, AreaReportPdf, PdfStatus
 from registry.reports.cached import cached_area_report
 from registry.reports.context import area_url, report_context
@@ -193,15 +193,22 @@ def _error(pdf: AreaReportPdf) -> str:
 
 
 def area_csv(request, slug: str, table: str):
+    # `?bom=1` starts the file with a UTF-8 byte-order mark, for spreadsheets
+    # that otherwise read it in a legacy encoding.
     # One table costs the whole report (half a second for a country, tens of
     # milliseconds for a city): its figures are then the page's by
     # construction.
     if table not in TABLES_BY_NAME:
         raise Http404(_("A report has no table called “%(table)s”.") % {"table": table})
+    try:
+        byte_order_mark = wants_byte_order_mark(request.GET.get("bom"))
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     area = _area(slug)
     report = cached_area_report(area)
     response = HttpResponse(
-        csv_text(report, TABLES_BY_NAME[table]), content_type="text/csv; charset=utf-8"
+        csv_text(report, TABLES_BY_NAME[table], byte_order_mark=byte_order_mark),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="sightline-{area.slug}-{table}.csv"'
     response["X-Data-Attribution"] = ATTRIBUTION

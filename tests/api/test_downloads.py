@@ -218,3 +218,49 @@ def test_the_api_root_links_every_download(client):
 
     assert links["download-osm"].endswith("/api/v1/downloads/cameras.osm")
     assert links["download-osmchange"].endswith("/api/v1/downloads/cameras.osc")
+
+
+def test_csv_download_quotes_text_a_spreadsheet_would_run_and_keeps_numbers(client):
+    camera = CameraFactory(
+        location=Point(-87.63, -41.5, srid=4326),
+        vendor_raw="=cmd|' /C calc'!A0",
+        operator_raw="@SUM(1+1)",
+        product="-2+3",
+    )
+
+    body = streamed(download(client, "cameras.csv"))
+
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert (row["vendor_raw"], row["operator_raw"], row["product"]) == (
+        "'=cmd|' /C calc'!A0",
+        "'@SUM(1+1)",
+        "'-2+3",
+    )
+    assert (row["id"], row["longitude"], row["latitude"]) == (str(camera.pk), "-87.63", "-41.5")
+    assert not body.startswith("\ufeff")
+
+
+def test_csv_download_starts_with_a_byte_order_mark_when_asked(client):
+    camera = CameraFactory()
+
+    marked = b"".join(download(client, "cameras.csv", bom="1").streaming_content)
+    plain = b"".join(download(client, "cameras.csv", bom="0").streaming_content)
+
+    assert marked == b"\xef\xbb\xbf" + plain
+    assert camera_ids("cameras.csv", plain.decode()) == [camera.pk]
+
+
+def test_a_bad_bom_value_is_a_400_naming_it(client):
+    response = download(client, "cameras.csv", bom="maybe")
+
+    assert response.status_code == 400
+    assert "bom" in response.json()
+
+
+def test_the_schema_documents_the_csv_bom_parameter(client):
+    schema = json.loads(client.get("/api/v1/schema/", {"format": "json"}).content)
+
+    parameters = schema["paths"]["/api/v1/downloads/cameras.csv"]["get"]["parameters"]
+    bom = next(parameter for parameter in parameters if parameter["name"] == "bom")
+    assert bom["in"] == "query"
+    assert "byte-order mark" in bom["description"]

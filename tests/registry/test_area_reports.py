@@ -1,13 +1,16 @@
 """Area reports against answers worked out by hand on the small literal
 layout of tests/area_layouts.py (a city of 2 km² with six cameras)."""
 
+import csv
+import io
 from datetime import date
 
 import pytest
 from django.contrib.gis.geos import Point
 
-from registry.models import Status
+from registry.models import Status, Vendor
 from registry.reports import Count, Density, Month, area_report
+from registry.reports.tables import TABLES_BY_NAME, csv_text
 from registry.services import camera_create, camera_hide, camera_unhide, camera_update
 from registry.services.areas import area_upsert
 from tests.area_layouts import (
@@ -226,3 +229,32 @@ def test_hidden_cameras_history_is_left_out(layout):
 
     assert report.monthly[0].added == 4
     assert Status.HIDDEN not in [row.value for row in report.by_status]
+
+
+# ------------------------------------------------------------- CSV tables
+
+
+def test_csv_tables_quote_text_a_spreadsheet_would_run_and_keep_numbers(layout):
+    Vendor.objects.filter(slug="flock-safety").update(name='=HYPERLINK("https://x.example")')
+    Vendor.objects.filter(slug="hikvision").update(name="-Hikvision")
+    report = area_report(layout.city, now=REPORT_TIME)
+
+    text = csv_text(report, TABLES_BY_NAME["by-vendor"])
+
+    rows = {row["value"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows["flock-safety"]["label"] == '\'=HYPERLINK("https://x.example")'
+    assert rows["hikvision"]["label"] == "'-Hikvision"
+    assert (rows["flock-safety"]["cameras"], rows["hikvision"]["in_place"]) == ("2", "2")
+    assert not text.startswith("\ufeff")
+
+
+def test_a_csv_table_is_served_with_a_byte_order_mark_when_asked(client, layout):
+    plain = client.get("/areas/testville/by-kind.csv")
+    marked = client.get("/areas/testville/by-kind.csv", {"bom": "1"})
+    refused = client.get("/areas/testville/by-kind.csv", {"bom": "maybe"})
+
+    assert plain.status_code == marked.status_code == 200
+    assert marked.content == b"\xef\xbb\xbf" + plain.content
+    assert plain.content.startswith(b"value,label,cameras")
+    assert refused.status_code == 400
+    assert b"bom must be 1" in refused.content

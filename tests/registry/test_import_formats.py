@@ -391,6 +391,61 @@ def test_a_csv_record_keeps_its_identity_when_it_moves(tmp_path):
     assert (camera.location.y, camera.version) == (pytest.approx(10.001), 2)
 
 
+def test_a_repeated_record_id_refuses_each_of_its_rows_on_first_import(tmp_path):
+    path = write_text(
+        tmp_path / "list.csv",
+        "id,lat,lon\nK1,41.88,-87.63\nK2,41.89,-87.64\nK1,41.9,-87.65\nK1,41.91,-87.66\n",
+    )
+
+    out, err = run(path, "--source", "list")
+
+    assert summary(out).startswith(
+        "list: 4 features: 1 created, 0 updated, 0 unchanged, 3 rejected"
+    )
+    message = (
+        "id: the id 'K1' (column 'id') is on lines 2, 4 and 5: an id names one record, "
+        "so none of these rows is imported"
+    )
+    for line in (2, 4, 5):
+        assert f"(line {line}, K1): {message}" in err
+    assert list(Camera.objects.values_list("source_ref", flat=True)) == ["K2"]
+
+
+def test_a_repeated_record_id_on_re_import_leaves_its_camera_as_it_was(tmp_path):
+    run(
+        write_text(tmp_path / "a.csv", "id,lat,lon\nK1,10.0,20.0\nK2,11.0,21.0\n"),
+        "--source",
+        "list",
+    )
+    camera = Camera.objects.get(source_ref="K1")
+    again = write_text(
+        tmp_path / "b.csv", "id,lat,lon\nK1,10.5,20.0\nK2,11.0,21.0\nK1,10.7,20.0\n"
+    )
+
+    out, err = run(again, "--source", "list")
+
+    assert summary(out).startswith(
+        "list: 3 features: 0 created, 0 updated, 1 unchanged, 2 rejected"
+    )
+    assert "the id 'K1' (column 'id') is on lines 2 and 4" in err
+    camera.refresh_from_db()
+    assert (camera.location.y, camera.version) == (pytest.approx(10.0), 1)
+
+
+def test_cells_quoted_for_spreadsheets_read_back_as_they_were_and_a_bom_is_accepted(tmp_path):
+    path = write_text(
+        tmp_path / "list.csv",
+        "\ufeffid,lat,lon,operator,product,note\n'=1,41.88,-87.63,'=1+2,'quoted,'@cmd\n",
+    )
+
+    out, _err = run(path, "--source", "list", "--encoding", "utf-8")
+
+    assert summary(out).startswith("list: 1 features: 1 created")
+    camera = Camera.objects.get()
+    assert (camera.source_ref, camera.operator_raw, camera.product) == ("=1", "=1+2", "'quoted")
+    assert camera.tags["note"] == "@cmd"
+
+
 # ------------------------------------------------------------ bad files
 
 

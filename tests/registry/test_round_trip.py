@@ -1,14 +1,16 @@
-"""Exporting to OSM XML and importing the result into an empty registry
-gives the same cameras, field for field."""
+"""Exporting to OSM XML or CSV and importing the result into an empty
+registry gives the same cameras, field for field, whatever text they hold."""
 
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.core.management import call_command
 
 from registry.models import Camera, Changeset, Dataset, Revision
 from registry.services import load_reference_data
+from tests.factories import CameraFactory
 
 from .importing import run
 
@@ -112,3 +114,40 @@ def test_csv_export_imports_back_without_a_mapping(tmp_path):
         for camera in Camera.objects.all()
     }
     assert again == original
+
+
+# Text anyone may send that a spreadsheet would run as a formula, and text
+# that already starts with the quote the export adds.
+HOSTILE = {
+    "vendor_raw": '=HYPERLINK("https://attacker.example/","Flock")',
+    "operator_raw": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "product": "'-2+3",
+}
+
+
+@pytest.mark.parametrize("bom", [False, True], ids=["utf-8", "utf-8 with a bom"])
+def test_hostile_text_survives_a_csv_round_trip_exactly(tmp_path, bom):
+    load_reference_data()
+    camera = CameraFactory(
+        location=Point(-87.63, -41.88, srid=4326), tilt=-12.5, directions=[90.0], **HOSTILE
+    )
+    original = {name: getattr(camera, name) for name in CSV_FIELDS}
+    exported = tmp_path / "cameras.csv"
+    call_command(
+        "export_cameras", "--format=csv", *(["--bom"] if bom else []), "-o", str(exported),
+        stderr=StringIO(),
+    )  # fmt: skip
+    text = exported.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff") is bom
+    # Protected in the file: a spreadsheet shows the text, runs nothing.
+    assert "'" + HOSTILE["vendor_raw"].replace('"', '""') in text
+    assert "'@SUM(1+1)" in text and "''-2+3" in text
+    assert ",-87.63,-41.88," in text  # coordinates stay numbers
+
+    empty_the_registry()
+    out, err = run(exported, "--source", "from-csv")
+
+    assert "0 rejected" in out, err
+    again = Camera.objects.get(source_ref=str(camera.pk))
+    assert {name: getattr(again, name) for name in CSV_FIELDS} == original
+    assert again.location.coords == pytest.approx((-87.63, -41.88))

@@ -1,5 +1,9 @@
 """`manage.py export_cameras --format geojson|csv|osm|osmchange [filters] [-o FILE]`
 
+A CSV is safe to open in a spreadsheet (text that would run as a formula
+gets a single quote in front, registry/exports.py); `--bom` starts it with a
+UTF-8 byte-order mark for spreadsheets that need one.
+
 The filters are those of the API's `cameras/` (api/filters.py), read by the
 same code, so a value means the same and is refused for the same reason. The
 command is run by an administrator: it may export hidden cameras, but only
@@ -19,7 +23,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
 from api.filters import cameras_to_export
-from registry.exports import ATTRIBUTION, FORMATS, OSM_XML, ExportReport, osm_xml_chunks
+from registry.exports import (
+    ATTRIBUTION,
+    CSV,
+    FORMATS,
+    OSM_XML,
+    ExportReport,
+    csv_lines,
+    osm_xml_chunks,
+)
 
 # The API filters the command takes, by query parameter (`camera_type` is
 # `--camera-type`), with their help.
@@ -119,13 +131,31 @@ class Command(BaseCommand):
                 "(osmium, osm2pgsql and import_cameras read such files; JOSM refuses them)."
             ),
         )
+        parser.add_argument(
+            "--bom",
+            action="store_true",
+            help=(
+                "csv: start the file with a UTF-8 byte-order mark, for spreadsheets that "
+                "otherwise read it in a legacy encoding (default: none)."
+            ),
+        )
         for parameter, help_text in FILTER_OPTIONS.items():
             parser.add_argument(option_name(parameter), dest=parameter, help=help_text)
 
-    def handle(self, *args, export_format: str, output: str, include_unversioned: bool, **options):
+    def handle(
+        self,
+        *args,
+        export_format: str,
+        output: str,
+        include_unversioned: bool,
+        bom: bool,
+        **options,
+    ):
         export = FORMATS[export_format]
         if include_unversioned and export is not OSM_XML:
             raise CommandError("--include-unversioned applies to --format osm only.")
+        if bom and export is not CSV:
+            raise CommandError("--bom applies to --format csv only.")
         # Run by an administrator: hidden cameras may be asked for by status.
         try:
             cameras = cameras_to_export(filter_data(options), export, moderator=True)
@@ -138,6 +168,8 @@ class Command(BaseCommand):
         report = ExportReport()
         if include_unversioned:
             chunks = osm_xml_chunks(cameras, report, include_unversioned=True)
+        elif bom:
+            chunks = csv_lines(cameras, report, byte_order_mark=True)
         else:
             chunks = export.writer(cameras, report)
         if target is None:
