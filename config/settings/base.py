@@ -262,8 +262,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # One name for the kinds of device wherever a field offers them.
-    "ENUM_NAME_OVERRIDES": {"SurveillanceKindEnum": "registry.models.choices.Kind"},
+    # One name for each set of choices wherever a field offers it: the kinds
+    # of device, capabilities, review states, and GeoJSON's `type` of each
+    # object.
+    "ENUM_NAME_OVERRIDES": {
+        "SurveillanceKindEnum": "registry.models.choices.Kind",
+        "CapabilityEnum": "registry.models.choices.Capability",
+        "ReviewStateEnum": "registry.models.contributions.ReviewState",
+        "ReceiptStateEnum": "api.contributions.RECEIPT_STATES",
+        "PointTypeEnum": ["Point"],
+        "MultiPolygonTypeEnum": ["MultiPolygon"],
+        "FeatureTypeEnum": ["Feature"],
+        "FeatureCollectionTypeEnum": ["FeatureCollection"],
+    },
 }
 # Camera lists: page sizes and the largest bbox one request may cover.
 API_DEFAULT_PAGE_SIZE = int(os.environ.get("API_DEFAULT_PAGE_SIZE", "1000"))
@@ -332,6 +343,12 @@ TILES_SHARED_CACHE_SECONDS = int(
 # How long a computed area report may stay in the shared cache; it is keyed on
 # the version of the area's data, so an edit is seen at once. 0 turns it off.
 AREA_REPORT_CACHE_SECONDS = int(os.environ.get("AREA_REPORT_CACHE_SECONDS", "86400"))
+
+# Imports: a compressed file (gzip, bzip2) decompressing to more than this
+# many bytes is refused after reading that much.
+IMPORT_MAX_DECOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_DECOMPRESSED_BYTES", str(1_000_000_000))
+)
 
 # Exposure analysis (/exposure/ and POST /api/v1/exposure/, registry/exposure/).
 # The longest route (km) and the largest area (km²) one analysis accepts.

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -44,6 +46,7 @@ from registry.services.history import (
     creation_changes,
     open_changeset,
 )
+from registry.text_input import text_problem
 
 from .existing import PK, SOURCE_HASH, STATUS, STATUS_NOTE, Existing, ExistingCameras
 from .records import FeatureRejection, Removal, Source, SourceFeature, SourceItem, SourceNote
@@ -60,6 +63,43 @@ from .writing import Writer
 # Keys whose bad values are listed one by one; other unrecognised values
 # (an unknown surveillance:type, say) are counted in the summary.
 LISTED_PROBLEM_KEYS = {"camera:direction", "direction", "height", "camera:angle"}
+# OpenStreetMap's own limit for keys; values from other sources may be notes.
+TAG_KEY_MAX_CHARS = 255
+TAG_VALUE_MAX_CHARS = 10_000
+# Any character that text_problem might refuse.
+SUSPECT_TEXT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def location_problem(lon: float, lat: float) -> str | None:
+    """Why a position is off the globe, or None."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return "the position is not a finite number"
+    if not -90 <= lat <= 90:
+        return f"latitude {lat:g} is outside -90..90"
+    if not -180 <= lon <= 180:
+        return f"longitude {lon:g} is outside -180..180"
+    return None
+
+
+def tag_problems(tags: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(key, what is wrong) for each tag whose text Sightline refuses: control
+    characters (line breaks allowed in values), lone surrogates, over-long.
+    Nearly every record has none: one search over all its text says so."""
+    text = "".join(tags) + "".join(tags.values())
+    if not SUSPECT_TEXT.search(text) and len(text) <= TAG_KEY_MAX_CHARS:
+        return
+    for key, value in tags.items():
+        problem = text_problem(key, max_length=TAG_KEY_MAX_CHARS) or text_problem(
+            value, max_length=TAG_VALUE_MAX_CHARS, lines=True
+        )
+        if problem:
+            yield text_problem_key(key), problem
+
+
+def text_problem_key(key: str) -> str:
+    return key.encode("unicode_escape", errors="backslashreplace").decode("ascii")[:60]
+
+
 # Bumped when the tag mapping changes meaning, so that a re-import re-reads
 # records whose fingerprint would otherwise say "unchanged".
 PARSER_VERSION = "1"
@@ -205,6 +245,12 @@ class CameraImport:
 
     def _feature(self, feature: SourceFeature) -> tuple | None:
         self.report.features += 1
+        problem = location_problem(feature.lon, feature.lat)
+        if problem:
+            self.report.rejected.append(
+                FeatureRejection(feature.index, feature.ref, "location", problem)
+            )
+            return None
         # Identity first: an OSM object (once per file), else the record id.
         existing = None
         if feature.osm_id is not None:
@@ -278,6 +324,11 @@ class CameraImport:
                 FeatureRejection(
                     feature.index, feature.ref, "tags", "contains text that is not valid Unicode"
                 )
+            )
+            return None
+        for key, problem in tag_problems(feature.tags):
+            self.report.rejected.append(
+                FeatureRejection(feature.index, feature.ref, f"tag {key}", problem)
             )
             return None
         state = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .compression import compression_of, head_bytes
+from .compression import check_decompressed_size, compression_of, head_bytes
 from .csvfile import CsvMapping, csv_source
 from .geojson import geojson_source, load_json
 from .osm import osm_source
@@ -25,6 +25,7 @@ def open_source(path: Path, *, csv_mapping: CsvMapping | None = None) -> Source:
     if path.is_dir():
         raise UnreadableFile(f"{path}: is a folder, not a file")
     compression = compression_of(path)
+    check_decompressed_size(path)
     head = head_bytes(path)
     if not head.strip():
         raise UnreadableFile(f"{path}: the file is empty")
