@@ -7,9 +7,18 @@ systemd unit reads from /etc/sightline/env.
 """
 
 import os
-import re
+import sys
+from pathlib import Path
 
 from gunicorn.glogging import Logger
+
+# The checkout, for the masking of receipt tokens shared with Django's logs
+# (config/log_masking.py), wherever gunicorn is started from.
+CHECKOUT = str(Path(__file__).resolve().parents[1])
+if CHECKOUT not in sys.path:
+    sys.path.insert(0, CHECKOUT)
+
+from config.log_masking import ReceiptTokenFilter  # noqa: E402
 
 # nginx talks to gunicorn over a Unix socket that only it may open.
 bind = [os.environ.get("GUNICORN_BIND", "unix:/run/sightline/gunicorn.sock")]
@@ -41,19 +50,21 @@ max_requests_jitter = 500
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # No client address, no user agent, no referrer and no query string in the
-# logs; receipt links (whose tokens Sightline itself keeps only as hashes)
-# are logged without their token.
+# access log. Receipt tokens (which Sightline itself keeps only as hashes)
+# are masked in every line of the access and error logs, whatever their
+# format: /receipts/<token>/ is logged as /receipts/-/, ?receipt=<token> as
+# ?receipt=- (config/log_masking.py, as in Django's own logs).
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-RECEIPT = re.compile(r"^((?:/[a-z]{2})?/receipts/).+")
 
 
 class PrivateLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = RECEIPT.sub(r"\1-", atoms["U"] or "")
-        return atoms
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(known, ReceiptTokenFilter) for known in log.filters):
+                log.addFilter(ReceiptTokenFilter())
 
 
 logger_class = PrivateLogger

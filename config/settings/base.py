@@ -285,10 +285,42 @@ API_MAX_BBOX_SQUARE_DEGREES = float(os.environ.get("API_MAX_BBOX_SQUARE_DEGREES"
 # registry/names.py for how it is applied.
 NAME_MATCH_MAX_EDITS = int(os.environ.get("NAME_MATCH_MAX_EDITS", "1"))
 
+# Every handler masks receipt tokens (config/log_masking.py): "Not Found:
+# /receipts/<token>/" is logged as "Not Found: /receipts/-/", in messages,
+# tracebacks and the request a record carries. Django's own handlers are
+# redefined as Django defines them, with that filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "receipt_tokens": {"()": "config.log_masking.ReceiptTokenFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["receipt_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["receipt_tokens"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "receipt_tokens"],
+        },
+    },
+    "loggers": {
+        # django.request, django.security...: to the console through the root.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 

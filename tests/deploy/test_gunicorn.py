@@ -42,7 +42,11 @@ def test_a_request_is_logged_without_anything_about_who_sent_it(tmp_path):
     )
     server.start(chdir=tmp_path)
     try:
-        for path in ("/about/?utm_source=mail", "/es/receipts/secret-receipt-token/"):
+        for path in (
+            "/about/?utm_source=mail",
+            "/es/receipts/secret-receipt-token/",
+            "/api/v1/receipts/secret-receipt-token/",
+        ):
             answer = get(port, path)
             assert answer == 200
     finally:
@@ -50,7 +54,8 @@ def test_a_request_is_logged_without_anything_about_who_sent_it(tmp_path):
     output = server.log.read_text()
 
     assert '"GET /about/ HTTP/1.1" 200' in output
-    assert '"GET /es/receipts/- HTTP/1.1" 200' in output
+    assert '"GET /es/receipts/-/ HTTP/1.1" 200' in output
+    assert '"GET /api/v1/receipts/-/ HTTP/1.1" 200' in output
     for private in ("127.0.0.1 ", "ProbeBrowser", "utm_source", "secret-receipt-token"):
         assert private not in output.replace(f"127.0.0.1:{port}", "")
 

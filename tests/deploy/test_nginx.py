@@ -181,7 +181,7 @@ def test_the_access_log_holds_no_client_address_user_agent_or_receipt_token(edge
 
     lines = log_lines(log, 2)
     assert '"GET /about/ HTTP/1.1" 200' in lines[0]
-    assert '"GET /receipts/- HTTP/1.1" 404' in lines[1]
+    assert '"GET /receipts/-/ HTTP/1.1" 404' in lines[1]
     text = log.read_text()
     for private in ("127.0.0.1", "SightlineTestBrowser", "utm_source", "secret-receipt-token"):
         assert private not in text
