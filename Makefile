@@ -7,7 +7,7 @@ PYTHON := .venv/bin/python
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 
-.PHONY: run test bench bench-tiles bench-exposure bench-load bench-tasks setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -47,6 +47,12 @@ bench-tiles: setup
 bench-exposure: export SIGHTLINE_BENCH = 1
 bench-exposure: setup
 	$(PYTHON) bench/exposure.py
+
+# What a decompression bomb and the largest accepted GPX track cost a worker,
+# beside ordinary input (a benchmark, not a test).
+bench-hostile: export SIGHTLINE_BENCH = 1
+bench-hostile: setup
+	$(PYTHON) bench/hostile.py
 
 # Runs the production stack (nginx, gunicorn with config.settings.prod,
 # PostgreSQL, Redis; 127.0.0.1 only) under a mixed open-loop load to find the

@@ -147,16 +147,16 @@ def camera_rows(count: int, vendor_ids: list[int], operator_ids: list[int]):
         )
 
 
-def route(seed: int) -> dict:
-    """A 5 km walk along the streets from near the centre, never straight
-    back, recorded as a GPS track: a point every ~15 m, a little off the
-    centreline."""
+def route(seed: int, metres: float = ROUTE_METRES, step: float = TRACK_STEP_METRES) -> dict:
+    """A walk of `metres` (5 km) along the streets from near the centre,
+    never straight back, recorded as a GPS track: a point every `step`
+    metres (~15 m), a little off the centreline."""
     generator, grid = random.Random(seed), Grid()
     limit = DOWNTOWN_METRES / 2 - BLOCK_METRES
     x = y = 0.0
     heading = generator.choice([(1, 0), (-1, 0), (0, 1), (0, -1)])
     corners, walked = [(x, y)], 0.0
-    while walked < ROUTE_METRES:
+    while walked < metres:
         turns = [h for h in [(1, 0), (-1, 0), (0, 1), (0, -1)] if h != (-heading[0], -heading[1])]
         heading = heading if generator.random() < 0.6 else generator.choice(turns)
         blocks = generator.randint(1, 3)
@@ -164,13 +164,13 @@ def route(seed: int) -> dict:
         if abs(nx) > limit or abs(ny) > limit:  # the edge of downtown: turn
             heading = generator.choice(turns)
             continue
-        step = min(blocks * BLOCK_METRES, ROUTE_METRES - walked)
-        x, y = x + heading[0] * step, y + heading[1] * step
-        walked += step
+        length = min(blocks * BLOCK_METRES, metres - walked)
+        x, y = x + heading[0] * length, y + heading[1] * length
+        walked += length
         corners.append((x, y))
     points = []
     for (x0, y0), (x1, y1) in itertools.pairwise(corners):
-        steps = max(1, round(math.hypot(x1 - x0, y1 - y0) / TRACK_STEP_METRES))
+        steps = max(1, round(math.hypot(x1 - x0, y1 - y0) / step))
         for i in range(steps):
             t = i / steps
             wobble = generator.gauss(0, 1.5)
