@@ -35,7 +35,8 @@ from registry.reports.maps import simplified
 from registry.reports.tables import TABLES
 
 from .filters import CommaChoicesFilter, SlugsFilter
-from .views import ERROR_400, GEOJSON, NOT_FOUND, THROTTLED
+from .serializers import PositionField, constant
+from .views import ERROR_400, GEOJSON, NOT_FOUND, THROTTLED, QueryParams, WholeNumberField
 
 # Largest `offset` accepted: PostgreSQL's OFFSET is a bigint, and no list of
 # areas comes near this.
@@ -73,6 +74,15 @@ class AreaFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+class AreaPageParams(QueryParams):
+    limit = WholeNumberField(
+        min_value=1, max_value=1000, required=False, help_text="Areas per page (default 100)."
+    )
+    offset = WholeNumberField(
+        min_value=0, max_value=MAX_OFFSET, required=False, help_text="Areas to skip."
+    )
+
+
 class AreaPagination(LimitOffsetPagination):
     """`limit` and `offset`, refused with a 400 naming them when they are not
     whole numbers in range (DRF's own pagination falls back silently)."""
@@ -81,23 +91,19 @@ class AreaPagination(LimitOffsetPagination):
     max_limit = 1000
 
     def get_limit(self, request) -> int:
-        return _whole_number(request, "limit", self.default_limit, 1, self.max_limit)
+        return AreaPageParams.read(request).get("limit", self.default_limit)
 
     def get_offset(self, request) -> int:
-        return _whole_number(request, "offset", 0, 0, MAX_OFFSET)
+        return AreaPageParams.read(request).get("offset", 0)
 
-
-def _whole_number(request, name: str, default: int, low: int, high: int) -> int:
-    text = request.query_params.get(name, "").strip()
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise ValidationError({name: [f"{name} must be a whole number from {low} to {high}."]})
-    return int(text)
+    def get_schema_operation_parameters(self, view) -> list:
+        return []  # AreaPageParams, in the view's schema
 
 
 class AreaSummarySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="null: a top-level area."
+    )
     url = serializers.SerializerMethodField()
     report_url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
@@ -156,16 +162,7 @@ AREA_EXAMPLE = {
             400: ERROR_400,
             429: THROTTLED,
         },
-        parameters=[
-            OpenApiParameter(
-                "level",
-                str,
-                description="Levels, comma-separated: " + ", ".join(AreaLevel.values) + ".",
-            ),
-            OpenApiParameter(
-                "parent", str, description="Slugs of the areas they are directly part of."
-            ),
-        ],
+        parameters=[AreaPageParams],
         # The schema wraps a list's example in its page (count, next, results).
         examples=[OpenApiExample("one ward", value=AREA_EXAMPLE, response_only=True)],
     )
@@ -192,7 +189,7 @@ class AreaListView(generics.ListAPIView):
 # ---------------------------------------------------------------- one area
 
 
-class AreaDetailParams(serializers.Serializer):
+class AreaDetailParams(QueryParams):
     simplify = serializers.FloatField(
         required=False,
         min_value=0,
@@ -202,6 +199,62 @@ class AreaDetailParams(serializers.Serializer):
             "keeping its topology; 0 or absent: the boundary as stored."
         ),
     )
+
+
+class AreaReferenceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    level = serializers.ChoiceField(AreaLevel.choices)
+
+
+class AreaPropertiesSerializer(AreaSummarySerializer):
+    """For the schema: an area's properties in its Feature."""
+
+    source = serializers.CharField(help_text="Where its boundary comes from.")
+    ancestors = AreaReferenceSerializer(many=True, help_text="From the top level down.")
+    children = AreaReferenceSerializer(many=True, help_text="Directly part of it, by name.")
+    pdf_url = serializers.URLField(help_text="The report as PDF.")
+
+    class Meta(AreaSummarySerializer.Meta):
+        fields = (
+            *(name for name in AreaSummarySerializer.Meta.fields if name != "url"),
+            "source",
+            "ancestors",
+            "children",
+            "pdf_url",
+        )
+
+
+class RingField(serializers.ListField):
+    child = PositionField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Closed: the last position is the first.")
+        super().__init__(min_length=4, **kwargs)
+
+
+class MultiPolygonSerializer(serializers.Serializer):
+    type = constant("MultiPolygon")
+    coordinates = serializers.ListField(
+        child=serializers.ListField(child=RingField(), min_length=1),
+        min_length=1,
+        help_text="Polygons, each an outer ring and its holes.",
+    )
+
+
+class AreaFeatureSerializer(serializers.Serializer):
+    """For the schema: one area as a GeoJSON Feature."""
+
+    type = constant("Feature")
+    id = serializers.SlugField(help_text="The area's slug.")
+    bbox = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=4,
+        max_length=4,
+        help_text="minlon, minlat, maxlon, maxlat.",
+    )
+    geometry = MultiPolygonSerializer()
+    properties = AreaPropertiesSerializer()
 
 
 def _reference(area: Area) -> dict:
@@ -235,7 +288,7 @@ class AreaDetailView(APIView):
         parameters=[AreaDetailParams],
         responses={
             (200, GEOJSON): OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                AreaFeatureSerializer,
                 description=(
                     "The area as a GeoJSON Feature (RFC 7946): its boundary as a MultiPolygon, "
                     "its bbox, its place in the hierarchy and links to its report."
@@ -248,10 +301,9 @@ class AreaDetailView(APIView):
         },
     )
     def get(self, request, slug: str):
-        params = AreaDetailParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        params = AreaDetailParams.read(request)
         area = get_object_or_404(with_ancestors(Area.objects.all()), slug=slug)
-        geometry = simplified(area.geometry, params.validated_data.get("simplify") or 0)
+        geometry = simplified(area.geometry, params.get("simplify") or 0)
         feature = {
             "type": "Feature",
             "id": area.slug,

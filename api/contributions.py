@@ -12,8 +12,14 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -30,9 +36,13 @@ from registry.models import (
     EditSuggestion,
     Kind,
     Mount,
+    Operator,
     Receipt,
     RemovalReport,
+    ReviewState,
+    Status,
     Submission,
+    Vendor,
     Visibility,
     Zone,
 )
@@ -51,6 +61,14 @@ from registry.throttles import (
     GlobalContributionThrottle,
 )
 
+from .camera_edits import LocationField
+from .serializers import (
+    ChangeValuesField,
+    DetailSerializer,
+    JSONTypesMixin,
+    ValidationErrorSerializer,
+    VersionConflictSerializer,
+)
 from .views import THROTTLED
 
 POW_HELP = (
@@ -102,7 +120,7 @@ class ContributionView(APIView):
         """Who sends, as the request says; the service checks it (an
         anonymous client's proof of work, its receipt) in the write's own
         transaction."""
-        key = request.headers.get(IDEMPOTENCY_HEADER, "")
+        key = IdempotencyKeySerializer.read(request)
         if request.user and request.user.is_authenticated:
             return Sender(user=request.user, idempotency_key=key)
         return Sender(
@@ -129,9 +147,38 @@ class ContributionView(APIView):
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{16,255}$"
+
+
+class IdempotencyKeySerializer(serializers.Serializer):
+    """The Idempotency-Key header: absent, or a key the service can keep;
+    sent empty, it is an error like any other bad key."""
+
+    key = serializers.RegexField(
+        IDEMPOTENCY_KEY_PATTERN,
+        required=False,
+        error_messages={
+            "invalid": "An idempotency key is 16 to 255 printable ASCII characters "
+            "(a random UUID, say).",
+            "blank": "An idempotency key is 16 to 255 printable ASCII characters "
+            "(a random UUID, say).",
+        },
+    )
+
+    @classmethod
+    def read(cls, request) -> str:
+        if IDEMPOTENCY_HEADER not in request.headers:
+            return ""
+        header = cls(data={"key": request.headers[IDEMPOTENCY_HEADER]})
+        if not header.is_valid():
+            # Named as the service names a key it refuses.
+            raise exceptions.ValidationError({"idempotency_key": header.errors["key"]})
+        return header.validated_data["key"]
+
+
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -157,7 +204,9 @@ class PhotoListField(serializers.ListField):
         super().__init__(required=False, max_length=settings.CONTRIBUTION_MAX_PHOTOS, **kwargs)
 
 
-class SubmissionSerializer(serializers.Serializer):
+class SubmissionSerializer(JSONTypesMixin, serializers.Serializer):
+    """A new camera, as JSON (no photos: those travel in multipart)."""
+
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
     kind = serializers.ChoiceField(choices=Kind.choices, help_text="surveillance:type.")
@@ -178,41 +227,167 @@ class SubmissionSerializer(serializers.Serializer):
     product = serializers.CharField(required=False, allow_blank=True, max_length=200)
     capabilities = serializers.MultipleChoiceField(choices=Capability.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    photos = PhotoListField()
-    altcha = serializers.CharField(required=False, help_text=POW_HELP)
-    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+    altcha = serializers.CharField(required=False, allow_blank=True, help_text=POW_HELP)
+    receipt = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=RECEIPT_HELP
+    )
 
 
-class ConfirmationSerializer(serializers.Serializer):
+def one_or_many(item: dict, max_items: int | None = None) -> dict:
+    """A list field in multipart/form-data: repeated parts, or one part,
+    which is the same as a list of one."""
+    many = {"type": "array", "items": item}
+    if max_items is not None:
+        many["maxItems"] = max_items
+    return {"oneOf": [item, many]}
+
+
+DIRECTION = {"type": "number", "minimum": 0, "maximum": 359.999}
+# The images a photo may be (registry/photos.py reads and re-encodes them).
+PHOTO_ENCODING = {"contentType": "image/jpeg, image/png, image/webp, image/heic"}
+PHOTO = {"type": "string", "format": "binary"}
+
+
+@extend_schema_field(one_or_many(DIRECTION, 8))
+class FormDirectionsField(serializers.ListField):
+    child = serializers.FloatField(min_value=0, max_value=359.999)
+
+
+@extend_schema_field(one_or_many({"type": "string", "enum": Capability.values}))
+class FormCapabilitiesField(serializers.MultipleChoiceField):
+    pass
+
+
+@extend_schema_field(one_or_many(PHOTO, settings.CONTRIBUTION_MAX_PHOTOS))
+class FormPhotosField(PhotoListField):
+    pass
+
+
+class SubmissionWithPhotosSerializer(SubmissionSerializer):
+    """A new camera, as multipart/form-data with its photos."""
+
+    directions = FormDirectionsField(
+        required=False,
+        max_length=8,
+        help_text="Degrees clockwise from north; several for a camera facing several ways.",
+    )
+    capabilities = FormCapabilitiesField(choices=Capability.choices, required=False)
+    photos = FormPhotosField()
+
+
+class ConfirmationSerializer(JSONTypesMixin, serializers.Serializer):
     seen_on = serializers.DateField(required=False, help_text="Default: today.")
-    altcha = serializers.CharField(required=False, help_text=POW_HELP)
-    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+    altcha = serializers.CharField(required=False, allow_blank=True, help_text=POW_HELP)
+    receipt = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=RECEIPT_HELP
+    )
 
 
-class RemovalReportSerializer(serializers.Serializer):
+class RemovalReportSerializer(JSONTypesMixin, serializers.Serializer):
+    """A camera reported gone, as JSON (no photos: those travel in multipart)."""
+
     seen_gone_on = serializers.DateField(required=False, help_text="Default: today.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    photos = PhotoListField()
-    altcha = serializers.CharField(required=False, help_text=POW_HELP)
-    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+    altcha = serializers.CharField(required=False, allow_blank=True, help_text=POW_HELP)
+    receipt = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=RECEIPT_HELP
+    )
 
 
-class EditSuggestionSerializer(serializers.Serializer):
+class RemovalReportWithPhotosSerializer(RemovalReportSerializer):
+    """A camera reported gone, as multipart/form-data with photos."""
+
+    photos = FormPhotosField()
+
+
+class SuggestedChangesSerializer(JSONTypesMixin, serializers.Serializer):
+    """The fields a contributor may suggest a value for; any other is
+    refused. Vendors and operators by slug, as the API names them."""
+
+    location = LocationField(required=False, help_text="[longitude, latitude]")
+    kind = _choice(Kind.choices)
+    visibility = _choice(Visibility.choices)
+    zone = _choice(Zone.choices)
+    camera_type = _choice(CameraType.choices)
+    mount = _choice(Mount.choices)
+    directions = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=360), required=False, max_length=16
+    )
+    tilt = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    height = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1000)
+    vendor = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Vendor.objects.all(), required=False, allow_null=True
+    )
+    vendor_raw = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    product = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    operator = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Operator.objects.all(), required=False, allow_null=True
+    )
+    operator_raw = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    first_seen = serializers.DateField(required=False, allow_null=True)
+    last_confirmed = serializers.DateField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        unknown = {
+            name: ["This field cannot be suggested."]
+            for name in sorted(set(data) - set(self.fields) if isinstance(data, dict) else ())
+        }
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**unknown, **error.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return values
+
+    def validate(self, data: dict) -> dict:
+        # Records by id, as the camera's history keeps them.
+        return {name: getattr(value, "pk", value) for name, value in data.items()}
+
+
+class ClosedObjectSchema(OpenApiSerializerExtension):
+    """SuggestedChangesSerializer refuses fields it does not name, and the
+    service an empty suggestion: the schema says both."""
+
+    target_class = SuggestedChangesSerializer
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "minProperties": 1, "additionalProperties": False}
+
+
+class EditSuggestionSerializer(JSONTypesMixin, serializers.Serializer):
     version = serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,
         help_text="The camera's version the suggestion was made on (recommended).",
     )
-    changes = serializers.DictField(
+    changes = SuggestedChangesSerializer(
         help_text=(
             'Field → proposed value, e.g. {"height": 5.5, "directions": [90], '
             '"location": [-87.63, 41.88]}.'
         )
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    altcha = serializers.CharField(required=False, help_text=POW_HELP)
-    receipt = serializers.CharField(required=False, max_length=100, help_text=RECEIPT_HELP)
+    altcha = serializers.CharField(required=False, allow_blank=True, help_text=POW_HELP)
+    receipt = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=RECEIPT_HELP
+    )
+
+    def to_internal_value(self, data):
+        # A wrong suggested value is named by its field, as the service names
+        # the ones it refuses: {"tilt": [...]}, not {"changes": {"tilt": [...]}}.
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            detail = dict(error.detail) if isinstance(error.detail, dict) else None
+            changes = detail.pop("changes", None) if detail else None
+            if not isinstance(changes, dict):
+                raise
+            raise serializers.ValidationError({**detail, **changes}) from None
 
 
 class PhotoPositionSerializer(serializers.Serializer):
@@ -227,34 +402,119 @@ def _camera_body(request, camera: Camera) -> dict:
     }
 
 
-CREATED = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Stored. Anonymous clients get their receipt's token and URL.",
-)
+# ------------------------------------------------- answers (for the schema)
+
+
+class ReceiptLinkSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `receipt` with later contributions.")
+    url = serializers.URLField(help_text="What was sent under it, and how review went.")
+
+
+class ContributedSerializer(serializers.Serializer):
+    """What every 201 carries besides its own fields."""
+
+    receipt = ReceiptLinkSerializer(
+        required=False, help_text="Anonymous clients only: their receipt."
+    )
+
+
+class CameraLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(Status.choices)
+    url = serializers.URLField(help_text="The camera's page.")
+
+
+class SubmittedSerializer(ContributedSerializer):
+    submission = serializers.IntegerField()
+    state = serializers.ChoiceField(ReviewState.choices)
+    camera = CameraLinkSerializer()
+
+
+class ConfirmedSerializer(ContributedSerializer):
+    confirmation = serializers.IntegerField()
+    camera = CameraLinkSerializer()
+
+
+class RemovalReportedSerializer(ContributedSerializer):
+    removal_report = serializers.IntegerField()
+    state = serializers.ChoiceField(ReviewState.choices)
+
+
+class EditSuggestedSerializer(ContributedSerializer):
+    edit_suggestion = serializers.IntegerField()
+    changes = ChangeValuesField(help_text="Field → [value now, value suggested].")
+    state = serializers.ChoiceField(ReviewState.choices)
+
+
+class PhotoPlaceSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    heading = serializers.FloatField(
+        allow_null=True, min_value=0, max_value=360, help_text="Degrees from north; null: none."
+    )
+    heading_reference = serializers.ChoiceField(
+        ["T", "M"], allow_null=True, help_text="T: true north, M: magnetic north."
+    )
+
+
+class PhotoPositionAnswerSerializer(serializers.Serializer):
+    position = PhotoPlaceSerializer(allow_null=True, help_text="null: the photo does not say.")
+
+
+# A contribution's state on its receipt: confirmations are not reviewed.
+RECEIPT_STATES = [*ReviewState.values, "recorded"]
+
+
+class ReceiptItemSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        ["submission", "confirmation", "removal_report", "edit_suggestion"]
+    )
+    id = serializers.IntegerField()
+    camera = serializers.IntegerField()
+    state = serializers.ChoiceField(
+        RECEIPT_STATES, help_text="recorded: a confirmation, never reviewed."
+    )
+    reason = serializers.CharField(help_text="The moderator's, when decided.")
+    sent = serializers.DateTimeField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    contributions = ReceiptItemSerializer(many=True, help_text="Oldest first.")
+
+
+def created(serializer) -> OpenApiResponse:
+    return OpenApiResponse(
+        serializer,
+        description=(
+            "Stored. Anonymous clients get their receipt's token and URL; a request sent "
+            "again with its Idempotency-Key gets the same answer, `Idempotent-Replayed: true`."
+        ),
+    )
+
+
 BAD = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    ValidationErrorSerializer,
     description="A field is wrong, named with the problem; nothing was stored.",
 )
 REUSED_KEY = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    ValidationErrorSerializer,
     description="The Idempotency-Key was sent before with another request; nothing was stored.",
 )
 STALE = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    VersionConflictSerializer,
     description=(
         "The camera changed since the version the client read: `current_version`, and "
         "`changes_since` (each later version: by whom, when, which fields). Nothing was stored."
     ),
 )
-
-
-CAMERA_CONTRIBUTION_RESPONSES = {
-    201: CREATED,
-    400: BAD,
-    404: OpenApiTypes.OBJECT,
-    422: REUSED_KEY,
-    429: THROTTLED,
-}
+TOO_LARGE = OpenApiResponse(
+    DetailSerializer, description="The body is larger than a contribution may be."
+)
+UNSUPPORTED = OpenApiResponse(
+    DetailSerializer, description="The body is in a media type this operation does not read."
+)
+NO_CAMERA = OpenApiResponse(DetailSerializer, description="No public camera has this id.")
+WRITE_RESPONSES = {400: BAD, 413: TOO_LARGE, 415: UNSUPPORTED, 422: REUSED_KEY, 429: THROTTLED}
 
 
 # ------------------------------------------------------------------- views
@@ -268,12 +528,17 @@ class SubmissionView(ContributionView):
             "`photos` (JPEG, PNG, WebP, HEIC; re-encoded with every metadata removed). The "
             "camera is public at once, marked unverified, unless the site reviews first."
         ),
-        request=SubmissionSerializer,
+        request={
+            "application/json": SubmissionSerializer,
+            "multipart/form-data": OpenApiRequest(
+                SubmissionWithPhotosSerializer, encoding={"photos": PHOTO_ENCODING}
+            ),
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: CREATED, 400: BAD, 422: REUSED_KEY, 429: THROTTLED},
+        responses={201: created(SubmittedSerializer), **WRITE_RESPONSES},
     )
     def post(self, request):
-        serializer = SubmissionSerializer(data=request.data)
+        serializer = SubmissionWithPhotosSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         sender = self.sender(request, data)
@@ -307,9 +572,12 @@ class CameraContributionView(ContributionView):
 class ConfirmationView(CameraContributionView):
     @extend_schema(
         summary="Confirm a camera is still there",
-        request=ConfirmationSerializer,
+        request={
+            "application/json": ConfirmationSerializer,
+            "multipart/form-data": ConfirmationSerializer,
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses=CAMERA_CONTRIBUTION_RESPONSES,
+        responses={201: created(ConfirmedSerializer), 404: NO_CAMERA, **WRITE_RESPONSES},
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)
@@ -328,13 +596,18 @@ class RemovalReportView(CameraContributionView):
     @extend_schema(
         summary="Report a camera gone",
         description="For moderators to accept; JSON, or multipart with `photos`.",
-        request=RemovalReportSerializer,
+        request={
+            "application/json": RemovalReportSerializer,
+            "multipart/form-data": OpenApiRequest(
+                RemovalReportWithPhotosSerializer, encoding={"photos": PHOTO_ENCODING}
+            ),
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses=CAMERA_CONTRIBUTION_RESPONSES,
+        responses={201: created(RemovalReportedSerializer), 404: NO_CAMERA, **WRITE_RESPONSES},
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)
-        serializer = RemovalReportSerializer(data=request.data)
+        serializer = RemovalReportWithPhotosSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         sent = send_removal_report(
@@ -356,22 +629,24 @@ class EditSuggestionView(CameraContributionView):
             "`version` (the camera's version the client read), a camera changed since is a "
             "409 with its current version and what changed."
         ),
-        request=EditSuggestionSerializer,
+        request={"application/json": EditSuggestionSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses={**CAMERA_CONTRIBUTION_RESPONSES, 409: STALE},
+        responses={
+            201: created(EditSuggestedSerializer),
+            404: NO_CAMERA,
+            409: STALE,
+            **WRITE_RESPONSES,
+        },
     )
     def post(self, request, pk: int):
         camera = self.camera(pk)
         serializer = EditSuggestionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        changes = dict(data["changes"])
-        if "location" in changes:
-            changes["location"] = _point(changes["location"])
         sent = send_edit_suggestion(
             sender=self.sender(request, data),
             camera=camera,
-            changes=changes,
+            changes=dict(data["changes"]),
             note=data.get("note", ""),
             seen_version=data.get("version"),
         )
@@ -384,16 +659,6 @@ class EditSuggestionView(CameraContributionView):
         return self.created(request, sent, body)
 
 
-def _point(value) -> Point:
-    try:
-        longitude, latitude = (float(v) for v in value)
-    except (TypeError, ValueError) as error:
-        raise ValidationError({"location": "Give [longitude, latitude] in degrees."}) from error
-    if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-        raise ValidationError({"location": "Longitude or latitude is out of range."})
-    return Point(longitude, latitude, srid=4326)
-
-
 class PhotoPositionView(ContributionView):
     """Reads where a photo was taken, to offer it on the form, and forgets
     the photo: nothing is stored."""
@@ -403,8 +668,12 @@ class PhotoPositionView(ContributionView):
 
     @extend_schema(
         summary="Read a photo's GPS position and heading (nothing stored)",
-        request={"multipart/form-data": PhotoPositionSerializer},
-        responses={200: OpenApiTypes.OBJECT, 400: BAD, 429: THROTTLED},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                PhotoPositionSerializer, encoding={"photo": PHOTO_ENCODING}
+            )
+        },
+        responses={200: PhotoPositionAnswerSerializer, **WRITE_RESPONSES},
     )
     def post(self, request):
         serializer = PhotoPositionSerializer(data=request.data)
@@ -432,7 +701,11 @@ class ReceiptView(APIView):
 
     @extend_schema(
         summary="What was sent under a receipt, and how review went",
-        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={
+            200: ReceiptSerializer,
+            404: OpenApiResponse(DetailSerializer, description="No receipt has this token."),
+            429: THROTTLED,
+        },
     )
     def get(self, request, token: str):
         receipt = receipt_for(token)

@@ -28,6 +28,7 @@ from registry.exports import (
 from registry.models import Camera
 
 from .filters import ExportCameraFilter, cameras_to_export
+from .serializers import CameraExportSerializer
 from .views import ERROR_400, THROTTLED, is_moderator
 
 
@@ -66,17 +67,37 @@ class DownloadView(generics.GenericAPIView):
         return response
 
 
-def download_schema(operation_id: str, media_type: str, description: str):
+def download_schema(
+    operation_id: str, media_type: str, description: str, body=OpenApiTypes.STR, parameters=()
+):
+    """The schema of one download: `media_type` is what its ExportFormat
+    sends (registry/exports.py), `body` its shape (text, or the GeoJSON
+    FeatureCollection typed feature by feature)."""
     return extend_schema(
         operation_id=operation_id,
         filters=True,
+        parameters=list(parameters),
         description=description + " Carries the ODbL attribution in `X-Data-Attribution`.",
         responses={
-            (200, media_type): OpenApiResponse(OpenApiTypes.STR, description=description),
+            (200, media_type): OpenApiResponse(body, description=description),
             400: ERROR_400,
             429: THROTTLED,
         },
     )
+
+
+# osmChange offers OSM only cameras believed in place.
+IN_PLACE_STATUS_PARAMETER = OpenApiParameter(
+    "status",
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(OSMCHANGE.allowed_statuses)},
+        "minItems": 1,
+    },
+    style="form",
+    explode=False,
+    description="Statuses, comma-separated (default and only: reported,verified).",
+)
 
 
 class GeoJSONDownloadView(DownloadView):
@@ -84,9 +105,10 @@ class GeoJSONDownloadView(DownloadView):
 
     @download_schema(
         "download_geojson",
-        "application/geo+json",
+        GEOJSON.content_type,
         "Cameras as one GeoJSON FeatureCollection (RFC 7946), normalised fields and raw OSM "
         "tags (`properties.tags`); by default every camera the public sees, removed included.",
+        body=CameraExportSerializer,
     )
     def get(self, request):
         return super().get(request)
@@ -131,7 +153,7 @@ class OSMDownloadView(DownloadView):
 
     @download_schema(
         "download_osm",
-        "application/xml",
+        OSM_XML.content_type,
         "Cameras as OSM XML 0.6 for JOSM, tags regenerated from Sightline's fields; OSM nodes "
         "keep their id and version, other cameras are new nodes with negative ids. Default "
         "status: reported,verified. Tags OSM cannot hold (over 255 characters) are left out, "
@@ -146,9 +168,10 @@ class OSMChangeDownloadView(DownloadView):
 
     @download_schema(
         "download_osmchange",
-        "application/xml",
+        OSMCHANGE.content_type,
         "An osmChange file creating, as new nodes (negative ids), the cameras OSM does not "
         "have (no OSM id, status reported or verified), for review in JOSM before upload.",
+        parameters=[IN_PLACE_STATUS_PARAMETER],
     )
     def get(self, request):
         return super().get(request)

@@ -14,8 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -26,8 +32,10 @@ from rest_framework.views import APIView
 from registry.cones import FIELD_OF_VIEW_DEFAULTS
 from registry.exposure import analyse, geometry_from_bytes
 from registry.exposure.files import check_size
+from registry.exposure.geometry import WGS84_NAMES
 
 from .renderers import BrowsableAPIRenderer
+from .serializers import DetailSerializer, ValidationErrorSerializer
 from .throttles import AnonymousRateThrottle
 from .views import THROTTLED
 
@@ -117,32 +125,116 @@ operator (`slug: null`: not recorded), the part inside at least one cone of its 
 camera sees the input, the answer is a result with `share` 0, not an error.
 """.strip()
 
-POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+POSITION = {
+    "type": "array",
+    "description": "[longitude, latitude] in WGS 84 degrees, an altitude optional.",
+    "items": {"type": "number"},
+    "minItems": 2,
+    "maxItems": 3,
+}
+LINE = {"type": "array", "items": POSITION, "minItems": 2}
+RING = {
+    "type": "array",
+    "description": "Closed: at least four positions, the last repeating the first.",
+    "items": POSITION,
+    "minItems": 4,
+}
+POLYGON = {"type": "array", "items": RING, "minItems": 1}
+CRS = {
+    "type": "object",
+    "nullable": True,
+    "description": (
+        "Files from before RFC 7946 may name their coordinate system; only WGS 84 is read "
+        "(the name compared without regard to case)."
+    ),
+    "required": ["properties"],
+    "properties": {
+        "properties": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "enum": sorted(WGS84_NAMES)}},
+        },
+    },
+}
+
+
+def geometry_schema(kind: str, coordinates: dict) -> dict:
+    return {
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": [kind]},
+            "coordinates": coordinates,
+            "crs": CRS,
+        },
+    }
+
+
+GEOMETRY_INPUT = {
+    "oneOf": [
+        geometry_schema("LineString", LINE),
+        geometry_schema("MultiLineString", {"type": "array", "items": LINE, "minItems": 1}),
+        geometry_schema("Polygon", POLYGON),
+        geometry_schema("MultiPolygon", {"type": "array", "items": POLYGON, "minItems": 1}),
+    ]
+}
+FEATURE_INPUT = {
+    "type": "object",
+    "required": ["type", "geometry"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "geometry": GEOMETRY_INPUT,
+        "properties": {"type": "object", "nullable": True},
+        "crs": CRS,
+    },
+}
 GEOJSON_INPUT = {
     "type": "object",
-    "description": "A GeoJSON geometry, Feature or FeatureCollection holding one route or area.",
     "required": ["type"],
-    "properties": {
-        "type": {
-            "type": "string",
-            "enum": [
-                "LineString",
-                "MultiLineString",
-                "Polygon",
-                "MultiPolygon",
-                "Feature",
-                "FeatureCollection",
-            ],
+    # GeoJSON allows members of its own (RFC 7946, 6.1).
+    "additionalProperties": True,
+    "description": (
+        "A GeoJSON geometry, Feature or FeatureCollection holding one route or area. A route "
+        f"is at most {settings.EXPOSURE_MAX_ROUTE_KM:g} km long, an area at most "
+        f"{settings.EXPOSURE_MAX_AREA_KM2:g} km² and a valid polygon (no crossing edges)."
+    ),
+    "oneOf": [
+        *GEOMETRY_INPUT["oneOf"],
+        FEATURE_INPUT,
+        {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {
+                    "type": "array",
+                    "items": FEATURE_INPUT,
+                    "minItems": 1,
+                    "maxItems": 1,
+                },
+                "crs": CRS,
+            },
         },
-        "coordinates": {"type": "array", "items": {}},
-        "geometry": {"type": "object"},
-        "features": {"type": "array", "items": {"type": "object"}},
-    },
+    ],
 }
 UPLOAD = inline_serializer(
     "ExposureUpload",
     {"file": serializers.FileField(help_text="A GeoJSON or GPX file.")},
 )
+
+
+class GeoJSONInputSerializer(serializers.Serializer):
+    """For the schema: the route or area sent as the request body."""
+
+
+class GeoJSONInputSchema(OpenApiSerializerExtension):
+    """GeoJSON's alternatives (a geometry, a Feature, a FeatureCollection of
+    one) are beyond a serializer's fixed fields."""
+
+    target_class = GeoJSONInputSerializer
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        return GEOJSON_INPUT
 
 
 class PartySerializer(serializers.Serializer):
@@ -311,9 +403,17 @@ class ExposureView(APIView):
         summary="Exposure of a route or an area to the registry's cameras",
         description=DESCRIPTION,
         request={
-            "application/geo+json": GEOJSON_INPUT,
-            "application/json": GEOJSON_INPUT,
-            "multipart/form-data": UPLOAD,
+            "application/geo+json": GeoJSONInputSerializer,
+            "application/json": GeoJSONInputSerializer,
+            "multipart/form-data": OpenApiRequest(
+                UPLOAD,
+                encoding={
+                    "file": {
+                        "contentType": "application/geo+json, application/json, "
+                        "application/gpx+xml"
+                    }
+                },
+            ),
         },
         responses={
             200: OpenApiResponse(
@@ -321,10 +421,13 @@ class ExposureView(APIView):
                 description="The analysis; a share of 0 when no camera sees the input.",
             ),
             400: OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                ValidationErrorSerializer,
                 description="The input cannot be analysed; the body says why, under "
                 "`geometry` (a request body) or `file` (an upload).",
                 examples=ERROR_EXAMPLES,
+            ),
+            415: OpenApiResponse(
+                DetailSerializer, description="The body is in a media type not read here."
             ),
             429: THROTTLED,
         },

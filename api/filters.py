@@ -4,7 +4,8 @@ django-filter: a bad value is a 400 naming the parameter, never a 500."""
 from __future__ import annotations
 
 import math
-from datetime import UTC
+import re
+from datetime import UTC, datetime
 
 import django_filters
 from django import forms
@@ -15,8 +16,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django_filters.fields import IsoDateTimeField
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.utils import OpenApiParameter
 
 from registry.exports import ExportFormat
 from registry.models import (
@@ -37,8 +39,20 @@ from registry.services.moderators import is_moderator
 DEFAULT_STATUSES = (Status.REPORTED, Status.VERIFIED)
 
 
+# Coordinates as the API reads them: plain decimals (no exponent, no "+",
+# no spaces), longitude within -180..180 and latitude within -90..90. The
+# schema publishes the same patterns, so a client can check before sending.
+DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+LONGITUDE = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+LATITUDE = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_PATTERN = rf"^{LONGITUDE},{LATITUDE},{LONGITUDE},{LATITUDE}$"
+LON_LAT_PATTERN = rf"^{LONGITUDE},{LATITUDE}$"
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+BLANK = "Give a value, or leave the parameter out."
+
+
 def _numbers(value: str, count: int, what: str) -> list[float]:
-    parts = [part.strip() for part in value.split(",")]
+    parts = value.split(",")
     if len(parts) != count:
         raise forms.ValidationError(f"{what} needs {count} comma-separated numbers.")
     try:
@@ -47,6 +61,10 @@ def _numbers(value: str, count: int, what: str) -> list[float]:
         raise forms.ValidationError(f"{what} must be numbers.") from None
     if not all(math.isfinite(number) for number in numbers):
         raise forms.ValidationError(f"{what} must be finite numbers.")
+    if not all(DECIMAL.fullmatch(part) for part in parts):
+        raise forms.ValidationError(
+            f"{what} takes plain decimals such as -87.63: no spaces, exponent or + sign."
+        )
     return numbers
 
 
@@ -57,17 +75,27 @@ def _check_lon_lat(lon: float, lat: float) -> None:
         raise forms.ValidationError(f"Latitude {lat} is outside -90..90.")
 
 
-class BboxField(forms.CharField):
+class NotBlankMixin:
+    """A parameter sent empty (`?radius=`) is an error naming it, not the
+    same as leaving it out: an empty value is no number, date or place."""
+
+    def to_python(self, value):
+        if value == "":
+            raise forms.ValidationError(BLANK, code="blank")
+        return super().to_python(value)
+
+
+class BboxField(NotBlankMixin, forms.CharField):
     """`minlon,minlat,maxlon,maxlat` in WGS 84, at most
     API_MAX_BBOX_SQUARE_DEGREES unless `limit_area` is off."""
 
     def __init__(self, *args, limit_area: bool = True, **kwargs):
         self.limit_area = limit_area
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, strip=False, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        if not value:
+        if not value:  # absent
             return None
         min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "bbox")
         _check_lon_lat(min_lon, min_lat)
@@ -86,75 +114,144 @@ class BboxField(forms.CharField):
         return (min_lon, min_lat, max_lon, max_lat)
 
 
-class LonLatField(forms.CharField):
+class LonLatField(NotBlankMixin, forms.CharField):
     """`lon,lat` in WGS 84."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, strip=False, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        if not value:
+        if not value:  # absent
             return None
         lon, lat = _numbers(value, 2, "near")
         _check_lon_lat(lon, lat)
         return Point(lon, lat, srid=4326)
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class BboxFilter(django_filters.Filter):
     field_class = BboxField
 
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": BBOX_PATTERN}
 
-@extend_schema_field(OpenApiTypes.STR)
+
 class LonLatFilter(django_filters.Filter):
     field_class = LonLatField
 
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "pattern": LON_LAT_PATTERN}
 
-class StrictBooleanField(forms.CharField):
-    """`true`/`false` (or 1/0, yes/no); anything else is an error, not "unset"."""
+
+class StrictBooleanField(NotBlankMixin, forms.CharField):
+    """`true` or `false`, as OpenAPI writes booleans in a query (1/0 and
+    yes/no are read too); anything else is an error, not "unset"."""
 
     VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
     def to_python(self, value):
-        value = (super().to_python(value) or "").strip().lower()
-        if not value:
+        value = super().to_python(value)
+        if not value:  # absent
             return None
         if value not in self.VALUES:
             raise forms.ValidationError("Use true or false.")
         return self.VALUES[value]
 
 
-class UtcDateTimeField(IsoDateTimeField):
+class UtcDateTimeField(NotBlankMixin, IsoDateTimeField):
     """An ISO 8601 time, converted to UTC: PostgreSQL refuses offsets beyond
     ±15:59 that Python accepts."""
 
     def to_python(self, value):
         moment = super().to_python(value)
-        if moment is None:
-            return None
-        try:
-            return moment.astimezone(UTC)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError("This time is out of range.") from None
+        return None if moment is None else in_utc(moment)
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
+def in_utc(moment: datetime) -> datetime:
+    """`moment` in UTC. A time on the calendar's first or last day whose UTC
+    falls beyond it (0001-01-01T00:00+01:00) is read as the earliest or
+    latest time there is, which is what "at or after" it means."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
 class UtcDateTimeFilter(django_filters.Filter):
     field_class = UtcDateTimeField
 
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "format": "date-time"}
 
-@extend_schema_field(OpenApiTypes.BOOL)
+
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
+
+    def openapi_schema(self) -> dict:
+        return {"type": "boolean"}
+
+
+class NotBlankDateField(NotBlankMixin, forms.DateField):
+    pass
+
+
+class DateFilter(django_filters.DateFilter):
+    field_class = NotBlankDateField
+
+    def openapi_schema(self) -> dict:
+        return {"type": "string", "format": "date"}
+
+
+class NotBlankDecimalField(NotBlankMixin, forms.DecimalField):
+    pass
+
+
+class NumberFilter(django_filters.NumberFilter):
+    """A number; `min_value` and `max_value` are published in the schema."""
+
+    field_class = NotBlankDecimalField
+
+    def openapi_schema(self) -> dict:
+        schema = {"type": "number"}
+        if self.extra.get("min_value") is not None:
+            schema["minimum"] = self.extra["min_value"]
+        if self.extra.get("max_value") is not None:
+            schema["maximum"] = self.extra["max_value"]
+        return schema
+
+
+class CommaSeparatedInput(forms.TextInput):
+    """A list parameter, comma-separated (`kind=ALPR,camera`, as OpenAPI's
+    `style: form, explode: false` writes it) or repeated (`kind=ALPR&kind=camera`,
+    as many clients write lists): the values of both, comma-joined."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            return ",".join(values) if values else None
+        return data.get(name)
+
+
+def comma_separated(value: str | None) -> list[str]:
+    """The items of a list parameter (none when it is absent). Sent empty, it
+    is an error like any other; an empty item (`a,,b`) or a space around one
+    is kept, for the caller to refuse."""
+    if value == "":
+        raise forms.ValidationError(BLANK, code="blank")
+    return value.split(",") if value else []
 
 
 class CommaChoicesField(forms.CharField):
     """Several values, comma-separated or repeated, each one of `choices`."""
 
+    widget = CommaSeparatedInput
+
     def __init__(self, *args, choices=(), **kwargs):
         self.valid = {str(value) for value, _label in choices}
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, strip=False, **kwargs)
 
     def to_python(self, value):
-        values = [part.strip() for part in (value or "").split(",") if part.strip()]
+        values = comma_separated(value)
         unknown = [part for part in values if part not in self.valid]
         if unknown:
             # Through params, not an f-string: django-filter %-formats every
@@ -166,17 +263,25 @@ class CommaChoicesField(forms.CharField):
         return values
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class CommaChoicesFilter(django_filters.Filter):
     field_class = CommaChoicesField
 
     def filter(self, qs, value):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
+    def openapi_schema(self) -> dict:
+        values = sorted(str(value) for value, _label in self.extra["choices"])
+        return list_of({"type": "string", "enum": values})
+
 
 class SlugsField(forms.CharField):
+    widget = CommaSeparatedInput
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, strip=False, **kwargs)
+
     def to_python(self, value):
-        slugs = [part.strip() for part in (value or "").split(",") if part.strip()]
+        slugs = comma_separated(value)
         invalid = [slug for slug in slugs if not validators.slug_re.fullmatch(slug)]
         if invalid:
             raise forms.ValidationError(
@@ -186,7 +291,6 @@ class SlugsField(forms.CharField):
         return slugs
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class SlugsFilter(django_filters.Filter):
     """Records by slug; an unknown slug is an error, not an empty result."""
 
@@ -211,8 +315,10 @@ class SlugsFilter(django_filters.Filter):
         self.records(value)
         return qs.filter(**{f"{self.field_name}__slug__in": value})
 
+    def openapi_schema(self) -> dict:
+        return list_of({"type": "string", "pattern": SLUG_PATTERN})
 
-@extend_schema_field(OpenApiTypes.STR)
+
 class AreaFilter(SlugsFilter):
     """Cameras inside (or on the boundary of) any of the areas named by
     slug; an unknown slug is an error, not an empty result."""
@@ -226,16 +332,55 @@ class AreaFilter(SlugsFilter):
         return qs.in_areas(self.records(value)) if value else qs
 
 
+def list_of(item: dict) -> dict:
+    return {"type": "array", "items": item, "minItems": 1}
+
+
+class FilterSchema(DjangoFilterExtension):
+    """The query parameters of Sightline's filters as the filters read them:
+    lists as arrays written comma-separated, numbers with their bounds, text
+    with its longest length. Filters without `openapi_schema` are left to
+    drf-spectacular."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        describe = getattr(filter_field, "openapi_schema", None)
+        if describe is None:
+            parameters = super().resolve_filter_field(
+                auto_schema, model, filterset_class, field_name, filter_field
+            )
+            if filter_field.extra.get("max_length"):
+                for parameter in parameters:
+                    parameter["schema"]["maxLength"] = filter_field.extra["max_length"]
+            return parameters
+        schema = describe()
+        is_list = schema["type"] == "array"
+        return [
+            build_parameter_type(
+                name=field_name,
+                location=OpenApiParameter.QUERY,
+                description=str(filter_field.label or ""),
+                schema=schema,
+                explode=False if is_list else None,
+                style="form" if is_list else None,
+            )
+        ]
+
+
 class CameraFilter(django_filters.FilterSet):
     bbox = BboxFilter(
         method="filter_bbox",
-        label="Bounding box minlon,minlat,maxlon,maxlat (WGS 84).",
+        label=(
+            "Bounding box minlon,minlat,maxlon,maxlat (WGS 84 decimals), min below max, "
+            f"covering at most {settings.API_MAX_BBOX_SQUARE_DEGREES:g} square degrees."
+        ),
     )
     near = LonLatFilter(
         method="filter_near",
-        label="lon,lat: cameras within `radius` metres, nearest first.",
+        label="lon,lat (WGS 84 decimals): cameras within `radius` metres, nearest first.",
     )
-    radius = django_filters.NumberFilter(
+    radius = NumberFilter(
         method="filter_noop",
         min_value=1,
         max_value=50_000,
@@ -259,7 +404,7 @@ class CameraFilter(django_filters.FilterSet):
     capability = CommaChoicesFilter(
         method="filter_capability", choices=Capability.choices, label="Capabilities (any of)."
     )
-    confirmed_since = django_filters.DateFilter(
+    confirmed_since = DateFilter(
         field_name="last_confirmed", lookup_expr="gte", label="Last confirmed on or after."
     )
     changed_since = UtcDateTimeFilter(
@@ -348,7 +493,7 @@ class ExportCameraFilter(CameraFilter):
     bbox = BboxFilter(
         method="filter_bbox",
         limit_area=False,
-        label="Bounding box minlon,minlat,maxlon,maxlat (WGS 84), any size.",
+        label="Bounding box minlon,minlat,maxlon,maxlat (WGS 84 decimals), min below max.",
     )
     status = CommaChoicesFilter(
         method="filter_status",

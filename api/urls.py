@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import areas, downloads, views
@@ -70,4 +70,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last: any other path under the API is a JSON 404. Only paths ending in
+    # "/", so that CommonMiddleware still redirects `cameras` to `cameras/`.
+    re_path(r"^[\s\S]*/$", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -4,6 +4,7 @@ GeoJSON assembly in api/geojson.py, reads in registry querysets."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -11,17 +12,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Case, Count, F, Q, TextField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
@@ -34,20 +37,27 @@ from registry.services.moderators import is_moderator as moderator_role
 from .camera_edits import CONFLICT as EDIT_CONFLICT
 from .camera_edits import FORBIDDEN as EDIT_FORBIDDEN
 from .camera_edits import CameraEditSerializer
-from .filters import CameraFilter
+from .filters import CameraFilter, in_utc
 from .geojson import Cursor, feature_page
 from .serializers import (
+    CameraCollectionSerializer,
     CameraFeatureSerializer,
+    ChangesSerializer,
+    DetailSerializer,
+    JSONTypesMixin,
     OperatorListSerializer,
     OperatorSerializer,
     RevisionSerializer,
+    StatsSerializer,
+    ValidationErrorSerializer,
     VendorListSerializer,
     VendorSerializer,
+    VersionConflictSerializer,
 )
 
 GEOJSON = "application/geo+json"
 ERROR_400 = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    ValidationErrorSerializer,
     description="A parameter is invalid; the body names it: {parameter: [problem]}.",
     examples=[
         OpenApiExample(
@@ -57,12 +67,12 @@ ERROR_400 = OpenApiResponse(
     ],
 )
 NOT_FOUND = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    DetailSerializer,
     description="No such object, or hidden from the public.",
     examples=[OpenApiExample("not found", value={"detail": "No Camera matches the given query."})],
 )
 THROTTLED = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    DetailSerializer,
     description="Too many requests from this client; retry after `Retry-After` seconds.",
     examples=[
         OpenApiExample(
@@ -70,6 +80,13 @@ THROTTLED = OpenApiResponse(
             value={"detail": "Request was throttled. Expected available in 12 seconds."},
         )
     ],
+)
+UNAUTHENTICATED = OpenApiResponse(
+    DetailSerializer,
+    description="No account, or a token that is not one; `WWW-Authenticate` says how to sign in.",
+)
+UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
+    DetailSerializer, description="The body is in a media type this operation does not read."
 )
 VENDOR_EXAMPLE = {
     "slug": "hikvision",
@@ -138,6 +155,10 @@ FEATURE_COLLECTION_EXAMPLE = {
 }
 
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+# What `next` links carry: base64url, padded or not.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
+
 # Counts the public sees leave hidden cameras out, like every other read.
 PUBLIC_CAMERAS = ~Q(cameras__status=Status.HIDDEN)
 
@@ -157,16 +178,65 @@ def is_moderator(request) -> bool:
     return moderator_role(request.user)
 
 
-class LimitSerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, required=False)
-    cursor = serializers.CharField(required=False, max_length=200)
+class WholeNumberField(serializers.IntegerField):
+    """An integer written with digits only: DRF's own field also reads
+    "5.0" and " 5 ", which the schema's `integer` does not allow."""
 
-    def validate_limit(self, value: int) -> int:
-        if value > settings.API_MAX_PAGE_SIZE:
-            raise serializers.ValidationError(
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not WHOLE_NUMBER.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QueryParams(serializers.Serializer):
+    """Query parameters, read as a plain dict: a parameter sent empty
+    (`?limit=`) is then an error naming it, not the same as leaving it out
+    (DRF reads a QueryDict's empty values as absent)."""
+
+    @classmethod
+    def read(cls, request) -> dict:
+        params = cls(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+
+class LimitSerializer(QueryParams):
+    """A page's size and where it starts."""
+
+    limit = WholeNumberField(
+        min_value=1,
+        max_value=settings.API_MAX_PAGE_SIZE,
+        required=False,
+        help_text=f"Cameras per page (default {settings.API_DEFAULT_PAGE_SIZE}).",
+        error_messages={
+            "max_value": (
                 f"At most {settings.API_MAX_PAGE_SIZE} cameras per page; follow `next` for more."
             )
-        return value
+        },
+    )
+    cursor = serializers.RegexField(
+        CURSOR_PATTERN,
+        required=False,
+        max_length=200,
+        help_text="Opaque; from a `next` link.",
+        error_messages={"invalid": "Invalid cursor; use the `next` link as given."},
+    )
+
+
+class CameraEditSchema(OpenApiSerializerExtension):
+    """A moderator's edit changes at least one field besides `version` and
+    `reason` (CameraEditSerializer.validate): the schema says it too."""
+
+    target_class = CameraEditSerializer
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        changes = [name for name in schema["properties"] if name not in self.target.META_FIELDS]
+        return {**schema, "anyOf": [{"required": [name]} for name in changes]}
+
+
+class CameraEditInput(JSONTypesMixin, CameraEditSerializer):
+    """CameraEditSerializer, each value of the JSON body of its type."""
 
 
 class CameraListView(generics.GenericAPIView):
@@ -179,13 +249,10 @@ class CameraListView(generics.GenericAPIView):
     @extend_schema(
         operation_id="cameras_list",
         filters=True,
-        parameters=[
-            OpenApiParameter("limit", int, description="Cameras per page (default 1000)."),
-            OpenApiParameter("cursor", str, description="Opaque; from a `next` link."),
-        ],
+        parameters=[LimitSerializer],
         responses={
             (200, GEOJSON): OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                CameraCollectionSerializer,
                 description="GeoJSON FeatureCollection (RFC 7946) with a `next` link.",
                 examples=[OpenApiExample("one ALPR", value=FEATURE_COLLECTION_EXAMPLE)],
             ),
@@ -194,10 +261,9 @@ class CameraListView(generics.GenericAPIView):
         },
     )
     def get(self, request):
-        paging = LimitSerializer(data=request.query_params)
-        paging.is_valid(raise_exception=True)
-        limit = paging.validated_data.get("limit", settings.API_DEFAULT_PAGE_SIZE)
-        cursor_text = paging.validated_data.get("cursor")
+        paging = LimitSerializer.read(request)
+        limit = paging.get("limit", settings.API_DEFAULT_PAGE_SIZE)
+        cursor_text = paging.get("cursor")
         cursor = Cursor.decode(cursor_text) if cursor_text else None
         page = feature_page(self.filter_queryset(self.get_queryset()), limit=limit, cursor=cursor)
         body = f'{page.body},"next":{next_link(request, page.next_cursor)}}}'
@@ -221,7 +287,7 @@ class CameraDetailView(APIView):
     @extend_schema(
         responses={
             (200, GEOJSON): OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                CameraFeatureSerializer,
                 description="One GeoJSON Feature.",
                 examples=example(
                     "an ALPR",
@@ -252,23 +318,28 @@ class CameraDetailView(APIView):
         summary="Edit a camera (moderators)",
         description=(
             "Only the fields given change, on the `version` the moderator read, as one new "
-            "version with its reason in the history. A moderator limited to some areas may "
-            "edit only cameras whose place before and after the edit lies inside them."
+            "version with its reason in the history; hiding a camera (`status: hidden`) needs a "
+            "`reason`. A moderator limited to some areas may edit only cameras whose place "
+            "before and after the edit lies inside them."
         ),
-        request=CameraEditSerializer,
+        request={"application/json": CameraEditSerializer},
         responses={
-            (200, GEOJSON): OpenApiResponse(OpenApiTypes.OBJECT, description="The camera now."),
+            (200, GEOJSON): OpenApiResponse(
+                CameraFeatureSerializer, description="The camera now."
+            ),
             400: ERROR_400,
-            403: EDIT_FORBIDDEN,
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(DetailSerializer, description=EDIT_FORBIDDEN.description),
             404: NOT_FOUND,
-            409: EDIT_CONFLICT,
+            409: OpenApiResponse(VersionConflictSerializer, description=EDIT_CONFLICT.description),
+            415: UNSUPPORTED_MEDIA_TYPE,
             429: THROTTLED,
         },
     )
     def patch(self, request, pk: int):
         check_moderator(request.user)  # before reading anything
         camera = visible_camera(request, pk)
-        serializer = CameraEditSerializer(data=request.data)
+        serializer = CameraEditInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         camera_edit(
@@ -308,7 +379,10 @@ class CameraHistoryView(generics.ListAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(examples=example("vendors", [{**VENDOR_EXAMPLE, "camera_count": 4}]))
+    get=extend_schema(
+        responses={200: VendorListSerializer(many=True), 429: THROTTLED},
+        examples=example("vendors", [{**VENDOR_EXAMPLE, "camera_count": 4}]),
+    )
 )
 class VendorListView(generics.ListAPIView):
     serializer_class = VendorListSerializer
@@ -347,7 +421,10 @@ OPERATOR_EXAMPLE = {
 
 
 @extend_schema_view(
-    get=extend_schema(examples=example("an operator", {**OPERATOR_EXAMPLE, "camera_count": 684}))
+    get=extend_schema(
+        responses={200: OperatorListSerializer(many=True), 429: THROTTLED},
+        examples=example("an operator", [{**OPERATOR_EXAMPLE, "camera_count": 684}]),
+    )
 )
 class OperatorListView(generics.ListAPIView):
     serializer_class = OperatorListSerializer
@@ -387,7 +464,7 @@ class StatsView(CameraListView):
     @extend_schema(
         operation_id="stats",
         filters=True,
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
+        responses={200: StatsSerializer, 400: ERROR_400, 429: THROTTLED},
         examples=example("a bbox", STATS_EXAMPLE),
     )
     def get(self, request):
@@ -403,8 +480,17 @@ class StatsView(CameraListView):
         )
 
 
+class AtOrAfterField(serializers.DateTimeField):
+    """A time with its offset, in UTC (see api.filters.in_utc)."""
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_aware(value):
+            return in_utc(value)
+        return super().enforce_timezone(value)
+
+
 class ChangesParams(LimitSerializer):
-    since = serializers.DateTimeField(
+    since = AtOrAfterField(
         help_text="ISO 8601; cameras changed at or after this time, oldest first."
     )
 
@@ -421,16 +507,15 @@ class ChangesView(APIView):
     @extend_schema(
         operation_id="changes",
         parameters=[ChangesParams],
-        responses={200: OpenApiTypes.OBJECT, 400: ERROR_400, 429: THROTTLED},
+        responses={200: ChangesSerializer, 400: ERROR_400, 429: THROTTLED},
         examples=example("a camera hidden", CHANGES_EXAMPLE),
     )
     def get(self, request):
-        params = ChangesParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        limit = params.validated_data.get("limit", settings.API_DEFAULT_PAGE_SIZE)
-        changes = Camera.objects.filter(updated_at__gte=params.validated_data["since"])
-        if params.validated_data.get("cursor"):
-            changes = self._after(changes, Cursor.decode(params.validated_data["cursor"]))
+        params = ChangesParams.read(request)
+        limit = params.get("limit", settings.API_DEFAULT_PAGE_SIZE)
+        changes = Camera.objects.filter(updated_at__gte=params["since"])
+        if params.get("cursor"):
+            changes = self._after(changes, Cursor.decode(params["cursor"]))
         rows = list(
             changes.order_by("updated_at", "id")
             .annotate(
@@ -468,29 +553,47 @@ class ChangesView(APIView):
         )
 
 
+ROOT_LINKS = (
+    "cameras",
+    "vendors",
+    "operators",
+    "areas",
+    "stats",
+    "changes",
+    "exposure",
+    "submissions",
+    "challenge",
+    "photo-position",
+    "download-geojson",
+    "download-csv",
+    "download-osm",
+    "download-osmchange",
+    "schema",
+    "docs",
+)
+
+
 class ApiRootView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "ApiRoot", {name: serializers.URLField() for name in ROOT_LINKS}
+            ),
+            429: THROTTLED,
+        }
+    )
     def get(self, request):
-        return Response(
-            {
-                name: reverse(f"api:{name}", request=request)
-                for name in (
-                    "cameras",
-                    "vendors",
-                    "operators",
-                    "areas",
-                    "stats",
-                    "changes",
-                    "exposure",
-                    "submissions",
-                    "challenge",
-                    "photo-position",
-                    "download-geojson",
-                    "download-csv",
-                    "download-osm",
-                    "download-osmchange",
-                    "schema",
-                    "docs",
-                )
-            }
-        )
+        return Response({name: reverse(f"api:{name}", request=request) for name in ROOT_LINKS})
+
+
+class NotFoundView(APIView):
+    """Any other path under the API (an id that is not a number, a slug with
+    a space): a JSON 404 like the API's own, not the site's HTML page."""
+
+    schema = None
+    permission_classes = [AllowAny]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+    options = http_method_not_allowed

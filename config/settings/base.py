@@ -254,10 +254,22 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sightline API",
     "DESCRIPTION": (
         "The community registry of public surveillance cameras. Reads need no account. "
-        "Camera data derived from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0."
+        "Camera data derived from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0.\n\n"
+        "Text anywhere in a request (a query parameter, a header, a form or JSON field, a "
+        "JSON key) holds no control character (tab and line breaks only in multi-line text "
+        "such as notes) and no lone surrogate, and a query parameter is at most "
+        "INPUT_MAX_PARAMETER_CHARS (2,000) characters: otherwise the request is a 400 naming "
+        "the input. A bad parameter or field is always a 400 whose body names it: "
+        "{name: [problems]}; a parameter sent empty is an error, not the same as leaving it "
+        "out."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: uploads are binary files in
+    # a request, URLs in an answer, and generated clients need both.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH /cameras/{id}/ requires `version`: its body is not a partial one.
+    "COMPONENT_SPLIT_PATCH": False,
     # Docs assets come from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
