@@ -69,10 +69,10 @@ def test_a_search_that_finds_nothing_says_so(client, layout):
     assertContains(response, "No area has a name like this.")
 
 
-def test_a_search_with_a_nul_character_is_not_an_error(client, layout):
+def test_a_search_with_a_nul_character_is_a_400_naming_it(client, layout):
     response = client.get("/areas/", {"q": "West\x00"})
 
-    assertContains(response, 'href="/areas/west-side/"')
+    assertContains(response, "q: contains the control character U+0000", status_code=400)
 
 
 def test_the_list_without_areas_says_so(client):
