@@ -35,7 +35,7 @@ from registry.reports.maps import simplified
 from registry.reports.tables import TABLES
 
 from .filters import CommaChoicesFilter, SlugsFilter
-from .serializers import PositionField, constant
+from .serializers import OutputSerializer, PositionField, constant
 from .views import ERROR_400, GEOJSON, NOT_FOUND, THROTTLED, QueryParams, WholeNumberField
 
 # Largest `offset` accepted: PostgreSQL's OFFSET is a bigint, and no list of
@@ -100,7 +100,7 @@ class AreaPagination(LimitOffsetPagination):
         return []  # AreaPageParams, in the view's schema
 
 
-class AreaSummarySerializer(serializers.ModelSerializer):
+class AreaSummarySerializer(OutputSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text="null: a top-level area."
     )

@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiRequest,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     inline_serializer,
 )
@@ -35,7 +36,7 @@ from registry.exposure.files import check_size
 from registry.exposure.geometry import WGS84_NAMES
 
 from .renderers import BrowsableAPIRenderer
-from .serializers import DetailSerializer, ValidationErrorSerializer
+from .serializers import DetailSerializer, ValidationErrorSerializer, constant
 from .throttles import AnonymousRateThrottle
 from .views import THROTTLED
 
@@ -125,116 +126,113 @@ operator (`slug: null`: not recorded), the part inside at least one cone of its 
 camera sees the input, the answer is a result with `share` 0, not an error.
 """.strip()
 
-POSITION = {
-    "type": "array",
-    "description": "[longitude, latitude] in WGS 84 degrees, an altitude optional.",
-    "items": {"type": "number"},
-    "minItems": 2,
-    "maxItems": 3,
-}
-LINE = {"type": "array", "items": POSITION, "minItems": 2}
-RING = {
-    "type": "array",
-    "description": "Closed: at least four positions, the last repeating the first.",
-    "items": POSITION,
-    "minItems": 4,
-}
-POLYGON = {"type": "array", "items": RING, "minItems": 1}
-CRS = {
-    "type": "object",
-    "nullable": True,
-    "description": (
-        "Files from before RFC 7946 may name their coordinate system; only WGS 84 is read "
-        "(the name compared without regard to case)."
-    ),
-    "required": ["properties"],
-    "properties": {
-        "properties": {
-            "type": "object",
-            "required": ["name"],
-            "properties": {"name": {"type": "string", "enum": sorted(WGS84_NAMES)}},
-        },
-    },
-}
+# ------------------------------------------- the route or area (for the schema)
 
 
-def geometry_schema(kind: str, coordinates: dict) -> dict:
-    return {
-        "type": "object",
-        "required": ["type", "coordinates"],
-        "properties": {
-            "type": {"type": "string", "enum": [kind]},
-            "coordinates": coordinates,
-            "crs": CRS,
-        },
+class CrsNameSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(
+        sorted(WGS84_NAMES), help_text="WGS 84, by one of its names (compared without case)."
+    )
+
+
+class CrsSerializer(serializers.Serializer):
+    """A coordinate system named by files from before RFC 7946; only WGS 84
+    is read."""
+
+    properties = CrsNameSerializer()
+
+
+class PositionInputField(serializers.ListField):
+    child = serializers.FloatField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "[longitude, latitude], WGS 84; an altitude may follow.")
+        super().__init__(min_length=2, max_length=3, **kwargs)
+
+
+class LineInputField(serializers.ListField):
+    child = PositionInputField()
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=2, **kwargs)
+
+
+class RingInputField(serializers.ListField):
+    child = PositionInputField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Closed: the last position repeats the first.")
+        super().__init__(min_length=4, **kwargs)
+
+
+class PolygonInputField(serializers.ListField):
+    child = RingInputField()
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "An outer ring, then its holes.")
+        super().__init__(min_length=1, **kwargs)
+
+
+def geometry_input(kind: str, coordinates: serializers.Field) -> type[serializers.Serializer]:
+    """The serializer, for the schema, of one GeoJSON geometry type."""
+    fields = {
+        "type": constant(kind),
+        "coordinates": coordinates,
+        "crs": CrsSerializer(required=False, allow_null=True),
     }
+    return type(f"{kind}InputSerializer", (serializers.Serializer,), fields)
 
 
-GEOMETRY_INPUT = {
-    "oneOf": [
-        geometry_schema("LineString", LINE),
-        geometry_schema("MultiLineString", {"type": "array", "items": LINE, "minItems": 1}),
-        geometry_schema("Polygon", POLYGON),
-        geometry_schema("MultiPolygon", {"type": "array", "items": POLYGON, "minItems": 1}),
-    ]
-}
-FEATURE_INPUT = {
-    "type": "object",
-    "required": ["type", "geometry"],
-    "properties": {
-        "type": {"type": "string", "enum": ["Feature"]},
-        "geometry": GEOMETRY_INPUT,
-        "properties": {"type": "object", "nullable": True},
-        "crs": CRS,
-    },
-}
-GEOJSON_INPUT = {
-    "type": "object",
-    "required": ["type"],
-    # GeoJSON allows members of its own (RFC 7946, 6.1).
-    "additionalProperties": True,
-    "description": (
-        "A GeoJSON geometry, Feature or FeatureCollection holding one route or area. A route "
-        f"is at most {settings.EXPOSURE_MAX_ROUTE_KM:g} km long, an area at most "
-        f"{settings.EXPOSURE_MAX_AREA_KM2:g} km² and a valid polygon (no crossing edges)."
+GEOMETRY_INPUTS = {
+    "LineString": geometry_input("LineString", LineInputField()),
+    "MultiLineString": geometry_input(
+        "MultiLineString", serializers.ListField(child=LineInputField(), min_length=1)
     ),
-    "oneOf": [
-        *GEOMETRY_INPUT["oneOf"],
-        FEATURE_INPUT,
-        {
-            "type": "object",
-            "required": ["type", "features"],
-            "properties": {
-                "type": {"type": "string", "enum": ["FeatureCollection"]},
-                "features": {
-                    "type": "array",
-                    "items": FEATURE_INPUT,
-                    "minItems": 1,
-                    "maxItems": 1,
-                },
-                "crs": CRS,
-            },
-        },
-    ],
+    "Polygon": geometry_input("Polygon", PolygonInputField()),
+    "MultiPolygon": geometry_input(
+        "MultiPolygon", serializers.ListField(child=PolygonInputField(), min_length=1)
+    ),
 }
+
+
+def geometry_choice() -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="GeometryInput",
+        serializers=GEOMETRY_INPUTS,
+        resource_type_field_name="type",
+    )
+
+
+class FeatureInputSerializer(serializers.Serializer):
+    type = constant("Feature")
+    geometry = geometry_choice()
+    properties = serializers.DictField(required=False, allow_null=True)
+    crs = CrsSerializer(required=False, allow_null=True)
+
+
+class FeatureCollectionInputSerializer(serializers.Serializer):
+    type = constant("FeatureCollection")
+    features = serializers.ListField(
+        child=FeatureInputSerializer(), min_length=1, max_length=1, help_text="Exactly one."
+    )
+    crs = CrsSerializer(required=False, allow_null=True)
+
+
+GEOJSON_INPUT = PolymorphicProxySerializer(
+    component_name="GeoJSONInput",
+    serializers={
+        **GEOMETRY_INPUTS,
+        "Feature": FeatureInputSerializer,
+        "FeatureCollection": FeatureCollectionInputSerializer,
+    },
+    resource_type_field_name="type",
+)
+
+
 UPLOAD = inline_serializer(
     "ExposureUpload",
     {"file": serializers.FileField(help_text="A GeoJSON or GPX file.")},
 )
-
-
-class GeoJSONInputSerializer(serializers.Serializer):
-    """For the schema: the route or area sent as the request body."""
-
-
-class GeoJSONInputSchema(OpenApiSerializerExtension):
-    """GeoJSON's alternatives (a geometry, a Feature, a FeatureCollection of
-    one) are beyond a serializer's fixed fields."""
-
-    target_class = GeoJSONInputSerializer
-
-    def map_serializer(self, auto_schema, direction) -> dict:
-        return GEOJSON_INPUT
 
 
 class PartySerializer(serializers.Serializer):
@@ -391,7 +389,20 @@ ERROR_EXAMPLES = [
 # ----------------------------------------------------------------- the view
 
 
+class RequiredBodySchema(AutoSchema):
+    """drf-spectacular marks a body required when its serializer has a
+    required field; GeoJSON's alternatives each have theirs. The route or
+    area is required all the same."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True
+        return body
+
+
 class ExposureView(APIView):
+    schema = RequiredBodySchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [GeoJSONBodyParser, JSONBodyParser, MultiPartParser]
@@ -403,8 +414,8 @@ class ExposureView(APIView):
         summary="Exposure of a route or an area to the registry's cameras",
         description=DESCRIPTION,
         request={
-            "application/geo+json": GeoJSONInputSerializer,
-            "application/json": GeoJSONInputSerializer,
+            "application/geo+json": GEOJSON_INPUT,
+            "application/json": GEOJSON_INPUT,
             "multipart/form-data": OpenApiRequest(
                 UPLOAD,
                 encoding={

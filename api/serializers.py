@@ -124,10 +124,21 @@ class JSONTypesMixin:
         return super().to_internal_value(data)
 
 
+class OutputSerializer(serializers.ModelSerializer):
+    """A record as the API writes it out, never reads it: every field is
+    read-only, so the schema gives each as always present."""
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
 # ----------------------------------------------------- vendors and operators
 
 
-class RestrictionSerializer(serializers.ModelSerializer):
+class RestrictionSerializer(OutputSerializer):
     class Meta:
         model = VendorRestriction
         fields = (
@@ -140,7 +151,7 @@ class RestrictionSerializer(serializers.ModelSerializer):
         )
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(OutputSerializer):
     document = serializers.FileField(use_url=True, allow_null=True)
 
     class Meta:
@@ -148,7 +159,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ("id", "kind", "title", "url", "document", "date", "note")
 
 
-class VendorSummarySerializer(serializers.ModelSerializer):
+class VendorSummarySerializer(OutputSerializer):
     restrictions = RestrictionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -181,7 +192,7 @@ class VendorListSerializer(VendorSummarySerializer):
         fields = (*VendorSummarySerializer.Meta.fields, "camera_count")
 
 
-class OperatorSummarySerializer(serializers.ModelSerializer):
+class OperatorSummarySerializer(OutputSerializer):
     class Meta:
         model = Operator
         fields = ("slug", "name", "operator_type", "wikidata", "website")
@@ -206,7 +217,7 @@ class OperatorSerializer(OperatorSummarySerializer):
 # ------------------------------------------------------------ one camera
 
 
-class CapabilitySerializer(serializers.ModelSerializer):
+class CapabilitySerializer(OutputSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
@@ -214,7 +225,7 @@ class CapabilitySerializer(serializers.ModelSerializer):
         fields = ("capability", "note", "evidence")
 
 
-class CameraPropertiesSerializer(serializers.ModelSerializer):
+class CameraPropertiesSerializer(OutputSerializer):
     vendor = VendorSummarySerializer(read_only=True, allow_null=True, help_text="null: unknown.")
     operator = OperatorSummarySerializer(
         read_only=True, allow_null=True, help_text="null: unknown."
@@ -389,7 +400,7 @@ class ChangeValuesField(serializers.DictField):
     child = serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2)
 
 
-class RevisionSerializer(serializers.ModelSerializer):
+class RevisionSerializer(OutputSerializer):
     actor = serializers.CharField(source="changeset.actor")
     comment = serializers.CharField(source="changeset.comment")
     changeset = serializers.IntegerField(source="changeset_id")
