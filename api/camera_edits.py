@@ -30,7 +30,10 @@ class LocationField(serializers.ListField):
         super().__init__(min_length=2, max_length=2, **kwargs)
 
     def to_internal_value(self, data) -> Point:
-        longitude, latitude = super().to_internal_value(data)
+        numbers = super().to_internal_value(data)
+        if len(numbers) != 2:
+            raise serializers.ValidationError("Give [longitude, latitude] in degrees.")
+        longitude, latitude = numbers
         if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
             raise serializers.ValidationError(
                 "Longitude must be within -180..180 and latitude within -90..90."

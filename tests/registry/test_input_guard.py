@@ -214,11 +214,11 @@ def test_a_stored_suggestion_with_a_value_of_the_wrong_type_is_refused_not_a_500
     assert suggestion.state == "open"
 
 
-def test_null_for_a_field_that_may_be_empty_is_its_empty_value_and_applies(django_user_model):
+def test_clearing_a_field_that_may_be_empty_is_suggested_and_applied(django_user_model):
     moderator = django_user_model.objects.create_superuser(username="mod", password="x" * 20)
     camera = CameraFactory(kind="ALPR", directions=[90.0])
     client = Client()
-    body = {"changes": {"kind": None, "directions": None}, "altcha": fetch_and_solve(client)}
+    body = {"changes": {"kind": "", "directions": []}, "altcha": fetch_and_solve(client)}
     response = client.post(
         f"/api/v1/cameras/{camera.pk}/edit-suggestions/",
         json.dumps(body),
@@ -235,3 +235,23 @@ def test_null_for_a_field_that_may_be_empty_is_its_empty_value_and_applies(djang
     assert applied.status_code == 302
     camera.refresh_from_db()
     assert (camera.kind, camera.directions) == ("", [])
+
+
+def test_a_stored_suggestion_of_null_for_a_field_that_may_be_empty_applies_as_empty(
+    django_user_model,
+):
+    moderator = django_user_model.objects.create_superuser(username="mod", password="x" * 20)
+    camera = CameraFactory(kind="ALPR")
+    suggestion = EditSuggestion.objects.create(
+        camera=camera, base_version=1, changes={"kind": ["ALPR", None]}
+    )
+    client = Client()
+    client.force_login(moderator)
+
+    applied = client.post(
+        f"/moderation/edit-suggestions/{suggestion.pk}/", {"action": "apply", "seen_version": 1}
+    )
+
+    assert applied.status_code == 302
+    camera.refresh_from_db()
+    assert camera.kind == ""
