@@ -42,6 +42,22 @@ CARDINAL_NAMES = [
     "NNW",
 ]
 CARDINALS = {name: index * 22.5 for index, name in enumerate(CARDINAL_NAMES)}
+# Compass points in words, as mappers and open-data lists write them: `north`,
+# `south-east`, `southeast`, `south east`, `north-north-east` (read as NNE).
+_COMPASS_WORD = re.compile(r"north|south|east|west")
+_WORD_GAPS = re.compile(r"[\s_-]+")
+# Road-bound abbreviations and words of traffic lists (`NB`, `southbound`)
+# name the traffic a device watches: NB the lanes heading north. OSM's
+# `direction` is the way the lens points, and which way that is depends on
+# the plates read: a reader of rear plates looks along the traffic (north
+# for NB), one of front plates against it (south). Sightline reads NB as
+# north: DeFlock's data, which holds most mapped ALPRs, is mostly Flock
+# Safety readers (17 and 19 of the 25 records of each sample), which are
+# installed to read rear plates (many US states issue none at the front), and
+# "northbound" heading north is the word's plain sense. Either reading puts
+# the field of view along the same road; the raw value stays in the tags for
+# a moderator who knows the device.
+TRAFFIC_BOUND = {"nb": "N", "sb": "S", "eb": "E", "wb": "W"}
 
 # OSM keys, most authoritative first.
 DIRECTION_KEYS = ("camera:direction", "direction")
@@ -134,17 +150,34 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-def _bearing(token: str) -> float:
-    """Degrees or a cardinal. Negative degrees (-90) are read counter-clockwise
-    from north, as mappers who write them mean (-90 = 270)."""
-    token = token.strip()
+def _compass_point(token: str) -> float | None:
+    """A 16-point cardinal (`NE`, `ne`), a compass point in words (`north
+    east`, `south-east`, `southeast`) or a road-bound one (`NB`,
+    `northbound`, see TRAFFIC_BOUND); None for anything else."""
     cardinal = CARDINALS.get(token.upper())
     if cardinal is not None:
         return cardinal
+    text = _WORD_GAPS.sub("", token.lower())
+    if text in TRAFFIC_BOUND:
+        return CARDINALS[TRAFFIC_BOUND[text]]
+    text = text.removesuffix("bound")
+    words = _COMPASS_WORD.findall(text)
+    if not words or "".join(words) != text:
+        return None
+    return CARDINALS.get("".join(word[0] for word in words).upper())
+
+
+def _bearing(token: str) -> float:
+    """Degrees or a compass point. Negative degrees (-90) are read
+    counter-clockwise from north, as mappers who write them mean (-90 = 270)."""
+    token = token.strip()
+    point = _compass_point(token)
+    if point is not None:
+        return point
     try:
         value = float(token.rstrip("°").strip())
     except ValueError:
-        raise TagValueError(f"{token!r} is neither degrees nor a 16-point cardinal") from None
+        raise TagValueError(f"{token!r} is neither degrees nor a compass point") from None
     if not -360 <= value <= 360 or not math.isfinite(value):
         raise TagValueError(f"{token!r} is outside 0-360 degrees")
     return value + 360 if value < 0 else value
@@ -157,13 +190,18 @@ def _range_middle(start: float, end: float) -> float:
 
 
 def parse_directions(value: str) -> list[float]:
-    """`90`, `N`, `338-23`, `90;180`, `NE; 270`, `0, 90` -> degrees, in order.
-    Commas separate values too: OSM writes decimals with a point, and every
-    comma in the wild data separates directions."""
+    """`90`, `N`, `338-23`, `90;180`, `NE; 270`, `0, 90`, `south-east`, `NB`
+    -> degrees, in order. Commas separate values too: OSM writes decimals with
+    a point, and every comma in the wild data separates directions."""
     directions = []
     for token in re.split(r"[;,]", value):
         token = token.strip()
         if not token:
+            continue
+        # `south-east` is one compass point, not the range from south to east.
+        point = _compass_point(token)
+        if point is not None:
+            directions.append(point)
             continue
         # A range is two bearings joined by a dash; a lone leading minus is a
         # negative number.
@@ -340,11 +378,26 @@ READ_KEYS = (
 
 
 def read_directions(tags: Mapping[str, str], problems: list[TagProblem]) -> list[float]:
-    """The directions of the most authoritative direction key present."""
-    direction_key = _first_present(tags, DIRECTION_KEYS)
-    if not direction_key:
-        return []
-    return _read(tags, direction_key[0], parse_directions, problems) or []
+    """The directions of the most authoritative direction key that can be
+    read: an unreadable `camera:direction` (`both`) is reported, and a valid
+    `direction` beside it read instead."""
+    for key in DIRECTION_KEYS:
+        directions = _read(tags, key, parse_directions, problems)
+        if directions:
+            return directions
+    return []
+
+
+def direction_key(tags: Mapping[str, str]) -> str:
+    """The key a camera's directions are written under: the one they are
+    read from, else the one holding something unreadable, else
+    `camera:direction`."""
+    for key in DIRECTION_KEYS:
+        value = str(tags.get(key, "")).strip()
+        if value and _means_anything(value, parse_directions):
+            return key
+    present = _first_present(tags, DIRECTION_KEYS)
+    return present[0] if present else DIRECTION_KEYS[0]
 
 
 def newest_confirmation(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
@@ -418,14 +471,12 @@ def fields_to_tags(
         value = getattr(fields, field_name)
         _put(tags, key, value, value, CHOICE_PARSERS[field_name])
 
-    if fields.directions:
-        direction_keys = ((_first_present(tags, DIRECTION_KEYS) or (DIRECTION_KEYS[0], ""))[0],)
-    else:  # cleared: no key may be left that would still be read as a direction
-        direction_keys = DIRECTION_KEYS
-    for direction_key in direction_keys:
+    # Cleared directions: no key may be left that would still be read as one.
+    direction_keys = (direction_key(tags),) if fields.directions else DIRECTION_KEYS
+    for key in direction_keys:
         _put(
             tags,
-            direction_key,
+            key,
             list(fields.directions),
             format_directions(fields.directions),
             parse_directions,

@@ -161,6 +161,18 @@ def test_osmtogeojson_output_with_ids_versions_and_polygons(tmp_path):
     assert "(way/32): a closed area: imported at its centroid" in err
 
 
+def test_a_valid_direction_is_read_when_camera_direction_is_unreadable_with_a_warning(tmp_path):
+    path = tmp_path / "extract.osm"
+    tags = camera_tags("ALPR", **{"camera:direction": "both", "direction": "355"})
+    path.write_text(osm_xml(node_xml(41, -87.6, 41.8, tags)))
+
+    _out, err = run(path, "--source", "osm")
+
+    camera = by_osm("node", 41)
+    assert (camera.directions, camera.tags) == ([355.0], tags)
+    assert "warning feature 0 (node/41): camera:direction='both': " in err
+
+
 def test_a_change_file_creates_modifies_and_removes_the_sources_cameras(tmp_path):
     run(write_text(tmp_path / "a.osm", EXTRACT), "--source", "osm")
     change = osmchange_xml(

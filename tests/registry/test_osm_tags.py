@@ -172,11 +172,66 @@ def test_parse_directions_reads_mixed_lists(value, expected):
 
 
 @pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("north", [0.0]),
+        ("South", [180.0]),
+        ("EAST", [90.0]),
+        ("west", [270.0]),
+        ("south-east", [135.0]),
+        ("southeast", [135.0]),
+        ("south east", [135.0]),
+        ("South_East", [135.0]),
+        ("north-west", [315.0]),
+        ("north-north-east", [22.5]),
+        ("west south west", [247.5]),
+        ("north; south-east", [0.0, 135.0]),
+    ],
+)
+def test_parse_directions_reads_compass_points_in_english_words(value, expected):
+    assert parse_directions(value) == expected
+
+
+def test_parse_directions_reads_a_hyphenated_word_as_one_point_and_abbreviations_as_a_range():
+    """`south-east` faces 135; `S-E` is the clockwise sweep from south to
+    east, whose middle is 315 (OSM's range rule)."""
+    assert (parse_directions("south-east"), parse_directions("S-E")) == ([135.0], [315.0])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("NB", [0.0]),
+        ("SB", [180.0]),
+        ("EB", [90.0]),
+        ("WB", [270.0]),
+        ("nb", [0.0]),
+        ("northbound", [0.0]),
+        ("Southbound", [180.0]),
+        ("east bound", [90.0]),
+        ("west-bound", [270.0]),
+        ("NB;SB", [0.0, 180.0]),
+    ],
+)
+def test_parse_directions_reads_road_bound_abbreviations_as_the_heading_of_the_traffic(
+    value, expected
+):
+    """NB is the traffic heading north; Sightline reads it as a device
+    looking north along that traffic (a reader of rear plates, as DeFlock's
+    Flock Safety readers are): see TRAFFIC_BOUND."""
+    assert parse_directions(value) == expected
+
+
+@pytest.mark.parametrize(
     "value",
     [
         "forward",
         "backward",
         "both",
+        "eastnorth",
+        "northish",
+        "bound",
+        "NXB",
         "400",
         "361",
         "-400",
@@ -694,12 +749,26 @@ def test_tags_to_fields_reports_the_stripped_value():
     ]
 
 
-def test_tags_to_fields_does_not_fall_back_to_direction_when_camera_direction_is_unrecognised():
-    parsed = tags_to_fields({"camera:direction": "forward", "direction": "90"})
+def test_tags_to_fields_reads_direction_when_camera_direction_is_unreadable_and_says_so():
+    parsed = tags_to_fields({"camera:direction": "both", "direction": "355"})
+    assert parsed.fields.directions == [355.0]
+    assert [(problem.key, problem.value) for problem in parsed.problems] == [
+        ("camera:direction", "both")
+    ]
+
+
+def test_tags_to_fields_reports_both_direction_keys_when_neither_can_be_read():
+    parsed = tags_to_fields({"camera:direction": "forward", "direction": "both"})
     assert parsed.fields.directions == []
     assert [(problem.key, problem.value) for problem in parsed.problems] == [
-        ("camera:direction", "forward")
+        ("camera:direction", "forward"),
+        ("direction", "both"),
     ]
+
+
+def test_tags_to_fields_reads_no_problem_into_direction_when_camera_direction_is_readable():
+    parsed = tags_to_fields({"camera:direction": "90", "direction": "both"})
+    assert (parsed.fields.directions, parsed.problems) == ([90.0], [])
 
 
 def test_tags_to_fields_reads_non_string_values():
@@ -935,6 +1004,25 @@ def test_fields_to_tags_keeps_an_older_raw_survey_date_beside_a_newer_check_date
 def test_fields_to_tags_writes_the_direction_under_the_raw_key():
     tags = fields_to_tags(CameraFields(directions=[180.0]), raw_tags={"direction": "90"})
     assert tags == {"direction": "180"}
+
+
+def test_fields_to_tags_leaves_an_unreadable_camera_direction_beside_the_direction_it_read():
+    """The directions came from `direction`: an export changes nothing of
+    another mapper's `camera:direction=both`, and writes a changed direction
+    where it was read from."""
+    raw_tags = {"camera:direction": "both", "direction": "355"}
+    assert fields_to_tags(CameraFields(directions=[355.0]), raw_tags=raw_tags) == raw_tags
+    assert fields_to_tags(CameraFields(directions=[10.0]), raw_tags=raw_tags) == {
+        "camera:direction": "both",
+        "direction": "10",
+    }
+
+
+@pytest.mark.parametrize("raw", ["NB", "south-east", "north"])
+def test_fields_to_tags_keeps_a_spelling_in_words_that_still_means_the_direction(raw):
+    directions = parse_directions(raw)
+    tags = fields_to_tags(CameraFields(directions=directions), raw_tags={"direction": raw})
+    assert tags == {"direction": raw}
 
 
 @pytest.mark.parametrize(
