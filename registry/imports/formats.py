@@ -12,14 +12,24 @@ from .csvfile import CsvMapping, csv_source
 from .geojson import geojson_source, load_json
 from .osm import osm_source
 from .overpass import is_overpass, overpass_source
-from .records import Source, UnreadableFile
+from .records import Source, UnreadableFile, with_shared_tags
 
 _XML_ROOT = re.compile(rb"<(osmChange|osm)[\s>/]")
 
 
-def open_source(path: Path, *, csv_mapping: CsvMapping | None = None) -> Source:
-    """Open any file Sightline imports. Raises UnreadableFile, before anything
+def open_source(
+    path: Path,
+    *,
+    csv_mapping: CsvMapping | None = None,
+    shared_tags: dict[str, str] | None = None,
+) -> Source:
+    """Open any file Sightline imports, its records carrying `shared_tags`
+    where they do not say otherwise. Raises UnreadableFile, before anything
     is imported, when the file is missing or is no format Sightline reads."""
+    return with_shared_tags(_open(path, csv_mapping), shared_tags or {})
+
+
+def _open(path: Path, csv_mapping: CsvMapping | None) -> Source:
     if not path.exists():
         raise UnreadableFile(f"{path}: no such file")
     if path.is_dir():

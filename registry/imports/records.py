@@ -71,6 +71,18 @@ class SourceFeature:
     def ref(self) -> str:
         return f"{self.osm_type}/{self.osm_id}" if self.osm_id is not None else self.source_ref
 
+    def share_tags(self, tags: dict[str, str], text: str) -> None:
+        """Add tags the whole source shares, under the record's own (its value
+        of a key wins); `text` stands for them in the record's text, so that
+        its fingerprint changes with them."""
+        if self._tags is None:
+            decode = self._decode
+            self._decode = lambda raw: {**tags, **decode(raw)}
+        else:
+            self._tags = {**tags, **self._tags}
+        if self.source_text:
+            self.source_text += text
+
     def _identity(self) -> tuple:
         return (self.index, self.lon, self.lat, self.tags, self.osm_type, self.osm_id,
                 self.source_ref, self.osm_version)  # fmt: skip
@@ -151,3 +163,31 @@ class Source:
 
 def feature_label(index: int, ref: str) -> str:
     return f"feature {index}" + (f" ({ref})" if ref else "")
+
+
+def with_shared_tags(source: Source, tags: dict[str, str]) -> Source:
+    """The source, each of its records carrying `tags` where it does not say
+    otherwise (`import_cameras --tag`, for every format, as a CSV mapping's
+    [tags] for its rows). Records read as text (OPL lines) carry the tags in
+    their text, also where the import recognises an unchanged record before
+    building it: a different --tag on the next import updates them."""
+    if not tags:
+        return source
+    text = "".join(f"\x1f{key}\x1e{value}" for key, value in sorted(tags.items()))
+    items = source.items
+
+    def shared() -> Iterator[SourceItem]:
+        # The import sets skip_unchanged after opening the source and before
+        # reading it; the reader looks it up when it starts, inside `items`.
+        skip = source.skip_unchanged
+        if skip is not None:
+            source.skip_unchanged = lambda osm_type, osm_id, index, line: skip(
+                osm_type, osm_id, index, line + text
+            )
+        for item in items:
+            if isinstance(item, SourceFeature):
+                item.share_tags(tags, text)
+            yield item
+
+    source.items = shared()
+    return source

@@ -539,6 +539,63 @@ def test_csv_options_on_the_command_line(tmp_path):
     assert camera.location.x == pytest.approx(-0.1136, abs=1e-3)
 
 
+def test_tag_option_gives_every_geojson_feature_the_tags_it_lacks(tmp_path):
+    path = write_json(
+        tmp_path / "alprs.geojson",
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "id": "a", "properties": {"note": "gate"},
+                 "geometry": {"type": "Point", "coordinates": [-87.6, 41.8]}},
+                {"type": "Feature", "id": "b", "properties": {"operator": "Oak Park PD"},
+                 "geometry": {"type": "Point", "coordinates": [-87.7, 41.9]}},
+            ],
+        },
+    )  # fmt: skip
+
+    out, _err = run(
+        path, "--source", "alprs",
+        "--tag", "surveillance:type=ALPR", "--tag", "operator=Chicago Police Department",
+    )  # fmt: skip
+
+    assert summary(out).startswith("alprs: 2 features: 2 created")
+    first, second = Camera.objects.get(source_ref="a"), Camera.objects.get(source_ref="b")
+    assert (first.kind, first.operator_raw) == ("ALPR", "Chicago Police Department")
+    assert first.tags == {
+        "surveillance:type": "ALPR",
+        "operator": "Chicago Police Department",
+        "note": "gate",
+    }
+    # A record's own value wins over the shared one.
+    assert (second.kind, second.operator_raw) == ("ALPR", "Oak Park PD")
+
+
+def test_tag_option_applies_to_osm_files_and_a_new_value_updates_unchanged_nodes(tmp_path):
+    path = tmp_path / "extract.osm"
+    path.write_text(osm_xml(node_xml(51, -87.6, 41.8, {"man_made": "surveillance"})))
+
+    run(path, "--source", "osm", "--tag", "operator=Chicago Police Department")
+    again, _err = run(path, "--source", "osm", "--tag", "operator=Chicago Police Department")
+    changed, _err = run(path, "--source", "osm", "--tag", "operator=Cook County Sheriff")
+
+    assert "0 created, 0 updated, 1 unchanged" in summary(again)
+    assert "0 created, 1 updated, 0 unchanged" in summary(changed)
+    assert by_osm("node", 51).tags == {
+        "man_made": "surveillance",
+        "operator": "Cook County Sheriff",
+    }
+
+
+def test_a_tag_option_that_is_not_key_equals_value_is_refused(tmp_path):
+    path = tmp_path / "extract.osm"
+    path.write_text(osm_xml(node_xml(52, -87.6, 41.8, camera_tags())))
+
+    with pytest.raises(CommandError, match="--tag 'operator': expected KEY=VALUE"):
+        run(path, "--source", "osm", "--tag", "operator")
+
+    assert not Camera.objects.exists()
+
+
 def test_a_json_mapping_file_works_like_a_toml_one(tmp_path):
     mapping = tmp_path / "mapping.json"
     mapping.write_text(

@@ -68,7 +68,10 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="A tag every CSV row shares, e.g. --tag surveillance:type=ALPR (repeatable).",
+            help=(
+                "A tag every record shares where it does not say otherwise, in any format, "
+                "e.g. --tag surveillance:type=ALPR (repeatable)."
+            ),
         )
         parser.add_argument(
             "--near",
@@ -102,7 +105,11 @@ class Command(BaseCommand):
         if options["near"] is not None and options["near"] < 0:
             raise CommandError("--near must be 0 or more metres.")
         try:
-            opened = open_source(path, csv_mapping=self.csv_mapping(options))
+            opened = open_source(
+                path,
+                csv_mapping=self.csv_mapping(options),
+                shared_tags=self.shared_tags(options["tag"]),
+            )
             if options["full"] and opened.is_change_file:
                 raise CommandError(
                     f"{path} is an osmChange file: it holds changes, not the whole source, so "
@@ -129,7 +136,7 @@ class Command(BaseCommand):
 
     def csv_mapping(self, options) -> CsvMapping | None:
         given = [options["mapping"], options["encoding"], options["delimiter"], options["srid"]]
-        if not any(given) and not options["tag"]:
+        if not any(given):
             return None
         try:
             mapping = CsvMapping.parse(options["mapping"]) if options["mapping"] else CsvMapping()
@@ -138,12 +145,18 @@ class Command(BaseCommand):
         mapping.encoding = options["encoding"] or mapping.encoding
         mapping.delimiter = options["delimiter"] or mapping.delimiter
         mapping.srid = options["srid"] or mapping.srid
-        for pair in options["tag"]:
-            key, sep, value = pair.partition("=")
-            if not sep or not key.strip():
-                raise CommandError(f"--tag {pair!r}: expected KEY=VALUE")
-            mapping.tags[key.strip()] = value.strip()
         return mapping
+
+    @staticmethod
+    def shared_tags(pairs: list[str]) -> dict[str, str]:
+        """`--tag KEY=VALUE`s as tags; a later one for the same key wins."""
+        tags = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise CommandError(f"--tag {pair!r}: expected KEY=VALUE")
+            tags[key.strip()] = value.strip()
+        return tags
 
     def print_details(self, report: ImportReport, *, verbosity: int) -> None:
         for rejection in report.rejected:
