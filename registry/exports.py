@@ -30,8 +30,18 @@ from itertools import islice
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.db.models import F, Func, JSONField, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    Func,
+    JSONField,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Abs, Cast
 
 from registry.models import OsmType, Status
 from registry.models.cameras import Latitude, Longitude
@@ -84,6 +94,15 @@ class ExportReport:
     # OSM nodes left out of an OSM XML export because their version is not
     # known: JOSM refuses a whole file with one existing node lacking it.
     unversioned_nodes: int = 0
+    # Cameras that are OSM ways or relations, left out of the OSM formats
+    # (see `osm_identity`): how many, and the first few, to name them.
+    not_nodes: int = 0
+    not_nodes_named: list[str] = field(default_factory=list)
+
+    def leave_out_object(self, osm_type: str, osm_id: int) -> None:
+        self.not_nodes += 1
+        if len(self.not_nodes_named) < NAMED_OBJECTS:
+            self.not_nodes_named.append(f"{osm_type}/{osm_id}")
 
     @property
     def tags_dropped(self) -> int:
@@ -117,7 +136,20 @@ class ExportReport:
                 "(imported from a source without versions), and JOSM refuses a file with an "
                 "existing node lacking its version. Re-import them from a source with versions."
             )
+        if self.not_nodes:
+            named = ", ".join(self.not_nodes_named)
+            more = self.not_nodes - len(self.not_nodes_named)
+            named += f" and {more} more" if more else ""
+            lines.append(
+                f"{self.not_nodes} OSM ways and relations left out ({named}): Sightline keeps "
+                "their centre, not their members, so it cannot write them as what they are, "
+                "and a node in their place would duplicate them in OSM. Edit them in OSM."
+            )
         return "\n".join(lines)
+
+
+# Ways and relations named in a summary; the rest are counted.
+NAMED_OBJECTS = 5
 
 
 def _short(key: str) -> str:
@@ -375,20 +407,43 @@ def node_xml(node_id: int, row: Any, tags: Mapping[str, str], version: int | Non
     return "".join(lines)
 
 
-def osm_identity(row: Any) -> tuple[int, int | None]:
-    """(node id, version): an OSM node keeps its id and version; anything else
-    (no OSM id, or taken from a way's or relation's centre) is a new node
-    with the JOSM convention of a negative id, here minus the camera's id."""
-    if row.osm_type == OsmType.NODE and row.osm_id is not None:
+def osm_identity(row: Any) -> tuple[int, int | None] | None:
+    """(node id, version): an OSM node keeps its id and version; a camera OSM
+    does not have is a new node with the JOSM convention of a negative id,
+    here minus the camera's id. None for an OSM way or relation: Sightline
+    has only its centre, and a node there, uploaded, would be a second copy
+    of an object OSM has (with nothing to say they are one)."""
+    if row.osm_id is None:
+        return -row.id, None
+    if row.osm_type == OsmType.NODE:
         return row.osm_id, row.osm_version
-    return -row.id, None
+    return None
+
+
+def in_osmium_order(cameras: QuerySet) -> QuerySet:
+    """Ordered as the node ids an OSM export gives them (`osm_identity`), the
+    way libosmium orders a file (osmium sort; `osmium fileinfo` checks it):
+    negative ids first, by absolute value, then positive ids, ascending.
+    Tools that read a file as a stream (osmium check-refs, apply-changes,
+    osm2pgsql's updates) count on it."""
+    node_id = Case(
+        When(osm_type=OsmType.NODE, osm_id__isnull=False, then=F("osm_id")),
+        default=-F("id"),
+        output_field=BigIntegerField(),
+    )
+    positive = Case(When(node_id__gt=0, then=Value(1)), default=Value(0))
+    return cameras.annotate(node_id=node_id).order_by(positive, Abs("node_id"))
 
 
 def _osm_nodes(
     cameras: QuerySet, report: ExportReport, *, include_unversioned: bool
 ) -> Iterator[str]:
-    for row in osm_rows(cameras):
-        node_id, version = osm_identity(row)
+    for row in osm_rows(in_osmium_order(cameras)):
+        identity = osm_identity(row)
+        if identity is None:
+            report.leave_out_object(row.osm_type, row.osm_id)
+            continue
+        node_id, version = identity
         if node_id > 0 and version is None and not include_unversioned:
             report.unversioned_nodes += 1
             continue
@@ -399,7 +454,7 @@ def _osm_nodes(
 def _report_comment(report: ExportReport) -> str:
     """What was left out, at the end of the file where a reader of the
     download (who sees no command output) can find it."""
-    if not (report.tags_dropped or report.unversioned_nodes):
+    if not (report.tags_dropped or report.unversioned_nodes or report.not_nodes):
         return ""
     return _comment(report.summary().replace("\n", " "))
 
@@ -407,11 +462,13 @@ def _report_comment(report: ExportReport) -> str:
 def osm_xml_chunks(
     cameras: QuerySet, report: ExportReport | None = None, *, include_unversioned: bool = False
 ) -> Iterator[str]:
-    """An OSM XML 0.6 file, openable in JOSM: one node per camera. JOSM
-    refuses a whole file for one existing node without a version, so OSM
-    nodes whose version is unknown (imported from GeoJSON, say) are left out
-    and counted, unless `include_unversioned` asks for a file for other tools
-    (osmium, osm2pgsql, a round trip through import_cameras)."""
+    """An OSM XML 0.6 file, openable in JOSM: one node per camera, in the
+    order osmium expects. JOSM refuses a whole file for one existing node
+    without a version, so OSM nodes whose version is unknown (imported from
+    GeoJSON, say) are left out and counted, unless `include_unversioned` asks
+    for a file for other tools (osmium, osm2pgsql, a round trip through
+    import_cameras). Cameras that are OSM ways or relations are left out and
+    named (`osm_identity`)."""
     report = report if report is not None else ExportReport()
     yield XML_DECLARATION + _comment(ATTRIBUTION) + OSM_ROOT
     nodes = _osm_nodes(cameras, report, include_unversioned=include_unversioned)
@@ -430,14 +487,15 @@ def contributable(cameras: QuerySet) -> QuerySet:
 
 
 def _new_nodes(cameras: QuerySet, report: ExportReport) -> Iterator[str]:
-    for row in osm_rows(contributable(cameras)):
+    for row in osm_rows(in_osmium_order(contributable(cameras))):
         report.cameras += 1
         yield node_xml(-row.id, row, osm_tags(row, report))
 
 
 def osmchange_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
     """An osmChange file creating, as new nodes, the cameras OSM lacks, for
-    moderators to review in JOSM and contribute upstream."""
+    moderators to review in JOSM and contribute upstream. A camera with an
+    OSM identity (a node, way or relation) is never among them."""
     report = report if report is not None else ExportReport()
     yield (
         XML_DECLARATION

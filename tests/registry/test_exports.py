@@ -4,6 +4,8 @@ CSV, OSM XML and osmChange, checked by parsing what they write."""
 import csv
 import io
 import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -221,15 +223,97 @@ def test_osm_xml_root_and_attribution_are_what_josm_and_the_odbl_need():
 def test_osm_nodes_keep_id_and_version_and_new_cameras_get_negative_ids():
     from_osm = osm_node(osm_id=740239084, osm_version=7)
     reported = CameraFactory()
-    from_a_way = CameraFactory(osm_type="way", osm_id=123, osm_version=2)
 
     nodes = osm_nodes(written(osm_xml_chunks))
 
-    assert set(nodes) == {740239084, -reported.pk, -from_a_way.pk}
+    assert set(nodes) == {740239084, -reported.pk}
     assert nodes[740239084].get("version") == "7"
     assert nodes[-reported.pk].get("version") is None
-    assert nodes[-from_a_way.pk].get("version") is None
     assert tags_of(nodes[from_osm.osm_id])["man_made"] == "surveillance"
+
+
+@pytest.mark.parametrize("include_unversioned", [False, True])
+def test_a_camera_that_is_an_osm_way_or_relation_is_left_out_of_osm_xml_and_named(
+    include_unversioned,
+):
+    """Sightline has a way's centre, not its nodes: a node in its place,
+    uploaded from JOSM, would be a second copy of the way in OSM."""
+    kept = osm_node(osm_id=55, osm_version=2)
+    CameraFactory(osm_type="way", osm_id=123, osm_version=2)
+    CameraFactory(osm_type="relation", osm_id=9, osm_version=None)
+    report = ExportReport()
+
+    text = "".join(osm_xml_chunks(Camera.objects.all(), report, include_unversioned=True))
+
+    assert set(osm_nodes(text)) == {kept.osm_id}
+    assert [element.tag for element in ET.fromstring(text)] == ["node"]
+    assert (report.cameras, report.not_nodes) == (1, 2)
+    summary = report.summary()
+    assert "2 OSM ways and relations left out (way/123, relation/9)" in summary
+    assert summary.replace("\n", " ") in text  # the file says so too, for a download
+
+
+def test_a_camera_that_is_an_osm_way_or_relation_is_never_in_an_osmchange():
+    new = CameraFactory()
+    CameraFactory(osm_type="way", osm_id=123, osm_version=2)
+    CameraFactory(osm_type="relation", osm_id=9)
+
+    text = written(osmchange_chunks)
+
+    assert set(osm_nodes(text)) == {-new.pk}
+    assert [element.tag for element in ET.fromstring(text).iter() if element.tag != "tag"] == [
+        "osmChange",
+        "create",
+        "node",
+    ]
+
+
+def osmium_order(osm_type: str, osm_id: int) -> tuple:
+    """libosmium's order of objects (osmium::object_order_type_id_version,
+    osmium::id_order): nodes, ways, relations; in each, negative ids first
+    by absolute value, then positive ids ascending."""
+    return ("node", "way", "relation").index(osm_type), osm_id > 0, abs(osm_id)
+
+
+def check_like_osmium(path: Path) -> list[tuple[str, int]]:
+    """What `osmium fileinfo -e` and `osmium check-refs` check, done with
+    pyosmium: objects in libosmium's order, each once, and every node a way
+    refers to in the file. Returns the objects in file order."""
+    objects, nodes = [], set()
+    for item in osmium.FileProcessor(str(path)):
+        osm_type = {"n": "node", "w": "way", "r": "relation"}[item.type_str()]
+        if osm_type == "way":
+            missing = [ref for ref in (node.ref for node in item.nodes) if ref not in nodes]
+            assert not missing, f"way {item.id} refers to nodes not in the file: {missing}"
+        if osm_type == "node":
+            nodes.add(item.id)
+        objects.append((osm_type, item.id))
+    assert objects == sorted(set(objects), key=lambda obj: osmium_order(*obj))
+    return objects
+
+
+def test_osm_xml_for_osmium_is_in_the_order_osmium_expects(tmp_path):
+    """Cameras are exported by camera id; their node ids, OSM's and negative
+    ones, come out in osmium's order all the same."""
+    CameraFactory()
+    osm_node(osm_id=900, osm_version=None)
+    osm_node(osm_id=7, osm_version=1)
+    CameraFactory()
+    osm_node(osm_id=40, osm_version=3)
+    new = [camera.pk for camera in Camera.objects.filter(osm_id__isnull=True)]
+    path = tmp_path / "cameras.osm"
+    chunks = osm_xml_chunks(Camera.objects.all(), ExportReport(), include_unversioned=True)
+    path.write_text("".join(chunks), encoding="utf-8")
+
+    objects = check_like_osmium(path)
+
+    assert [osm_id for _type, osm_id in objects] == [-new[0], -new[1], 7, 40, 900]
+    if shutil.which("osmium"):  # Debian's osmium-tool, where installed
+        info = subprocess.run(
+            ["osmium", "fileinfo", "--extended", "--json", str(path)],
+            capture_output=True, check=True, text=True,
+        )  # fmt: skip
+        assert json.loads(info.stdout)["data"]["objects_ordered"] is True
 
 
 def test_osm_nodes_whose_version_is_unknown_are_left_out_and_counted():
