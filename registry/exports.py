@@ -35,17 +35,16 @@ from django.db.models import (
     Case,
     F,
     Func,
-    JSONField,
     QuerySet,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Abs, Cast
+from django.db.models.functions import Abs
 
 from registry.models import OsmType, Status
 from registry.models.cameras import Latitude, Longitude
-from registry.osm_tags import CameraFields, fields_to_tags, format_directions, tags_to_fields
+from registry.osm_tags import CameraFields, fields_to_tags, tags_to_fields
 
 ATTRIBUTION = (
     "Data derived from OpenStreetMap is (c) OpenStreetMap contributors, available under "
@@ -71,14 +70,20 @@ XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # and line breaks from being normalised to spaces by XML parsers.
 ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
+# The CSV's columns. With the raw tags (as a JSON object), the record's id in
+# its dataset and the OSM version, an export imports back as it was
+# (registry/imports/csvfile.py reads this layout by its header).
 CSV_COLUMNS = (
     "id", "longitude", "latitude", "kind", "status", "visibility", "zone", "camera_type",
     "mount", "directions", "tilt", "height", "vendor", "vendor_raw", "product", "operator",
-    "operator_raw", "last_confirmed", "removed_on", "osm_type", "osm_id", "version",
-    "updated_at",
+    "operator_raw", "last_confirmed", "removed_on", "osm_type", "osm_id", "osm_version",
+    "source_ref", "version", "updated_at", "tags",
 )  # fmt: skip
 # CSV columns read from a related record rather than the camera itself.
 CSV_SOURCES = {"vendor": "vendor__slug", "operator": "operator__slug"}
+# What a GeoJSON feature's properties gain over the stored Feature text, for
+# the same reason.
+GEOJSON_PROPERTIES = ("tags", "vendor_raw", "product", "operator_raw", "osm_version", "source_ref")
 
 
 @dataclass
@@ -172,17 +177,32 @@ def _batches(items: Iterable[str]) -> Iterator[list[str]]:
 # ---------------------------------------------------------------- GeoJSON
 
 
-class FeatureWithTags(Func):
-    """The camera's stored Feature text (kept by a trigger) with its raw OSM
-    tags added as `properties.tags`, built in PostgreSQL: a jsonb_set per row
-    costs far less than parsing and re-serialising every Feature in Python."""
+class ExportFeature(Func):
+    """The camera's stored Feature text (kept by a trigger) with what an
+    export adds, built in PostgreSQL (a jsonb merge per row costs far less
+    than parsing and re-serialising every Feature in Python): the position to
+    its last digit, where the stored text rounds it to 7 decimals (1 cm), and
+    the GEOJSON_PROPERTIES, raw OSM tags first, so that an export imports
+    back as it was."""
 
-    template = "jsonb_set(%(expressions)s)::text"
-    arg_joiner = ", '{properties,tags}', "
     output_field = TextField()
 
     def __init__(self) -> None:
-        super().__init__(Cast("feature", JSONField()), F("tags"))
+        super().__init__(F("feature"), F("location"), *map(F, GEOJSON_PROPERTIES))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(expression) for expression in self.source_expressions]
+        feature, location, *columns = (sql for sql, _params in compiled)
+        properties = ", ".join(
+            f"'{name}', {column}" for name, column in zip(GEOJSON_PROPERTIES, columns, strict=True)
+        )
+        sql = (
+            f"({feature}::jsonb || jsonb_build_object("
+            f"'geometry', ST_AsGeoJSON({location}, 15)::jsonb, "
+            f"'properties', ({feature}::jsonb -> 'properties') || jsonb_build_object({properties})"
+            "))::text"
+        )
+        return sql, [param for _sql, params in compiled for param in params]
 
 
 def geojson_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Iterator[str]:
@@ -195,8 +215,8 @@ def geojson_chunks(cameras: QuerySet, report: ExportReport | None = None) -> Ite
         '"features":['
     )
     features = (
-        cameras.annotate(feature_with_tags=FeatureWithTags())
-        .values_list("feature_with_tags", flat=True)
+        cameras.annotate(export_feature=ExportFeature())
+        .values_list("export_feature", flat=True)
         .iterator(chunk_size=CHUNK)
     )
     separator = ""
@@ -260,6 +280,12 @@ def wants_byte_order_mark(value: str | None) -> bool:
     raise ValueError(f"bom must be 1 (or true) or 0 (or false), not {value!r}.")
 
 
+def exact_number(value: float) -> str:
+    """90.0 -> `90`, 12.345678901 -> `12.345678901`: the shortest text that
+    reads back as the same number (OSM's tags round to 6 decimals)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 class _Line:
     """csv.writer target that hands each written line back."""
 
@@ -270,9 +296,10 @@ class _Line:
 def csv_lines(
     cameras: QuerySet, report: ExportReport | None = None, *, byte_order_mark: bool = False
 ) -> Iterator[str]:
-    """One row per camera, directions joined by `;`, text cells safe from
-    spreadsheets (`escape_formula`). A CSV has no place for the attribution:
-    callers carry it beside the file (stderr, a header)."""
+    """One row per camera, directions joined by `;`, numbers to their last
+    digit, the raw tags as a JSON object, text cells safe from spreadsheets
+    (`escape_formula`). A CSV has no place for the attribution: callers carry
+    it beside the file (stderr, a header)."""
     report = report if report is not None else ExportReport()
     writer = csv.writer(_Line())
     yield (BYTE_ORDER_MARK if byte_order_mark else "") + writer.writerow(CSV_COLUMNS)
@@ -283,11 +310,13 @@ def csv_lines(
     )
     directions = CSV_COLUMNS.index("directions")
     updated_at = CSV_COLUMNS.index("updated_at")
+    tags = CSV_COLUMNS.index("tags")
 
     def line(row: tuple) -> str:
         values = list(row)
-        values[directions] = format_directions(values[directions] or [])
+        values[directions] = ";".join(map(exact_number, values[directions] or []))
         values[updated_at] = values[updated_at].isoformat()
+        values[tags] = json.dumps(values[tags], ensure_ascii=False, separators=(",", ":"))
         return writer.writerow(formula_safe_row(values))
 
     for batch in _batches(map(line, rows)):

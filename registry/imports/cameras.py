@@ -338,7 +338,7 @@ class CameraImport:
             "tags": feature.tags,
             "source_ref": feature.source_ref[:100],
         }
-        problems, errors = self.parser.fill(state, feature.tags)
+        problems, errors = self.parser.fill(state, feature.tags, feature.stated_fields)
         for problem in problems:
             self.report.unrecognised[(problem.key, problem.value)] += 1
             if problem.key in LISTED_PROBLEM_KEYS:

@@ -27,9 +27,12 @@ their own names, so nothing in the record is lost.
 
 A cell Sightline's own CSV files protected from spreadsheets (`'=1+2`, see
 registry/exports.py) reads back as it was (`=1+2`), and a UTF-8 byte-order
-mark is accepted, so that an export imports back exactly. A record id (the
-`ref` column) names one row: rows sharing one are all refused, with the
-lines they are on, since nothing says which of them is the record.
+mark is accepted. A file with the columns of Sightline's own export, and no
+mapping naming columns, is read as one (sightline.py): its identity, fields
+and raw tags as they were, its bookkeeping columns never as tags, so that an
+export imports back exactly. A record id (the `ref` column) names one row:
+rows sharing one are all refused, with the lines they are on, since nothing
+says which of them is the record.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from charset_normalizer import from_bytes
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import Point
 
-from registry.exports import unescape_formula
+from registry.exports import CSV_COLUMNS, unescape_formula
 
 from .compression import open_binary
 from .geojson import checked_position
@@ -60,6 +63,13 @@ from .records import (
     SourceItem,
     SourceNote,
     UnreadableFile,
+)
+from .sightline import SightlineRecords
+
+# The columns by which a CSV is Sightline's own export (registry/exports.py),
+# all of them in every version of it.
+SIGHTLINE_COLUMNS = frozenset(
+    {"id", "longitude", "latitude", "kind", "status", "osm_type", "osm_id", "version"}
 )
 
 # Friendly names a mapping may use for OSM keys.
@@ -221,9 +231,16 @@ def csv_source(path: Path, mapping: CsvMapping | None = None) -> Source:
     if not header or not any(column.strip() for column in header):
         raise UnreadableFile(f"{path}: an empty CSV file, no header row")
     header = [column.strip() for column in header]
+    notes = [SourceNote(0, "", note)] if note else []
+    if not mapping.columns and set(header) >= SIGHTLINE_COLUMNS:
+        rows = _sightline_rows(text, delimiter, reader, header, mapping.tags, notes)
+        return Source(
+            format="CSV (Sightline export)",
+            items=_parsed(path, reader, rows),
+            metadata={"description": f"Sightline CSV export {path.name}"},
+        )
     columns = _resolve_columns(path, header, mapping)
     transform = _transform(mapping.srid)
-    notes = [SourceNote(0, "", note)] if note else []
     repeated = _repeated_ids(text, delimiter, columns["ref"]) if "ref" in columns else {}
     rows = _rows(reader, header, columns, mapping, transform, notes, repeated)
     return Source(
@@ -426,6 +443,49 @@ def _rows(reader, header, columns, mapping, transform, notes, repeated) -> Itera
             key = FIELD_KEYS.get(target, target) if target else guessed_keys[index]
             tags[key] = value
         yield SourceFeature(number, position[0], position[1], tags, source_ref=ref)
+
+
+def _sightline_rows(text, delimiter, reader, header, shared_tags, notes) -> Iterator[SourceItem]:
+    """The rows of Sightline's own CSV export, each read as the camera it
+    was. Columns the export does not write (added in a spreadsheet) are
+    tags, over the record's own."""
+    yield from notes
+    records = SightlineRecords(_sightline_values(text, delimiter, header))
+    added = [name for name in header if name not in CSV_COLUMNS]
+    coordinates = {"lon": header.index("longitude"), "lat": header.index("latitude")}
+    for number, raw_row in enumerate(reader, start=1):
+        if not any(value.strip() for value in raw_row):
+            continue
+        where = f"line {reader.line_num}"
+        if len(raw_row) != len(header):
+            message = f"has {len(raw_row)} fields, the header has {len(header)}"
+            yield FeatureRejection(number, where, "row", message)
+            continue
+        row = _cells(raw_row)
+        values = dict(zip(header, row, strict=True))
+        position = _row_position(row, coordinates, None)
+        if isinstance(position, str):
+            yield FeatureRejection(number, where, "coordinates", position)
+            continue
+        above = {name: values[name].strip() for name in added if values[name].strip()}
+        item = records.item(
+            number, values, *position, camera_id=values["id"], where=where,
+            tags_around=(shared_tags, above),
+        )  # fmt: skip
+        yield from item if isinstance(item, tuple) else (item,)
+
+
+def _sightline_values(text: str, delimiter: str, header: list[str]) -> Iterator[tuple]:
+    """(values, camera id) of each row, read before the import."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader, None)
+    try:
+        for row in reader:
+            if len(row) == len(header):
+                values = dict(zip(header, _cells(row), strict=True))
+                yield values, values["id"]
+    except csv.Error:
+        pass  # the import's own reading stops at that line, and says why
 
 
 def _guessed_keys(header: list[str], columns: dict[str, int]) -> list[str]:

@@ -1,5 +1,6 @@
 """Reading GeoJSON FeatureCollections whose properties are OSM tags
-(RFC 7946; plain or gzip-compressed, recognised by content, not by name)."""
+(RFC 7946; plain or gzip-compressed, recognised by content, not by name).
+Features of Sightline's own export are read by sightline.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from .records import (
     SourceItem,
     SourceNote,
     UnreadableFile,
+    tag_value,
 )
+from .sightline import SightlineRecords, is_sightline_feature, record_id
 
 OSM_REF = re.compile(r"(node|way|relation)/(\d+)")
 
@@ -90,8 +93,13 @@ def geojson_source(path: Path, document: object) -> Source:
 
 
 def _read_features(features: list) -> Iterator[SourceItem]:
+    sightline = SightlineRecords(
+        (feature["properties"], record_id(feature))
+        for feature in features
+        if isinstance(feature, dict) and is_sightline_feature(feature)
+    )
     for index, feature in enumerate(features):
-        item = read_feature(index, feature)
+        item = read_feature(index, feature, sightline)
         if isinstance(item, tuple):
             yield from item
         else:
@@ -104,12 +112,19 @@ def open_geojson(path: Path) -> Source:
     return geojson_source(path, load_json(path, what="GeoJSON"))
 
 
-def read_feature(index: int, feature: object) -> SourceItem | tuple[SourceItem, ...]:
+def read_feature(
+    index: int, feature: object, sightline: SightlineRecords | None = None
+) -> SourceItem | tuple[SourceItem, ...]:
+    """The feature as a SourceFeature, or why not. A feature of Sightline's
+    own export is read as such (`sightline` holds what the file's other
+    records tell about it)."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         return FeatureRejection(index, "", "type", "not a GeoJSON Feature")
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         return FeatureRejection(index, "", "properties", "must be an object of tags")
+    if is_sightline_feature(feature):
+        return _sightline_feature(index, feature, sightline or SightlineRecords(()))
     identity = _identity(feature, properties)
     ref = f"{identity.osm_type}/{identity.osm_id}" if identity.osm_type else identity.source_ref
     position = _position(feature.get("geometry"))
@@ -139,13 +154,20 @@ def read_feature(index: int, feature: object) -> SourceItem | tuple[SourceItem, 
     return item
 
 
+def _sightline_feature(
+    index: int, feature: dict, sightline: SightlineRecords
+) -> SourceItem | tuple[SourceItem, ...]:
+    camera_id = record_id(feature)
+    position = _position(feature.get("geometry"))
+    if isinstance(position, str):
+        return FeatureRejection(index, camera_id, "geometry", position)
+    lon, lat, _centroid_of = position
+    return sightline.item(index, feature["properties"], lon, lat, camera_id=camera_id)
+
+
 def _tags(properties: dict, identity: _Identity) -> dict[str, str]:
-    # Sightline's own export carries the OSM tags as an object beside the
-    # normalised fields; read those back, not the fields.
-    if isinstance(properties.get("tags"), dict) and "kind" in properties:
-        properties = properties["tags"]
     return {
-        str(key): _tag_value(value)
+        str(key): tag_value(value)
         for key, value in properties.items()
         if key not in identity.consumed and not str(key).startswith("@") and value is not None
     }
@@ -233,13 +255,3 @@ def _identity(feature: dict, properties: dict) -> _Identity:
         return _Identity("node", int(properties["id"]), consumed={"id"})
     feature_id = feature.get("id")
     return _Identity(source_ref=str(feature_id) if feature_id is not None else "")
-
-
-def _tag_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)

@@ -3,8 +3,10 @@ rejections with their reason, removals (from change files) and notes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 # What an import hands a reader that has a text of each record (OPL lines):
 # (osm_type, osm_id, index, text) -> None when the record is the one the
@@ -25,11 +27,17 @@ class SourceFeature:
     of the record (version, tags, position) as `source_text`: the dict is
     built only when the import needs it, which an unchanged record,
     recognised by the fingerprint of that text, never does. A reader that
-    has computed the fingerprint already passes it as `source_hash`."""
+    has computed the fingerprint already passes it as `source_hash`.
+
+    A source that states the camera's fields beside its raw tags (Sightline's
+    own exports, whose fields may have been edited since the tags came)
+    passes them as `stated_fields`, typed as the fields are (`directions` a
+    list of floats, `last_confirmed` a date, `vendor` and `operator` the slugs
+    of its records); they take precedence over what the tags say."""
 
     __slots__ = (  # noqa: RUF023 - in the order of the constructor
         "index", "lon", "lat", "osm_type", "osm_id", "source_ref", "osm_version",
-        "raw_tags", "source_text", "source_hash", "_tags", "_decode",
+        "raw_tags", "source_text", "source_hash", "stated_fields", "_tags", "_decode",
     )  # fmt: skip
 
     def __init__(
@@ -47,6 +55,7 @@ class SourceFeature:
         decode: Callable[[str], dict[str, str]] | None = None,
         source_text: str = "",
         source_hash: int | None = None,
+        stated_fields: dict[str, Any] | None = None,
     ) -> None:
         self.index, self.lon, self.lat = index, lon, lat
         self.osm_type, self.osm_id, self.source_ref = osm_type, osm_id, source_ref
@@ -54,6 +63,7 @@ class SourceFeature:
         self.raw_tags = raw_tags
         self.source_text = source_text
         self.source_hash = source_hash
+        self.stated_fields = stated_fields
         self._tags = tags if tags is not None or decode else {}
         self._decode = decode
 
@@ -85,7 +95,7 @@ class SourceFeature:
 
     def _identity(self) -> tuple:
         return (self.index, self.lon, self.lat, self.tags, self.osm_type, self.osm_id,
-                self.source_ref, self.osm_version)  # fmt: skip
+                self.source_ref, self.osm_version, self.stated_fields)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SourceFeature) and self._identity() == other._identity()
@@ -163,6 +173,18 @@ class Source:
 
 def feature_label(index: int, ref: str) -> str:
     return f"feature {index}" + (f" ({ref})" if ref else "")
+
+
+def tag_value(value: object) -> str:
+    """A JSON value as the text of a tag: booleans as OSM's yes and no,
+    numbers as written, anything else as JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def with_shared_tags(source: Source, tags: dict[str, str]) -> Source:

@@ -12,15 +12,19 @@ from django.core.exceptions import ValidationError
 from registry.models import Camera, Operator, Vendor
 from registry.names import NameResolver
 from registry.osm_tags import (
+    CHOICE_FIELDS,
     CONFIRMED_KEYS,
     DIRECTION_KEYS,
     READ_KEYS,
     TagProblem,
+    TagValueError,
     newest_confirmation,
+    parse_choice,
     read_directions,
     tags_to_fields,
 )
 from registry.services.history import json_value
+from registry.text_input import text_problem
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,9 @@ class ParsedTags:
 # once per distinct combination of the keys it reads.
 CORE_KEYS = tuple(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *CONFIRMED_KEYS))
 OWN_KEYS = {*DIRECTION_KEYS, *CONFIRMED_KEYS}
+# The longest raw names and product a camera holds (its columns' lengths).
+TEXT_FIELDS = {"vendor_raw": 255, "product": 200, "operator_raw": 255}
+NUMBER_FIELDS = ("directions", "tilt", "height")
 
 
 class TagParser:
@@ -48,12 +55,24 @@ class TagParser:
         self.core: dict[tuple, ParsedTags] = {}
         self.directions: dict[tuple, ParsedTags] = {}
         self.confirmed: dict[tuple, ParsedTags] = {}
+        self.slugs: dict[str, dict[str, int]] = {}
 
     def fill(
+        self, state: dict[str, Any], tags: dict[str, str], stated: dict[str, Any] | None = None
+    ) -> tuple[tuple[TagProblem, ...], tuple[tuple[str, str], ...]]:
+        """Put the fields the tags give into `state`, then those the source
+        states itself (SourceFeature.stated_fields) over them; return the
+        problems met and the errors that reject the feature."""
+        problems, errors = self._fill_from_tags(state, tags)
+        if stated:
+            values, stated_errors = self._stated(state, stated)
+            state.update(values)
+            errors = tuple(error for error in errors if error[0] not in values) + stated_errors
+        return problems, errors
+
+    def _fill_from_tags(
         self, state: dict[str, Any], tags: dict[str, str]
     ) -> tuple[tuple[TagProblem, ...], tuple[tuple[str, str], ...]]:
-        """Put the fields the tags give into `state`; return the problems
-        met and the errors that reject the feature."""
         get = tags.get
         core = self.core.get(key := tuple(map(get, CORE_KEYS)))
         if core is None:
@@ -91,6 +110,49 @@ class TagParser:
         }
         problems = tuple(problem for problem in result.problems if problem.key not in OWN_KEYS)
         return ParsedTags(values, problems, _errors(values, ("tilt", "height")))
+
+    def _stated(
+        self, state: dict[str, Any], stated: dict[str, Any]
+    ) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+        """The stated fields as state values, checked as any write path
+        checks them; vendor and operator by the slug of their record, else,
+        where this registry has no record by that slug, by the raw name."""
+        values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        for name, value in stated.items():
+            if name in CHOICE_FIELDS:
+                try:
+                    values[name] = parse_choice(name, value) if value else ""
+                except TagValueError as error:
+                    errors.append((name, f"{value!r} is {error}"))
+            elif name in TEXT_FIELDS:
+                problem = text_problem(value, max_length=TEXT_FIELDS[name])
+                if problem:
+                    errors.append((name, str(problem)))
+                values[name] = value
+            elif name == "last_confirmed":
+                values[name] = json_value(value)
+            elif name in ("directions", "tilt", "height"):
+                values[name] = value
+        errors += _errors(
+            values, tuple(n for n in ("directions", "tilt", "height") if n in values)
+        )
+        for role in ("vendor", "operator"):
+            if role in stated:
+                raw = values.get(f"{role}_raw", state[f"{role}_raw"])
+                values[role] = self._record(role, stated[role], raw)
+        return values, tuple(errors)
+
+    def _record(self, role: str, slug: str, raw: str) -> int | None:
+        if not slug:
+            return None  # the registry the source comes from matched none
+        if role not in self.slugs:
+            model = Vendor if role == "vendor" else Operator
+            self.slugs[role] = dict(model.objects.values_list("slug", "pk"))
+        found = self.slugs[role].get(slug)
+        if found is not None:
+            return found
+        return (self.vendors if role == "vendor" else self.operators).resolve(raw)
 
 
 def _parse_directions(tags: dict[str, str]) -> ParsedTags:

@@ -99,6 +99,36 @@ def test_geojson_is_an_rfc7946_feature_collection_with_fields_tags_and_attributi
     }
 
 
+def test_geojson_carries_what_an_import_needs_and_the_position_to_its_last_digit():
+    """The stored Feature text rounds to 7 decimals (1 cm); an export gives
+    the position as stored, and the fields the tags may no longer say."""
+    camera = osm_node(
+        osm_id=42,
+        osm_version=6,
+        location=Point(-87.123456789012345, 41.987654321098765, srid=4326),
+        vendor_raw="Flock",
+        product="Falcon",
+        operator_raw="Springfield PD",
+        source_ref="",
+    )
+
+    [feature] = json.loads(written(geojson_chunks))["features"]
+
+    assert feature["geometry"]["coordinates"] == list(camera.location.coords)
+    properties = feature["properties"]
+    assert (properties["osm_type"], properties["osm_id"], properties["osm_version"]) == (
+        "node",
+        42,
+        6,
+    )
+    assert (properties["vendor_raw"], properties["product"], properties["operator_raw"]) == (
+        "Flock",
+        "Falcon",
+        "Springfield PD",
+    )
+    assert properties["source_ref"] == ""
+
+
 def test_geojson_of_no_cameras_is_an_empty_collection():
     collection = json.loads(written(geojson_chunks))
 
@@ -139,6 +169,26 @@ def test_csv_is_one_row_per_camera_with_directions_joined():
     row = rows[0]
     assert (row["id"], row["longitude"], row["latitude"]) == (str(camera.pk), "-87.5", "41.5")
     assert (row["directions"], row["vendor"], row["vendor_raw"]) == ("0;180", "acme", "ACME Corp")
+
+
+def test_csv_carries_raw_tags_record_id_osm_version_and_numbers_to_the_last_digit():
+    tags = {"man_made": "surveillance", "name": 'Gate "A", north', "note": "=1+2"}
+    camera = osm_node(
+        osm_id=42,
+        osm_version=6,
+        location=Point(-87.123456789012345, 41.5, srid=4326),
+        directions=[12.345678901, 0.0],
+        tags=tags,
+    )
+    CameraFactory(source_ref="CAM-1")
+
+    rows = list(csv.DictReader(io.StringIO(written(csv_lines))))
+
+    assert (rows[0]["osm_id"], rows[0]["osm_version"], rows[0]["source_ref"]) == ("42", "6", "")
+    assert json.loads(rows[0]["tags"]) == tags
+    assert rows[0]["directions"] == "12.345678901;0"
+    assert float(rows[0]["longitude"]) == camera.location.x
+    assert (rows[1]["source_ref"], rows[1]["osm_version"], rows[1]["tags"]) == ("CAM-1", "", "{}")
 
 
 # Text anyone may send that a spreadsheet would run as a formula.
