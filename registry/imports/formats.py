@@ -1,6 +1,7 @@
 """Which reader a file needs, decided by its content (after gzip or bzip2),
-never by its name alone: a `.json` may be GeoJSON or Overpass output, a
-`.osm` may be an osmChange, a download may have no extension at all."""
+never by its name alone: a `.json` may be GeoJSON, Overpass output or one of
+DeFlock's lists, a `.osm` may be an osmChange, a download may have no
+extension at all."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from .compression import check_decompressed_size, compression_of, head_bytes
 from .csvfile import CsvMapping, csv_source
+from .deflock import deflock_shape, deflock_source
 from .geojson import geojson_source, load_json
 from .osm import osm_source
 from .overpass import is_overpass, overpass_source
@@ -50,11 +52,14 @@ def _open(path: Path, csv_mapping: CsvMapping | None) -> Source:
         document = load_json(path)
         if is_overpass(document):
             return overpass_source(path, document)
+        shape = deflock_shape(document)
+        if shape:
+            return deflock_source(path, document, shape)
         return geojson_source(path, document)
     if csv_mapping is None and not _looks_like_text(head):
         raise UnreadableFile(
             f"{path}: not a format Sightline reads (OSM XML or PBF, osmChange, GeoJSON, "
-            "Overpass JSON, CSV)"
+            "Overpass JSON, DeFlock's JSON, CSV)"
         )
     return csv_source(path, csv_mapping)
 

@@ -28,8 +28,9 @@ def default_source_name(path: Path) -> str:
 class Command(BaseCommand):
     help = (
         "Import cameras from OSM XML or PBF, an osmChange file, Overpass JSON, GeoJSON "
-        "(osmtogeojson too) or a CSV list; the format is recognised by content, plain, gzip "
-        "or bzip2. Re-running the same import changes nothing."
+        "(osmtogeojson too), DeFlock's ALPR lists, a CSV list, or Sightline's own GeoJSON or "
+        "CSV export; the format is recognised by content, plain, gzip or bzip2. Re-running "
+        "the same import changes nothing."
     )
 
     def add_arguments(self, parser):
