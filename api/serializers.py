@@ -345,9 +345,24 @@ class CameraCollectionSerializer(serializers.Serializer):
 
 
 class CameraExportPropertiesSerializer(CameraSummarySerializer):
-    """For the schema: a camera in the GeoJSON download."""
+    """For the schema: a camera in the GeoJSON download, with what an export
+    adds to the list's properties (registry.exports.GEOJSON_PROPERTIES) so
+    that it imports back as it was."""
 
     tags = StringMapField(help_text="The source's raw tags, as they came.")
+    vendor_raw = serializers.CharField(
+        allow_blank=True, help_text="The vendor as the source gave it."
+    )
+    product = serializers.CharField(allow_blank=True)
+    operator_raw = serializers.CharField(
+        allow_blank=True, help_text="The operator as the source gave it."
+    )
+    osm_version = serializers.IntegerField(
+        allow_null=True, help_text="The OSM object's version when last imported."
+    )
+    source_ref = serializers.CharField(
+        allow_blank=True, help_text="The record's id in its dataset, when it has one."
+    )
 
 
 class CameraExportFeatureSerializer(CameraSummaryFeatureSerializer):

@@ -213,7 +213,7 @@ def test_nullable_parents_and_errors_are_typed(client):
 
 
 def test_downloads_are_documented_with_the_media_types_they_are_sent_in(client):
-    from registry.exports import FORMATS
+    from registry.exports import FORMATS, GEOJSON_PROPERTIES
 
     schema = schema_json(client)
     paths = {
@@ -230,7 +230,11 @@ def test_downloads_are_documented_with_the_media_types_they_are_sent_in(client):
     collection = response_schema(
         schema, "/api/v1/downloads/cameras.geojson", "get", "200", "application/geo+json"
     )
+    feature = resolve(schema, collection["properties"]["features"]["items"])
+    exported = resolve(schema, feature["properties"]["properties"])["properties"]
+    listed = schema["components"]["schemas"]["CameraSummary"]["properties"]
     assert collection["properties"]["type"]["$ref"].endswith("FeatureCollectionTypeEnum")
+    assert set(exported) == {*listed, *GEOJSON_PROPERTIES}
 
 
 # ------------------------------------------------ what the schema refuses, refused
