@@ -290,9 +290,10 @@ def _positions(coordinates: Any, what: str) -> list[tuple[float, float]]:
 
 
 def _position(value: Any, what: str) -> tuple[float, float]:
-    """(longitude, latitude) of a GeoJSON position; an altitude is ignored."""
-    numbers = value[:2] if isinstance(value, list) else []
-    if len(numbers) < 2 or not all(_is_number(number) for number in numbers):
+    """(longitude, latitude) of a GeoJSON position; an altitude is ignored,
+    but must be a number too (RFC 7946: two or three numbers)."""
+    numbers = value if isinstance(value, list) else []
+    if not 2 <= len(numbers) <= 3 or not all(_is_number(number) for number in numbers):
         raise ValidationError(
             _("%(what)s has a position that is not [longitude, latitude]: %(value)s.")
             % {"what": what, "value": str(value)[:60]},

@@ -776,3 +776,20 @@ def test_other_xml_is_not_gpx():
     assert file_message(b'<?xml version="1.0"?><kml><Document/></kml>') == (
         "This is an XML file but not GPX: send GPX or GeoJSON."
     )
+
+
+@pytest.mark.parametrize(
+    "position", [[-87.63, 41.88, "x"], [-87.63, 41.88, 10, 20], [-87.63], ["-87.63", 41.88]]
+)
+def test_a_position_is_two_or_three_numbers(position):
+    document = {"type": "LineString", "coordinates": [position, [-87.62, 41.88]]}
+
+    assert message(document).startswith(
+        "The route has a position that is not [longitude, latitude]:"
+    )
+
+
+def test_an_altitude_is_accepted_and_ignored():
+    document = {"type": "LineString", "coordinates": [[-87.63, 41.88, 180], [-87.62, 41.88, 181]]}
+
+    assert geometry_from_geojson(document).coords == ((-87.63, 41.88), (-87.62, 41.88))
