@@ -41,17 +41,10 @@ class LocationField(serializers.ListField):
         return Point(longitude, latitude, srid=4326)
 
 
-class CameraEditSerializer(serializers.Serializer):
-    """The version read, why, and only the fields to change."""
+class CameraFieldsSerializer(serializers.Serializer):
+    """A camera's fields a client may give a value for, each as the API
+    names it (vendors and operators by slug); all optional."""
 
-    version = serializers.IntegerField(
-        min_value=1,
-        max_value=VERSION_MAX,
-        help_text="The camera's version the edit was made on (`properties.version` of GET).",
-    )
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Kept in the history."
-    )
     location = LocationField(required=False, help_text="[longitude, latitude]")
     kind = _choice(Kind.choices)
     visibility = _choice(Visibility.choices)
@@ -72,6 +65,19 @@ class CameraEditSerializer(serializers.Serializer):
     product = serializers.CharField(required=False, allow_blank=True, max_length=200)
     first_seen = serializers.DateField(required=False, allow_null=True)
     last_confirmed = serializers.DateField(required=False, allow_null=True)
+
+
+class CameraEditSerializer(CameraFieldsSerializer):
+    """The version read, why, and only the fields to change."""
+
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=VERSION_MAX,
+        help_text="The camera's version the edit was made on (`properties.version` of GET).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Kept in the history."
+    )
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     removed_on = serializers.DateField(required=False, allow_null=True)
 

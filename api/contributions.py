@@ -36,13 +36,11 @@ from registry.models import (
     EditSuggestion,
     Kind,
     Mount,
-    Operator,
     Receipt,
     RemovalReport,
     ReviewState,
     Status,
     Submission,
-    Vendor,
     Visibility,
     Zone,
 )
@@ -61,7 +59,7 @@ from registry.throttles import (
     GlobalContributionThrottle,
 )
 
-from .camera_edits import LocationField
+from .camera_edits import CameraFieldsSerializer
 from .serializers import (
     ChangeValuesField,
     DetailSerializer,
@@ -300,32 +298,12 @@ class RemovalReportWithPhotosSerializer(RemovalReportSerializer):
     photos = FormPhotosField()
 
 
-class SuggestedChangesSerializer(JSONTypesMixin, serializers.Serializer):
+class SuggestedChangesSerializer(JSONTypesMixin, CameraFieldsSerializer):
     """The fields a contributor may suggest a value for; any other is
     refused. Vendors and operators by slug, as the API names them."""
 
-    location = LocationField(required=False, help_text="[longitude, latitude]")
-    kind = _choice(Kind.choices)
-    visibility = _choice(Visibility.choices)
-    zone = _choice(Zone.choices)
-    camera_type = _choice(CameraType.choices)
-    mount = _choice(Mount.choices)
-    directions = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=360), required=False, max_length=16
-    )
-    tilt = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
-    height = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1000)
-    vendor = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Vendor.objects.all(), required=False, allow_null=True
-    )
     vendor_raw = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    product = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    operator = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Operator.objects.all(), required=False, allow_null=True
-    )
     operator_raw = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    first_seen = serializers.DateField(required=False, allow_null=True)
-    last_confirmed = serializers.DateField(required=False, allow_null=True)
 
     def to_internal_value(self, data):
         unknown = {
