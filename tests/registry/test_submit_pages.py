@@ -585,6 +585,34 @@ def test_signup_needs_the_proof_of_work(client, django_user_model):
     assert not django_user_model.objects.filter(username="bot").exists()
 
 
+@pytest.mark.parametrize("altcha", ["", "bm90IGEgcHJvb2Y="], ids=["no-proof", "bad-proof"])
+def test_signup_says_nothing_of_a_taken_pseudonym_before_the_proof(
+    client, django_user_model, altcha
+):
+    django_user_model.objects.create_user(username="taken", password=PASSWORD)
+    body = {"username": "taken", "password1": PASSWORD, "password2": PASSWORD, "altcha": altcha}
+
+    response = client.post("/accounts/signup/", body)
+
+    assert response.status_code == 400
+    assert "already exists" not in response.text
+    assert "robot" in response.text or "JavaScript" in response.text
+
+
+def test_signup_says_a_pseudonym_is_taken_to_a_client_that_did_the_work(client, django_user_model):
+    django_user_model.objects.create_user(username="taken", password=PASSWORD)
+    body = {
+        "username": "taken",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "altcha": fetch_and_solve(client),
+    }
+
+    response = client.post("/accounts/signup/", body)
+
+    assertContains(response, "already exists", status_code=400)
+
+
 def test_login_and_my_contributions_with_their_states(client, django_user_model, camera):
     user = django_user_model.objects.create_user(username="resident", password=PASSWORD)
     response = client.post("/accounts/login/", {"username": "resident", "password": PASSWORD})
