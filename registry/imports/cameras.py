@@ -46,6 +46,7 @@ from registry.services.history import (
     creation_changes,
     open_changeset,
 )
+from registry.services.tiles import tile_cells_deferred
 from registry.text_input import text_problem
 
 from .existing import PK, SOURCE_HASH, STATUS, STATUS_NOTE, Existing, ExistingCameras
@@ -433,15 +434,20 @@ def import_source(
         )
         writer = Writer(run, changeset)
         create_staging_table()
-        loading = indexes_built_after() if run.max_id_before is None else nullcontext()
-        with _without_cyclic_gc(), _prompt_thread_switches(), loading:
-            CreationStream(writer).write(run.staged_rows(source.items))
-        report.broken = source.broken
-        writer.apply_updates()
-        writer.restore_returned()
-        if full and not source.broken:
-            writer.remove_absent()
-        writer.apply_removals()
+        first_load = run.max_id_before is None
+        # Into a registry in use, the tile pyramid's cells (which every
+        # contribution adds to) are locked only from the run's end to its
+        # commit: contributions never wait for a long import.
+        with nullcontext() if first_load else tile_cells_deferred():
+            loading = indexes_built_after() if first_load else nullcontext()
+            with _without_cyclic_gc(), _prompt_thread_switches(), loading:
+                CreationStream(writer).write(run.staged_rows(source.items))
+            report.broken = source.broken
+            writer.apply_updates()
+            writer.restore_returned()
+            if full and not source.broken:
+                writer.remove_absent()
+            writer.apply_removals()
         if not changeset.revisions.exists() and not changeset.conflicts.exists():
             changeset.delete()  # a run that changed nothing leaves no trace
         if dry_run:

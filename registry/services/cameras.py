@@ -153,7 +153,9 @@ def camera_locked(camera: Camera | int, expected_version: int | None = None) -> 
     ends; with `expected_version`, refused (VersionConflict) if it is not
     the version the client saw."""
     pk = camera.pk if isinstance(camera, Camera) else camera
-    current = Camera.objects.select_for_update().get(pk=pk)
+    # FOR NO KEY UPDATE: rows that merely refer to the camera (a revision, a
+    # possible duplicate an import is recording) do not stop the edit.
+    current = Camera.objects.select_for_update(no_key=True).get(pk=pk)
     if expected_version is not None and current.version != expected_version:
         raise VersionConflict(current, expected_version)
     return current

@@ -282,7 +282,7 @@ def confirmation_add(
     forward, and a reported camera verified once enough independent
     contributors have confirmed it."""
     with one_changeset(user=user, comment=_("confirmed still there")):
-        camera = Camera.objects.select_for_update().get(pk=camera.pk)
+        camera = Camera.objects.select_for_update(no_key=True).get(pk=camera.pk)
         _check_public_and_in_place(camera)
         seen_on = _past_date(seen_on or timezone.localdate(), "seen_on")
         confirmation = Confirmation.objects.create(

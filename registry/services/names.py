@@ -39,7 +39,7 @@ def map_spellings(
         raise ValidationError({"spellings": _("Name at least one spelling to map.")})
     _add_aliases(target, spellings)
     cameras = list(
-        Camera.objects.select_for_update()
+        Camera.objects.select_for_update(no_key=True)
         .filter(**{f"{role}__isnull": True, f"{role}_raw__in": spellings})
         .only("id", "version")
     )

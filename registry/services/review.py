@@ -219,7 +219,7 @@ def _both_locked(first_id: int, second_id: int) -> tuple[Camera, Camera]:
     are merged, so that two merges of one pair cannot deadlock."""
     found = {
         camera.pk: camera
-        for camera in Camera.objects.select_for_update()
+        for camera in Camera.objects.select_for_update(no_key=True)
         .filter(pk__in=[first_id, second_id])
         .order_by("pk")
     }

@@ -20,12 +20,6 @@ from registry.models.tiles import FINEST_LEVEL
 
 TABLE = TileCell._meta.db_table
 CELL_KEY = "level, x, y, kind, status, vendor_id, operator_id"
-# The triggers that add each write's delta (migration 0008).
-DELTA_TRIGGERS = (
-    "registry_camera_tilecells_inserted",
-    "registry_camera_tilecells_updated",
-    "registry_camera_tilecells_deleted",
-)
 
 # Level 17 from the cameras, each coarser level from the one below with x and
 # y halved, in one statement: the levels never go through the table and its
@@ -116,21 +110,51 @@ def _primary_key_built_after(cursor) -> Iterator[None]:
 
 @contextmanager
 def tile_cells_rebuilt_after() -> Iterator[None]:
-    """For loading many cameras at once: the delta triggers are off while
-    the body runs, and the pyramid is rebuilt once at the end. In a savepoint,
-    so that a failure puts the triggers back as they were."""
+    """For loading many cameras at once: nothing is counted while the body
+    runs, and the pyramid is rebuilt once at the end. In a savepoint, so
+    that a failure leaves counting as it was."""
     with transaction.atomic(), connection.cursor() as cursor:
-        _set_delta_triggers(cursor, enabled=False)
+        # On a failure the savepoint's rollback undoes the setting too.
+        _set_mode(cursor, "skip")
         yield
-        _set_delta_triggers(cursor, enabled=True)
+        _set_mode(cursor, "")
         tile_cells_rebuild()
 
 
-def _set_delta_triggers(cursor, *, enabled: bool) -> None:
-    action = sql.SQL("ENABLE" if enabled else "DISABLE")
-    for trigger in DELTA_TRIGGERS:
+@contextmanager
+def tile_cells_deferred() -> Iterator[None]:
+    """For a long writer (an import into a registry in use): each statement's
+    delta is kept aside while the body runs, and their sum is added once at
+    the end. The cells are then locked from that last statement to the
+    commit, not for the whole run: contributions in the same places, which
+    add to the same cells, do not wait for the writer."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS registry_tilecell_deferred")
         cursor.execute(
-            sql.SQL("ALTER TABLE registry_camera {} TRIGGER {}").format(
-                action, sql.Identifier(trigger)
-            )
+            "CREATE TEMPORARY TABLE registry_tilecell_deferred (x integer, y integer, "
+            "kind text, status text, vendor_id bigint, operator_id bigint, n integer, "
+            "sum_x bigint, sum_y bigint) ON COMMIT DROP"
         )
+        _set_mode(cursor, "defer")
+        yield
+        _set_mode(cursor, "")
+        cursor.execute(DEFERRED_SUM_SQL)
+        cursor.execute("DROP TABLE registry_tilecell_deferred")
+
+
+# The deferred deltas, summed per cell, added in one call (which sorts them,
+# so that writers lock cells in one order).
+DEFERRED_SUM_SQL = (
+    "SELECT registry_tilecell_apply(array_agg(x), array_agg(y), array_agg(kind), "
+    "array_agg(status), array_agg(vendor_id), array_agg(operator_id), array_agg(n), "
+    "array_agg(sum_x), array_agg(sum_y)) "
+    "FROM (SELECT x, y, kind, status, vendor_id, operator_id, sum(n)::integer AS n, "
+    "sum(sum_x)::bigint AS sum_x, sum(sum_y)::bigint AS sum_y "
+    "FROM registry_tilecell_deferred GROUP BY 1, 2, 3, 4, 5, 6) AS summed "
+    "HAVING count(*) > 0"
+)
+
+
+def _set_mode(cursor, mode: str) -> None:
+    """registry.tile_cells for the rest of the transaction (migration 0015)."""
+    cursor.execute("SELECT set_config('registry.tile_cells', %s, true)", [mode])
