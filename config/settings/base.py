@@ -388,6 +388,10 @@ TILES_SHARED_CACHE_SECONDS = int(
 # the version of the area's data, so an edit is seen at once. 0 turns it off.
 AREA_REPORT_CACHE_SECONDS = int(os.environ.get("AREA_REPORT_CACHE_SECONDS", "86400"))
 
+# Which source's value a camera's field keeps when two disagree, strongest
+# first: `moderator`, `survey` (a resident's report on the ground), dataset
+# names, and `*` for any other import (registry/imports/precedence.py).
+IMPORT_SOURCE_PRECEDENCE = env_list("IMPORT_SOURCE_PRECEDENCE", ["moderator", "survey", "*"])
 # Imports: a compressed file (gzip, bzip2) decompressing to more than this
 # many bytes is refused after reading that much.
 IMPORT_MAX_DECOMPRESSED_BYTES = int(

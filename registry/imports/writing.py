@@ -19,6 +19,7 @@ from registry.services.history import column_name, diff, json_value
 
 from .existing import Existing
 from .local_edits import keep_moderated_names, protected_fields
+from .precedence import side_by_side
 from .records import Removal
 from .staging import (
     IMPORTED_FIELDS,
@@ -102,11 +103,19 @@ class Writer:
             return
         before = _states([update.existing.pk for update in updates])
         protected = protected_fields(list(before), self.dataset)
+        sources = Revision.objects.field_sources(list(before))
         revisions, conflicts, rows, refreshed = [], [], [], []
         for update in updates:
             pk = update.existing.pk
             state = update.state
             keep_moderated_names(before[pk], state)
+            side_by_side(
+                dataset_name=self.dataset.name,
+                before=before[pk],
+                state=state,
+                sources=sources.get(pk, {}),
+                protections=protected[pk],
+            )
             for name, protection in protected.get(pk, {}).items():
                 if name not in state:  # a status change: never imported
                     continue
