@@ -357,6 +357,11 @@ class CameraExportPropertiesSerializer(CameraSummarySerializer):
     operator_raw = serializers.CharField(
         allow_blank=True, help_text="The operator as the source gave it."
     )
+    first_seen = serializers.DateField(
+        allow_null=True,
+        help_text="When the camera was first seen, as its sources date it (an OSM object's "
+        "first version, start_date, check_date...), or as a moderator set it.",
+    )
     osm_version = serializers.IntegerField(
         allow_null=True, help_text="The OSM object's version when last imported."
     )

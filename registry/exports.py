@@ -76,14 +76,16 @@ ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 CSV_COLUMNS = (
     "id", "longitude", "latitude", "kind", "status", "visibility", "zone", "camera_type",
     "mount", "directions", "tilt", "height", "vendor", "vendor_raw", "product", "operator",
-    "operator_raw", "last_confirmed", "removed_on", "osm_type", "osm_id", "osm_version",
-    "source_ref", "version", "updated_at", "tags",
+    "operator_raw", "last_confirmed", "first_seen", "removed_on", "osm_type", "osm_id",
+    "osm_version", "source_ref", "version", "updated_at", "tags",
 )  # fmt: skip
 # CSV columns read from a related record rather than the camera itself.
 CSV_SOURCES = {"vendor": "vendor__slug", "operator": "operator__slug"}
 # What a GeoJSON feature's properties gain over the stored Feature text, for
 # the same reason.
-GEOJSON_PROPERTIES = ("tags", "vendor_raw", "product", "operator_raw", "osm_version", "source_ref")
+GEOJSON_PROPERTIES = (
+    "tags", "vendor_raw", "product", "operator_raw", "first_seen", "osm_version", "source_ref",
+)  # fmt: skip
 
 
 @dataclass

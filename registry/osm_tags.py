@@ -64,6 +64,9 @@ DIRECTION_KEYS = ("camera:direction", "direction")
 VENDOR_KEYS = ("manufacturer", "surveillance:manufacturer", "brand", "surveillance:brand")
 OPERATOR_KEYS = ("operator",)
 CONFIRMED_KEYS = ("check_date", "survey:date")
+# Keys dating a device: when it was put up, or seen on the ground; the earliest
+# bounds when it was first seen.
+SIGHTING_KEYS = ("start_date", *CONFIRMED_KEYS)
 
 # Spellings that unambiguously mean an OSM value; everything else must match a
 # value case-insensitively or it is reported as unrecognised.
@@ -403,6 +406,21 @@ def direction_key(tags: Mapping[str, str]) -> str:
 def newest_confirmation(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
     confirmed = [_read(tags, key, parse_date, problems) for key in CONFIRMED_KEYS]
     return max((day for day in confirmed if day), default=None)
+
+
+def earliest_sighting(tags: Mapping[str, str], problems: list[TagProblem]) -> date | None:
+    """The earliest day the tags date the device: put up (`start_date`, an
+    approximate `~2019` read as 2019) or seen (check_date, survey:date, whose
+    problems newest_confirmation reports). A day after today is a plan, not
+    a sighting."""
+    days = [_read(tags, "start_date", _parse_start_date, problems)]
+    days += [_read(tags, key, parse_date, []) for key in CONFIRMED_KEYS]
+    today = date.today()
+    return min((day for day in days if day and day <= today), default=None)
+
+
+def _parse_start_date(value: str) -> date:
+    return parse_date(value.removeprefix("~").strip())
 
 
 # ---------------------------------------------------------------- fields -> tags

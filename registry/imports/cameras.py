@@ -50,7 +50,15 @@ from registry.services.tiles import tile_cells_deferred
 from registry.text_input import text_problem
 
 from .existing import PK, SOURCE_HASH, STATUS, STATUS_NOTE, Existing, ExistingCameras
-from .records import FeatureRejection, Removal, Source, SourceFeature, SourceItem, SourceNote
+from .records import (
+    FeatureRejection,
+    Removal,
+    Source,
+    SourceFeature,
+    SourceItem,
+    SourceNote,
+    earliest_day,
+)
 from .staging import (
     CreationStream,
     as_json,
@@ -340,6 +348,8 @@ class CameraImport:
             "source_ref": feature.source_ref[:100],
         }
         problems, errors = self.parser.fill(state, feature.tags, feature.stated_fields)
+        if feature.source_date is not None:
+            state["first_seen"] = earliest_day(state.get("first_seen"), feature.source_date)
         for problem in problems:
             self.report.unrecognised[(problem.key, problem.value)] += 1
             if problem.key in LISTED_PROBLEM_KEYS:

@@ -127,6 +127,7 @@ GUESSED_TAG_COLUMNS = {
     "model": ("product", "model"),
     "operator": ("operatorraw", "operator", "agency", "owner"),
     "check_date": ("lastconfirmed", "checkdate"),
+    "start_date": ("startdate", "installed", "installdate", "installationdate", "dateinstalled"),
     "name": ("name",),
     "description": ("description",),
 }

@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from django.contrib.gis.gdal import GDALException
@@ -148,6 +149,7 @@ def read_feature(
         osm_id=identity.osm_id,
         source_ref=identity.source_ref,
         osm_version=_version(properties),
+        source_date=_timestamp(properties),
     )
     if centroid_of:
         return SourceNote(index, ref, f"a {centroid_of}: imported at its centroid"), item
@@ -180,6 +182,20 @@ def _version(properties: dict) -> int | None:
         return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
+    return None
+
+
+def _timestamp(properties: dict) -> date | None:
+    """The day of the OSM timestamp osmtogeojson writes as `@timestamp`
+    (ISO 8601 text, or seconds since 1970 in some tools' output)."""
+    value = properties.get("@timestamp")
+    try:
+        if isinstance(value, str):
+            return datetime.fromisoformat(value.strip()).date()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, tz=UTC).date()
+    except (ValueError, OverflowError, OSError):
+        pass
     return None
 
 

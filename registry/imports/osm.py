@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import osmium
@@ -132,7 +133,9 @@ def _write_opl(file: osmium.io.File, target: Path, *handlers) -> str:
     return ""
 
 
-OPL_FORMAT = "opl,add_metadata=version,locations_on_ways=true"
+# The version and timestamp: an object's version 1 timestamp is when it was
+# first mapped, a later one a bound on it (the camera's first_seen).
+OPL_FORMAT = "opl,add_metadata=version+timestamp,locations_on_ways=true"
 
 
 def _unescape(text: str) -> str:
@@ -170,16 +173,17 @@ def _is_surveillance_text(raw: str) -> bool:
 
 
 def _opl_items(path: Path, source: Source) -> Iterator[SourceItem]:
-    """Lines as OPL_FORMAT writes them: `n1 v2 dV Tk=v,k2=v2 x1.5 y2.5` for
-    nodes, `w7 v1 dV Tk=v Nn1x1y2,n2x..` for ways, `r..` for relations (the
-    newline stays on the last field: float() and the fingerprint ignore it).
+    """Lines as OPL_FORMAT writes them: `n1 v2 dV t2024-05-17T10:00:00Z
+    Tk=v,k2=v2 x1.5 y2.5` for nodes, `w7 v1 dV t... Tk=v Nn1x1y2,n2x..` for
+    ways, `r..` for relations (the newline stays on the last field: float()
+    and the fingerprint ignore it).
     A node the import recognises as unchanged (`source.skip_unchanged`) is
     never built: on a re-import, that is nearly every line."""
     skip = source.skip_unchanged
     with open(path, encoding="utf-8") as lines:
         for index, line in enumerate(lines):
             fields = line.split(" ")
-            raw = fields[3][1:].rstrip("\n")  # the last field when a node has no place
+            raw = fields[4][1:].rstrip("\n")  # the last field when a node has no place
             if not _is_surveillance_text(raw):
                 continue
             source.objects_read += 1
@@ -192,7 +196,7 @@ def _opl_items(path: Path, source: Source) -> Iterator[SourceItem]:
                         continue
                 yield _opl_node(index, osm_id, fields, raw, line, source_hash)
             elif kind == "w":
-                yield from _opl_way(index, osm_id, fields[1], raw, fields[4:])
+                yield from _opl_way(index, osm_id, fields, raw)
             else:
                 yield FeatureRejection(
                     index,
@@ -206,7 +210,7 @@ def _opl_node(
     index: int, osm_id: int, fields: list[str], raw: str, line: str, source_hash: int | None = None
 ) -> SourceItem:
     try:
-        lon, lat = float(fields[4][1:]), float(fields[5][1:])
+        lon, lat = float(fields[5][1:]), float(fields[6][1:])
     except (IndexError, ValueError):
         return FeatureRejection(index, f"node/{osm_id}", "location", "the node has no location")
     if osm_id < 0:  # new in JOSM: no OSM identity yet
@@ -217,13 +221,22 @@ def _opl_node(
     return SourceFeature(
         index, lon, lat, None, "node", osm_id, "", int(fields[1][1:] or 0) or None,
         raw_tags=raw, decode=decode_opl_tags, source_text=line, source_hash=source_hash,
+        source_date=_opl_date(fields[3]),
     )  # fmt: skip
 
 
-def _opl_way(
-    index: int, osm_id: int, version: str, raw: str, place: list[str]
-) -> Iterator[SourceItem]:
+def _opl_date(field: str) -> date | None:
+    """The day of an OPL timestamp field (`t2024-05-17T10:00:00Z`, or `t`
+    for an object without one)."""
+    try:
+        return date.fromisoformat(field[1:11]) if len(field) > 10 else None
+    except ValueError:
+        return None
+
+
+def _opl_way(index: int, osm_id: int, fields: list[str], raw: str) -> Iterator[SourceItem]:
     ref = f"way/{osm_id}"
+    version, place = fields[1], fields[5:]
     points = []
     nodes = place[0][1:].rstrip("\n") if place and place[0].startswith("N") else ""
     for node in filter(None, nodes.split(",")):
@@ -243,7 +256,7 @@ def _opl_way(
     yield SourceNote(index, ref, f"a {shape}: imported at its centroid")
     yield SourceFeature(
         index, lon, lat, decode_opl_tags(raw), "way", osm_id,
-        osm_version=int(version[1:] or 0) or None,
+        osm_version=int(version[1:] or 0) or None, source_date=_opl_date(fields[3]),
     )  # fmt: skip
 
 
@@ -281,7 +294,7 @@ def _latest_changes(path: Path, source: Source) -> Iterator[SourceItem]:
 
 def _change(index: int, line: str) -> SourceItem:
     fields = line.split(" ")
-    raw = fields[3][1:].rstrip("\n")
+    raw = fields[4][1:].rstrip("\n")
     osm_type, osm_id = OSM_TYPES[fields[0][0]], int(fields[0][1:])
     if fields[2] == "dD":
         return Removal(index, osm_type, osm_id, Removal.DELETED)

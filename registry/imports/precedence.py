@@ -19,6 +19,9 @@ from .local_edits import Protection
 
 ANY_IMPORT = "*"
 LOCAL_SOURCES = {MODERATOR_SOURCE, SURVEY_SOURCE}
+# Fields every source adds to by a rule of their own: the first sighting is
+# the earliest any source dates (writing.Writer.apply_updates).
+OWN_RULE = {"first_seen"}
 
 
 def rank(source: str) -> int:
@@ -47,7 +50,7 @@ def side_by_side(
     does not outrank theirs is protected (kept, as a conflict unless a
     moderator already turned that value down)."""
     for name, origin in sources.items():
-        if name not in state or origin["source"] == dataset_name:
+        if name not in state or name in OWN_RULE or origin["source"] == dataset_name:
             continue
         current, incoming = before.get(name), state[name]
         if incoming == current or current in EMPTY_VALUES:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 # What an import hands a reader that has a text of each record (OPL lines):
@@ -33,11 +34,17 @@ class SourceFeature:
     own exports, whose fields may have been edited since the tags came)
     passes them as `stated_fields`, typed as the fields are (`directions` a
     list of floats, `last_confirmed` a date, `vendor` and `operator` the slugs
-    of its records); they take precedence over what the tags say."""
+    of its records); they take precedence over what the tags say.
+
+    A source that dates the record itself (an OSM object's timestamp,
+    GeoJSON's `@timestamp`) passes the day as `source_date`: with the dates
+    the tags give (start_date, check_date, survey:date), the earliest is when
+    the camera was first seen."""
 
     __slots__ = (  # noqa: RUF023 - in the order of the constructor
         "index", "lon", "lat", "osm_type", "osm_id", "source_ref", "osm_version",
-        "raw_tags", "source_text", "source_hash", "stated_fields", "_tags", "_decode",
+        "raw_tags", "source_text", "source_hash", "stated_fields", "source_date", "_tags",
+        "_decode",
     )  # fmt: skip
 
     def __init__(
@@ -56,6 +63,7 @@ class SourceFeature:
         source_text: str = "",
         source_hash: int | None = None,
         stated_fields: dict[str, Any] | None = None,
+        source_date: date | None = None,
     ) -> None:
         self.index, self.lon, self.lat = index, lon, lat
         self.osm_type, self.osm_id, self.source_ref = osm_type, osm_id, source_ref
@@ -64,6 +72,7 @@ class SourceFeature:
         self.source_text = source_text
         self.source_hash = source_hash
         self.stated_fields = stated_fields
+        self.source_date = source_date
         self._tags = tags if tags is not None or decode else {}
         self._decode = decode
 
@@ -95,7 +104,8 @@ class SourceFeature:
 
     def _identity(self) -> tuple:
         return (self.index, self.lon, self.lat, self.tags, self.osm_type, self.osm_id,
-                self.source_ref, self.osm_version, self.stated_fields)  # fmt: skip
+                self.source_ref, self.osm_version, self.stated_fields,
+                self.source_date)  # fmt: skip
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SourceFeature) and self._identity() == other._identity()
@@ -213,3 +223,10 @@ def with_shared_tags(source: Source, tags: dict[str, str]) -> Source:
 
     source.items = shared()
     return source
+
+
+def earliest_day(*days: str | date | None) -> str | None:
+    """The earliest of some days (dates, or ISO text as a camera's state
+    holds them), as ISO text: a first sighting only ever moves earlier."""
+    texts = [day.isoformat() if isinstance(day, date) else day for day in days if day]
+    return min(texts, default=None)

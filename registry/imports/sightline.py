@@ -36,6 +36,7 @@ from .records import FeatureRejection, SourceFeature, SourceItem, SourceNote, ta
 STATED_FIELDS = (
     "kind", "visibility", "zone", "camera_type", "mount", "directions", "tilt", "height",
     "vendor", "vendor_raw", "product", "operator", "operator_raw", "last_confirmed",
+    "first_seen",
 )  # fmt: skip
 IN_PLACE_STATUSES = {"reported", "verified"}
 OSM_OBJECT_TYPES = {"node", "way", "relation"}
@@ -239,4 +240,5 @@ STATED_READERS = {
     "vendor": (_slug, "the slug of a vendor"),
     "operator": (_slug, "the slug of an operator"),
     "last_confirmed": (_date, "a date (YYYY-MM-DD)"),
+    "first_seen": (_date, "a date (YYYY-MM-DD)"),
 }

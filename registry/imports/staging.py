@@ -21,10 +21,10 @@ from registry.services.tiles import tile_cells_rebuilt_after
 if TYPE_CHECKING:
     from .writing import Writer
 
-# Fields an import owns. Status, removal, moderation notes, first sighting and
-# the dataset a camera first came from are Sightline's own, never set by a
-# re-import.
-SIGHTLINE_OWN_FIELDS = STATUS_FIELDS | {"first_seen", "dataset"}
+# Fields an import owns. Status, removal, moderation notes and the dataset a
+# camera first came from are Sightline's own, never set by a re-import. The
+# first sighting comes from the sources' dates, and only ever moves earlier.
+SIGHTLINE_OWN_FIELDS = STATUS_FIELDS | {"dataset"}
 IMPORTED_FIELDS = tuple(name for name in TRACKED_FIELDS if name not in SIGHTLINE_OWN_FIELDS)
 # Written with the imported fields, not tracked by history.
 SOURCE_COLUMNS = ("osm_version", "source_hash")

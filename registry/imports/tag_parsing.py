@@ -13,11 +13,12 @@ from registry.models import Camera, Operator, Vendor
 from registry.names import NameResolver
 from registry.osm_tags import (
     CHOICE_FIELDS,
-    CONFIRMED_KEYS,
     DIRECTION_KEYS,
     READ_KEYS,
+    SIGHTING_KEYS,
     TagProblem,
     TagValueError,
+    earliest_sighting,
     newest_confirmation,
     parse_choice,
     read_directions,
@@ -37,8 +38,8 @@ class ParsedTags:
 # Directions and survey dates vary from device to device; everything else
 # (kind, vendor, operator, mount...) is shared by many. Each part is parsed
 # once per distinct combination of the keys it reads.
-CORE_KEYS = tuple(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *CONFIRMED_KEYS))
-OWN_KEYS = {*DIRECTION_KEYS, *CONFIRMED_KEYS}
+CORE_KEYS = tuple(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *SIGHTING_KEYS))
+OWN_KEYS = {*DIRECTION_KEYS, *SIGHTING_KEYS}
 # The longest raw names and product a camera holds (its columns' lengths).
 TEXT_FIELDS = {"vendor_raw": 255, "product": 200, "operator_raw": 255}
 NUMBER_FIELDS = ("directions", "tilt", "height")
@@ -80,7 +81,7 @@ class TagParser:
         directions = self.directions.get(key := tuple(map(get, DIRECTION_KEYS)))
         if directions is None:
             directions = self.directions[key] = _parse_directions(tags)
-        confirmed = self.confirmed.get(key := tuple(map(get, CONFIRMED_KEYS)))
+        confirmed = self.confirmed.get(key := tuple(map(get, SIGHTING_KEYS)))
         if confirmed is None:
             confirmed = self.confirmed[key] = _parse_confirmed(tags)
         state.update(core.values)
@@ -130,7 +131,7 @@ class TagParser:
                 if problem:
                     errors.append((name, str(problem)))
                 values[name] = value
-            elif name == "last_confirmed":
+            elif name in ("last_confirmed", "first_seen"):
                 values[name] = json_value(value)
             elif name in ("directions", "tilt", "height"):
                 values[name] = value
@@ -164,7 +165,9 @@ def _parse_directions(tags: dict[str, str]) -> ParsedTags:
 def _parse_confirmed(tags: dict[str, str]) -> ParsedTags:
     problems: list[TagProblem] = []
     confirmed = newest_confirmation(tags, problems)
-    return ParsedTags({"last_confirmed": json_value(confirmed)}, tuple(problems))
+    first_seen = earliest_sighting(tags, problems)
+    values = {"last_confirmed": json_value(confirmed), "first_seen": json_value(first_seen)}
+    return ParsedTags(values, tuple(problems))
 
 
 def _errors(values: dict[str, Any], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

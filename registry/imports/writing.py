@@ -20,7 +20,7 @@ from registry.services.history import column_name, diff, json_value
 from .existing import Existing
 from .local_edits import keep_moderated_names, protected_fields
 from .precedence import side_by_side
-from .records import Removal
+from .records import Removal, earliest_day
 from .staging import (
     IMPORTED_FIELDS,
     INSERT_CREATION_REVISIONS,
@@ -109,6 +109,7 @@ class Writer:
             pk = update.existing.pk
             state = update.state
             keep_moderated_names(before[pk], state)
+            state["first_seen"] = earliest_day(before[pk]["first_seen"], state["first_seen"])
             side_by_side(
                 dataset_name=self.dataset.name,
                 before=before[pk],
@@ -308,6 +309,7 @@ def _states(ids: list[int]) -> dict[int, dict[str, Any]]:
         state = dict(zip(names, values, strict=True))
         # Everything else comes out of psycopg as JSON values already.
         state["last_confirmed"] = json_value(state["last_confirmed"])
+        state["first_seen"] = json_value(state["first_seen"])
         state["tags"] = orjson.loads(state["tags"])
         state["location"] = [lon, lat]
         states[pk] = state

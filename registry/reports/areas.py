@@ -28,8 +28,8 @@ from datetime import date, datetime
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count as CountOf
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models import DateField, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -376,21 +376,35 @@ def _restricted_vendors(rows: list[Count], vendors: dict[int, Vendor]) -> list[R
 
 
 def _monthly(cameras: QuerySet, *, until: date) -> list[Month]:
-    """Added, removed and confirmed per month, when each was recorded, from
-    the first month with a change to the month of `until`, months without
-    a change included (as zeros) so that a chart of them keeps time."""
+    """Added, removed and confirmed per month, from the first month with a
+    change to the month of `until`, months without a change included (as
+    zeros) so that a chart of them keeps time. A camera is added in the month
+    it was first seen (the sources' own dates: an OSM object's first
+    version, start_date, check_date...), else the month it was recorded;
+    removals and confirmations when they were recorded."""
+    first_seen = Coalesce("first_seen", TruncDate("created_at"))
+    added = (
+        cameras.order_by()
+        .annotate(month=TruncMonth(first_seen, output_field=DateField()))
+        .values_list("month")
+        .annotate(count=CountOf("id"))
+    )
+    counts: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for month, count in added:
+        counts[month][0] = count
     rows = (
         Revision.objects.filter(camera__in=cameras)
+        .filter(REMOVAL | CONFIRMATION)
         .annotate(month=TruncMonth("created_at"))
         .order_by()
         .values_list("month")
         .annotate(
-            added=CountOf("id", filter=Q(version=1)),
             removed=CountOf("id", filter=REMOVAL),
             confirmed=CountOf("id", filter=CONFIRMATION),
         )
     )
-    counts = {timezone.localtime(month).date(): (a, r, c) for month, a, r, c in rows}
+    for month, removed, confirmed in rows:
+        counts[timezone.localtime(month).date()][1:] = [removed, confirmed]
     if not counts:
         return []
     return [

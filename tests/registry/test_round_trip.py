@@ -105,7 +105,7 @@ HOSTILE = {
 EVERY_FIELD = (
     "kind", "visibility", "zone", "camera_type", "mount", "directions", "tilt", "height",
     "vendor_id", "vendor_raw", "product", "operator_id", "operator_raw", "last_confirmed",
-    "osm_type", "osm_id", "osm_version", "tags", "source_ref",
+    "first_seen", "osm_type", "osm_id", "osm_version", "tags", "source_ref",
 )  # fmt: skip
 IN_PLACE = (Status.REPORTED, Status.VERIFIED)
 
@@ -137,7 +137,7 @@ def a_registry_with_edits(tmp_path: Path, moderator) -> None:
     camera_update(
         camera=second, actor=moderator, vendor=Vendor.objects.get(name="Axis Communications"),
         vendor_raw="", location=Point(-87.123456789012345, 41.987654321098765, srid=4326),
-        last_confirmed=date(2025, 6, 1), height=4.25, tilt=-12.5,
+        last_confirmed=date(2025, 6, 1), first_seen=date(2021, 2, 3), height=4.25, tilt=-12.5,
     )  # fmt: skip
     camera_update(camera=third, actor=moderator, **HOSTILE)
     camera_remove(camera=fourth, removed_on=date(2025, 1, 1), actor=moderator, reason="gone")
