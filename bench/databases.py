@@ -41,3 +41,19 @@ def drop_database(name: str) -> None:
     connections.close_all()
     with connect() as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def database_url(name: str) -> str:
+    """A DATABASE_URL for database `name` on Sightline's server, for a
+    process started with its own settings (a socket folder as the host)."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    config = settings.DATABASES["default"]
+    credentials = quote(config["USER"] or "", safe="")
+    if config["PASSWORD"]:
+        credentials += ":" + quote(config["PASSWORD"], safe="")
+    host = quote(config["HOST"] or "", safe="")
+    port = f":{config['PORT']}" if config["PORT"] else ""
+    return f"postgis://{credentials}@{host}{port}/{name}"
