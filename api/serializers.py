@@ -26,6 +26,7 @@ from registry.models import (
     Visibility,
     Zone,
 )
+from registry.services.history import TRACKED_FIELDS
 
 # ------------------------------------------------------------- building blocks
 
@@ -225,6 +226,31 @@ class CapabilitySerializer(OutputSerializer):
         fields = ("capability", "note", "evidence")
 
 
+class FieldSourceSerializer(serializers.Serializer):
+    """Who set a field's current value, and when: the latest version of the
+    camera that changed the field."""
+
+    source = serializers.CharField(
+        help_text=(
+            "The dataset's name for an import (`osm`, `deflock`), `moderator` for a "
+            "moderator's change, `survey` for a resident's report."
+        )
+    )
+    version = serializers.IntegerField(
+        min_value=1, help_text="The camera's version that set it (see its history)."
+    )
+    at = serializers.DateTimeField(help_text="When that version was recorded.")
+
+
+class CameraFieldSourcesSerializer(serializers.Serializer):
+    """Per field of the camera, who set its current value. A field that no
+    recorded version changed (one empty since the camera was first recorded,
+    say) is left out."""
+
+    def get_fields(self) -> dict:
+        return {name: FieldSourceSerializer(required=False) for name in SOURCED_FIELDS}
+
+
 class CameraPropertiesSerializer(OutputSerializer):
     vendor = VendorSummarySerializer(read_only=True, allow_null=True, help_text="null: unknown.")
     operator = OperatorSummarySerializer(
@@ -242,6 +268,10 @@ class CameraPropertiesSerializer(OutputSerializer):
     )
     tags = StringMapField(read_only=True, help_text="The source's raw tags, as they came.")
     revision_count = serializers.IntegerField(read_only=True)
+    field_sources = CameraFieldSourcesSerializer(
+        read_only=True,
+        help_text="Where each field's value came from: an import, a moderator or a survey.",
+    )
     osm_url = serializers.CharField(read_only=True, help_text='"" when not from OpenStreetMap.')
 
     class Meta:
@@ -275,9 +305,20 @@ class CameraPropertiesSerializer(OutputSerializer):
             "evidence",
             "version",
             "revision_count",
+            "field_sources",
             "created_at",
             "updated_at",
         )
+
+
+# The fields whose source the detail gives: those a revision records (the
+# place, the tracked columns, the capabilities) that the detail itself shows,
+# so that no field the reader cannot see is named.
+SOURCED_FIELDS = tuple(
+    name
+    for name in ("location", *CameraPropertiesSerializer.Meta.fields)
+    if name in {*TRACKED_FIELDS, "capabilities"}
+)
 
 
 class CameraFeatureSerializer(serializers.Serializer):

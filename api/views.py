@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from registry.models import Camera, Operator, Status, Vendor
+from registry.models import Camera, Operator, Revision, Status, Vendor
 from registry.services.editing import camera_edit
 from registry.services.moderators import check_moderator
 from registry.services.moderators import is_moderator as moderator_role
@@ -302,6 +302,18 @@ class CameraDetailView(APIView):
                             "tags": {"man_made": "surveillance", "surveillance:type": "ALPR"},
                             "osm_url": "https://www.openstreetmap.org/node/740239084",
                             "revision_count": 2,
+                            "field_sources": {
+                                "kind": {
+                                    "source": "osm",
+                                    "version": 1,
+                                    "at": "2026-03-03T09:12:00Z",
+                                },
+                                "directions": {
+                                    "source": "moderator",
+                                    "version": 2,
+                                    "at": "2026-03-05T17:40:00Z",
+                                },
+                            },
                         },
                     },
                 ),
@@ -360,6 +372,8 @@ class CameraDetailView(APIView):
             .annotate(revision_count=Count("revisions"))
             .get(pk=pk)
         )
+        # One camera, one query: the list and the downloads leave sources out.
+        camera.field_sources = Revision.objects.field_sources([pk]).get(pk, {})
         data = CameraFeatureSerializer(camera, context={"request": request}).data
         return Response(data, content_type=GEOJSON)
 

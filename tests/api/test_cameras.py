@@ -2,13 +2,16 @@
 cameras each test writes."""
 
 import json
+from datetime import datetime
 
 import pytest
 from django.contrib.gis.geos import Point
+from rest_framework.test import APIClient
 
-from registry.models import CameraCapability, Status
+from registry.models import Camera, CameraCapability, Revision, Status
 from tests.area_layouts import at_km, make_city, make_districts
 from tests.factories import CameraFactory, OperatorFactory, VendorFactory, VendorRestrictionFactory
+from tests.registry.importing import camera_tags, node_xml, osm_xml, run
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +241,70 @@ def test_detail_is_one_feature_with_everything(client):
     assert properties["tags"] == {"man_made": "surveillance"}
     assert properties["osm_url"] == "https://www.openstreetmap.org/node/5"
     assert properties["revision_count"] == 0
+
+
+def import_osm_camera(tmp_path, **tags: str) -> Camera:
+    path = tmp_path / "extract.osm"
+    path.write_text(osm_xml(node_xml(7, -87.63, 41.88, camera_tags("ALPR", **tags))))
+    run(path, "--source", "osm")
+    return Camera.objects.get(osm_id=7)
+
+
+def test_detail_names_the_dataset_an_imported_field_came_from(client, tmp_path):
+    camera = import_osm_camera(tmp_path, height="5")
+
+    _response, body = get_json(client, f"{CAMERAS}{camera.pk}/")
+
+    sources = body["properties"]["field_sources"]
+    kind = sources["kind"]
+    assert set(kind) == {"source", "version", "at"}
+    assert (kind["source"], kind["version"]) == ("osm", 1)
+    assert datetime.fromisoformat(kind["at"]) == Revision.objects.get(camera=camera).created_at
+    assert {sources[name]["source"] for name in ("location", "height", "tags")} == {"osm"}
+    assert "tilt" not in sources  # never set, so no one's
+
+
+def test_a_moderators_edit_is_the_source_of_the_fields_it_changed(tmp_path, moderator):
+    camera = import_osm_camera(tmp_path, height="5")
+    client = APIClient()
+    client.force_authenticate(moderator)
+
+    edited = client.patch(
+        f"{CAMERAS}{camera.pk}/",
+        {"version": 1, "height": 6.0, "reason": "measured"},
+        format="json",
+    )
+    read = client.get(f"{CAMERAS}{camera.pk}/")
+
+    for response in (edited, read):
+        sources = json.loads(response.content)["properties"]["field_sources"]
+        assert (sources["height"]["source"], sources["height"]["version"]) == ("moderator", 2)
+        assert (sources["kind"]["source"], sources["kind"]["version"]) == ("osm", 1)
+
+
+def test_field_sources_name_only_fields_the_detail_shows(client):
+    from registry.services import camera_create
+
+    camera = camera_create(location=Point(1, 1, srid=4326), actor=None, kind="camera")
+    Revision.objects.filter(camera=camera).update(
+        changes={"kind": [None, "camera"], "not_a_public_field": [None, 1]}
+    )
+
+    _response, body = get_json(client, f"{CAMERAS}{camera.pk}/")
+
+    sources = body["properties"]["field_sources"]
+    assert set(sources) == {"kind"}
+    assert sources["kind"]["source"] == "survey"  # a resident's report, not an import
+
+
+def test_camera_lists_carry_no_field_sources(client):
+    from registry.services import camera_create
+
+    camera_create(location=Point(1, 1, srid=4326), actor=None, kind="camera")
+
+    _response, body = get_json(client, CAMERAS)
+
+    assert "field_sources" not in body["features"][0]["properties"]
 
 
 def test_hidden_camera_detail_is_a_404_for_the_public(client):

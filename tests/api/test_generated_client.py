@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,8 @@ def test_a_generated_client_reads_a_camera_as_its_typed_feature(generated_client
     assert properties.operator is None
     assert properties.version == camera.version
     assert isinstance(properties.tags, models.CameraPropertiesTags)
+    sources = properties.field_sources
+    assert isinstance(sources, models.CameraFieldSources)
+    assert isinstance(sources.height, models.FieldSource)
+    assert (sources.height.source, sources.height.version) == ("survey", 1)
+    assert isinstance(sources.height.at, datetime)

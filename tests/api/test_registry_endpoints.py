@@ -197,6 +197,29 @@ def test_cameras_are_typed_geojson_features_field_by_field(client):
     assert "additionalProperties" not in detail
 
 
+def test_the_detail_types_each_fields_source(client):
+    schema = schema_json(client)
+    detail = response_schema(schema, "/api/v1/cameras/{id}/", "get", "200", "application/geo+json")
+    properties = resolve(schema, detail["properties"]["properties"])
+    described = properties["properties"]["field_sources"]  # a $ref with a description
+    sources = resolve(schema, described["allOf"][0])
+    one = resolve(schema, sources["properties"]["kind"])
+
+    assert "field_sources" in properties["required"]
+    assert {"location", "kind", "height", "vendor", "tags", "capabilities"} <= set(
+        sources["properties"]
+    )
+    assert set(sources["properties"]) - {"location"} <= set(properties["properties"])
+    assert "required" not in sources  # only the fields some version has set
+    assert set(one["required"]) == {"source", "version", "at"}
+    assert one["properties"]["version"] == {
+        "type": "integer",
+        "minimum": 1,
+        "description": "The camera's version that set it (see its history).",
+    }
+    assert one["properties"]["at"]["format"] == "date-time"
+
+
 def test_nullable_parents_and_errors_are_typed(client):
     schema = schema_json(client)
     area = schema["components"]["schemas"]["AreaSummary"]["properties"]["parent"]
