@@ -564,6 +564,52 @@ def test_an_import_is_named_as_the_author_of_its_versions(client):
     assertContains(response, "Dataset: chicago-open-data")
 
 
+def source_note(response, label: str) -> str:
+    """The note on where the value under `label` (a fact's <dt>) came from."""
+    body = response.content.decode()
+    fact = body[body.index(f"<dt>{label}</dt>") :]
+    fact = fact[: fact.index("</dd>")]
+    match = re.search(r'<span class="field-source">(.*?)</span>', fact, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)) if match else ""
+
+
+def test_each_fact_says_which_import_set_it_and_when(client, tmp_path):
+    from .importing import camera_tags, node_xml, osm_xml, run
+
+    path = tmp_path / "extract.osm"
+    path.write_text(osm_xml(node_xml(7, -87.63, 41.88, camera_tags("ALPR", height="5"))))
+    run(path, "--source", "osm")
+    camera = Camera.objects.get(osm_id=7)
+    imported = date_format(timezone.localdate(camera.revisions.get().created_at))
+
+    response = client.get(f"/cameras/{camera.pk}/")
+
+    assert source_note(response, "Kind") == f"from osm · {imported}"
+    assert source_note(response, "Height") == f"from osm · {imported}"
+    assert source_note(response, "Tilt") == ""  # not recorded: no one set it
+
+
+def test_a_fact_set_by_a_moderator_or_a_survey_says_so(client, moderator):
+    camera = camera_create(location=Point(-87.6, 41.9, srid=4326), actor=None, kind="camera")
+    camera_update(camera=camera, actor=moderator, reason="measured on site", height=6.0)
+    today = date_format(timezone.localdate())
+
+    response = client.get(f"/cameras/{camera.pk}/")
+
+    assert source_note(response, "Height") == f"set by a moderator · {today}"
+    assert source_note(response, "Kind") == f"from a survey report · {today}"
+
+
+def test_the_sources_of_facts_are_in_spanish_on_the_spanish_page(client, moderator):
+    camera = camera_create(location=Point(-87.6, 41.9, srid=4326), actor=None, kind="camera")
+    camera_update(camera=camera, actor=moderator, height=6.0)
+
+    response = client.get(f"/es/cameras/{camera.pk}/")
+
+    assertContains(response, "establecido por un moderador")
+    assertContains(response, "de un informe sobre el terreno")
+
+
 def test_a_long_history_shows_the_latest_versions_and_links_to_all(client, monkeypatch):
     monkeypatch.setattr(pages, "HISTORY_SHOWN", 2)
     camera = camera_create(location=Point(-87.6, 41.9, srid=4326), actor=None, kind="camera")

@@ -32,6 +32,7 @@ from registry.models import (
     Kind,
     Operator,
     ReviewState,
+    Revision,
     Status,
     Vendor,
 )
@@ -47,6 +48,7 @@ from .wording import (
     describe_direction,
     describe_height,
     describe_tilt,
+    field_sources,
     history_entries,
 )
 
@@ -143,6 +145,9 @@ def camera_detail(request, pk: int):
         "history": history_entries(list(revisions[:HISTORY_SHOWN])),
         "revision_count": revisions.count(),
         "tags": sorted(camera.tags.items()),
+        "field_sources": field_sources(
+            Revision.objects.field_sources([camera.pk]).get(camera.pk, {})
+        ),
         "map_data": camera_map_data(camera),
         **contribution_counts(camera),
     }

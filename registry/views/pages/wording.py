@@ -1,5 +1,6 @@
-"""A camera's recorded values in plain words, and its history as sentences
-(each revision stores {field: [before, after]} in OSM-ish values)."""
+"""A camera's recorded values in plain words, who set each, and its history
+as sentences (each revision stores {field: [before, after]} in OSM-ish
+values)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from registry.models import (
     Revision,
     Vendor,
 )
+from registry.models.history import MODERATOR_SOURCE, SURVEY_SOURCE
 from registry.services.history import TRACKED_FIELDS
 
 # Eight compass points, each covering the 45° of bearing centred on it.
@@ -79,6 +81,38 @@ def describe_coordinates(longitude: float, latitude: float) -> str:
         "latitude": formats.number_format(latitude, decimal_pos=6),
         "longitude": formats.number_format(longitude, decimal_pos=6),
     }
+
+
+# ------------------------------------------------------------ field sources
+
+IMPORT_SOURCE = "import"
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """Who set a field's current value, for reading: an import of `dataset`,
+    a moderator or a resident's survey report (`by`), in `version` at `at`."""
+
+    by: str
+    dataset: str
+    version: int
+    at: datetime
+
+
+def field_sources(sources: dict[str, dict]) -> dict[str, FieldSource]:
+    """RevisionQuerySet.field_sources' answer for one camera, by field."""
+    return {field: field_source(source) for field, source in sources.items()}
+
+
+def field_source(source: dict) -> FieldSource:
+    label = source["source"]
+    by_hand = label in (MODERATOR_SOURCE, SURVEY_SOURCE)
+    return FieldSource(
+        by=label if by_hand else IMPORT_SOURCE,
+        dataset="" if by_hand else label,
+        version=source["version"],
+        at=source["at"],
+    )
 
 
 # ------------------------------------------------------------------ history
