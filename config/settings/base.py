@@ -345,6 +345,10 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # An imported camera this close (metres) to an existing one of the same kind
 # is offered to moderators as a possible duplicate (`import_cameras --near`).
 IMPORT_NEAR_DUPLICATE_METRES = float(os.environ.get("IMPORT_NEAR_DUPLICATE_METRES", "5"))
+# An OSM object this close (metres) to a camera without an OSM id, of the same
+# kind and with no tag saying otherwise, is that camera: it gains the OSM
+# identity instead of becoming a duplicate (counted as "linked"). 0 turns it off.
+IMPORT_LINK_METRES = float(os.environ.get("IMPORT_LINK_METRES", "0.5"))
 
 # The public map and pages.
 # A camera not confirmed on the ground for this many days is drawn as stale.

@@ -127,6 +127,7 @@ class ImportReport:
     full: bool = False
     features: int = 0
     created: int = 0
+    linked: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
@@ -148,6 +149,7 @@ class ImportReport:
             f"{len(self.rejected)} rejected"
         )
         extras = [
+            (self.linked, "linked to cameras already here (same place, kind and tags)"),
             (self.removed, "removed"),
             (self.restored, "back after being absent"),
             (self.conflicts, "fields kept against the source (conflicts for moderators)"),
@@ -215,6 +217,7 @@ class _Update:
     state: dict[str, Any]
     source_hash: int
     osm_version: int | None
+    linked: bool = False  # an OSM object found to be this camera of another source
 
 
 class CameraImport:
@@ -281,13 +284,17 @@ class CameraImport:
         state = self._state(feature)
         if state is None:
             return None
+        linked = False
         if existing is None and feature.osm_id is None:
             existing = self.existing.match_position(feature, source_hash, kind=state["kind"])
+        if existing is None:
+            existing = self.existing.link(feature.lon, feature.lat, state["kind"], feature.tags)
+            linked = existing is not None
         if existing is None:
             return self._creation_row(feature, state, source_hash)
         self._seen(existing)
         self.updates.append(
-            _Update(Existing._make(existing), state, source_hash, feature.osm_version)
+            _Update(Existing._make(existing), state, source_hash, feature.osm_version, linked)
         )
         return None
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import NamedTuple
 
+import orjson
+from django.conf import settings
 from django.db import connection
 
 from registry.models import Dataset
+from registry.osm_tags import READ_KEYS, SIGHTING_KEYS
 
 from .records import SourceFeature
 
@@ -30,40 +34,80 @@ class Existing(NamedTuple):
     source_ref: str
     lon: float | None  # only for cameras matched by position
     lat: float | None
+    tags: str | None  # JSON text, only for cameras an OSM object may link to
 
 
-PK, KIND, SOURCE_HASH, STATUS, STATUS_NOTE = 0, 3, 4, 5, 6
+PK, DATASET, KIND, SOURCE_HASH, STATUS, STATUS_NOTE = 0, 2, 3, 4, 5, 6
+OSM_ID, LON, LAT, TAGS = 8, 10, 11, 12
 _COLUMNS = "id, version, dataset_id, kind, source_hash, status, status_note, osm_type, osm_id"
+# Cameras an OSM object may link to, on a grid of this many degrees (1.1 m of
+# latitude): a link is looked for in the object's cell and the eight around it.
+LINK_CELL_DEGREES = 1e-5
+METRES_PER_DEGREE = 111_195.0  # of a great circle on the mean Earth radius
+# Tags that describe the device (not when it was seen): a camera whose value
+# of one differs from the object's is another device, however close.
+DESCRIBING_KEYS = frozenset(READ_KEYS) - set(SIGHTING_KEYS)
 
 
 class ExistingCameras:
-    """Every camera with an OSM id, and the dataset's other cameras by record
-    id and by position."""
+    """Every camera with an OSM id; the dataset's other cameras by record id
+    and by position; and the cameras of other sources without an OSM id,
+    which a record at their very position may turn out to be."""
 
     def __init__(self, dataset: Dataset) -> None:
-        # One pass over the table for both kinds (two scans cost 0.3 s for
+        # One pass over the table for all three (two scans cost 0.3 s for
         # the 168k sample, one 0.2 s); the position only where it matches.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {_COLUMNS}, "
                 "CASE WHEN osm_id IS NULL THEN source_ref ELSE '' END, "
-                "CASE WHEN osm_id IS NULL THEN ST_X(location) END, "
-                "CASE WHEN osm_id IS NULL THEN ST_Y(location) END "
-                "FROM registry_camera WHERE osm_id IS NOT NULL OR dataset_id = %s",
-                [dataset.pk],
+                "CASE WHEN osm_id IS NULL OR dataset_id = %(dataset)s THEN ST_X(location) END, "
+                "CASE WHEN osm_id IS NULL OR dataset_id = %(dataset)s THEN ST_Y(location) END, "
+                "CASE WHEN osm_id IS NULL AND dataset_id IS DISTINCT FROM %(dataset)s "
+                "  THEN tags::text END "
+                "FROM registry_camera WHERE osm_id IS NOT NULL OR dataset_id = %(dataset)s "
+                "OR status <> 'hidden'",
+                {"dataset": dataset.pk},
             )
             rows = cursor.fetchall()
         self.by_osm: dict[tuple[str, int], tuple] = {
-            (row[7], row[8]): row for row in rows if row[8] is not None
+            (row[7], row[OSM_ID]): row for row in rows if row[OSM_ID] is not None
         }
         # In id order: the n-th record at a spot matches the n-th camera there.
-        others = sorted(Existing._make(row) for row in rows if row[8] is None)
+        own = sorted(Existing._make(row) for row in rows if row[DATASET] == dataset.pk)
         self.by_ref: dict[str, tuple] = {}
         self.by_position: dict[tuple[float, float], list[tuple]] = defaultdict(list)
-        for existing in others:
-            if existing.source_ref:
+        for existing in own:
+            if existing.source_ref and existing.osm_id is None:
                 self.by_ref.setdefault(existing.source_ref, existing)
             self.by_position[_position_key(existing.lon, existing.lat)].append(existing)
+        self.link_metres = settings.IMPORT_LINK_METRES
+        self.linkable: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+        if self.link_metres > 0:
+            for row in rows:
+                if row[TAGS] is not None:
+                    self.linkable[_cell(row[LON], row[LAT])].append(row)
+
+    def link(self, lon: float, lat: float, kind: str, tags: dict[str, str]) -> tuple | None:
+        """The camera without an OSM id, of another source, that a record at
+        (lon, lat) is (the same mapping come through two sources): within
+        IMPORT_LINK_METRES, of the same kind, no describing tag saying
+        otherwise; the nearest such. Taken, so that no other record links
+        to it."""
+        if not self.linkable:
+            return None
+        x, y = _cell(lon, lat)
+        found, nearest = None, self.link_metres
+        for cell in ((x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+            for candidate in self.linkable.get(cell, ()):
+                if candidate[KIND] != kind:
+                    continue
+                distance = _metres(lon, lat, candidate[LON], candidate[LAT])
+                if distance <= nearest and not _contradicts(tags, candidate[TAGS]):
+                    found, nearest = candidate, distance
+        if found is not None:
+            self.linkable[_cell(found[LON], found[LAT])].remove(found)
+        return found
 
     def match_position(
         self, feature: SourceFeature, source_hash: int, kind: str | None
@@ -82,3 +126,23 @@ class ExistingCameras:
 
 def _position_key(lon: float, lat: float) -> tuple[float, float]:
     return round(lon, 7), round(lat, 7)
+
+
+def _cell(lon: float, lat: float) -> tuple[int, int]:
+    return math.floor(lon / LINK_CELL_DEGREES), math.floor(lat / LINK_CELL_DEGREES)
+
+
+def _metres(lon: float, lat: float, other_lon: float, other_lat: float) -> float:
+    """Distance on the sphere, as a plane at this scale (under 2 m, the
+    error is far below a millimetre)."""
+    dx = (other_lon - lon) * math.cos(math.radians(lat))
+    return math.hypot(dx, other_lat - lat) * METRES_PER_DEGREE
+
+
+def _contradicts(tags: dict[str, str], other_json: str) -> bool:
+    other = orjson.loads(other_json)
+    return any(
+        str(other[key]).strip().casefold() != str(value).strip().casefold()
+        for key, value in tags.items()
+        if key in DESCRIBING_KEYS and key in other
+    )

@@ -20,8 +20,10 @@ from .local_edits import Protection
 ANY_IMPORT = "*"
 LOCAL_SOURCES = {MODERATOR_SOURCE, SURVEY_SOURCE}
 # Fields every source adds to by a rule of their own: the first sighting is
-# the earliest any source dates (writing.Writer.apply_updates).
-OWN_RULE = {"first_seen"}
+# the earliest any source dates (writing.Writer.apply_updates); a camera
+# keeps the record id of the source it came from (a camera two sources hold
+# is matched by position or OSM id, never by the second one's record id).
+OWN_RULE = {"first_seen", "source_ref"}
 
 
 def rank(source: str) -> int:
@@ -45,12 +47,16 @@ def side_by_side(
     protections: dict[str, Protection],
 ) -> None:
     """Adjusts the incoming `state` of one camera against fields another
-    source set: an empty incoming value keeps theirs, raw tags are merged
-    (the incoming record's keys win), and a different value of a source that
-    does not outrank theirs is protected (kept, as a conflict unless a
-    moderator already turned that value down)."""
+    source set: an empty incoming value keeps theirs, an empty field takes
+    the incoming value, raw tags are merged, and a different value of a
+    source that does not outrank theirs is protected (kept, as a conflict
+    unless a moderator already turned that value down)."""
     for name, origin in sources.items():
-        if name not in state or name in OWN_RULE or origin["source"] == dataset_name:
+        if name not in state or origin["source"] == dataset_name:
+            continue
+        if name in OWN_RULE:
+            if name == "source_ref" and before.get(name):
+                state[name] = before[name]
             continue
         current, incoming = before.get(name), state[name]
         if incoming == current or current in EMPTY_VALUES:
@@ -58,7 +64,12 @@ def side_by_side(
         if incoming in EMPTY_VALUES:
             state[name] = current
         elif name == "tags":
-            state[name] = {**(current or {}), **incoming}
+            # Keys only one source gives are added; on a key both give, the
+            # stronger source's value stays (as the fields it gives do).
+            if outranks(dataset_name, origin["source"]):
+                state[name] = {**current, **incoming}
+            else:
+                state[name] = {**incoming, **current}
         elif origin["source"] in LOCAL_SOURCES:
             # A hand edit is protected by local_edits (until this source has
             # seen it), unless the precedence puts this source above it.

@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 
 REVISION_COLUMNS = ("camera_id", "version", "changeset_id", "changes", "created_at")
 UPDATED_COLUMNS = STAGED_COLUMNS
+# A source without OSM versions (DeFlock's files) leaves the one OSM gave;
+# the fingerprint that says "unchanged" is that of the source a camera came
+# from: another source's record of it is always read whole, and blanks none
+# of the first one's bookkeeping.
+SOURCE_ASSIGNMENTS = {
+    "osm_version": "osm_version = coalesce(u.osm_version, c.osm_version)",
+    "source_hash": "source_hash = CASE WHEN c.dataset_id = %(dataset)s "
+    "THEN u.source_hash ELSE c.source_hash END",
+}
 REMOVAL_NOTES = {
     Removal.DELETED: "deleted in {}",
     Removal.UNTAGGED: "no longer tagged as surveillance in {}",
@@ -79,18 +88,30 @@ class Writer:
     def _link_near_duplicates(self, cursor) -> None:
         """Only cameras that existed before this run are candidates (not
         those of earlier batches). Two different OSM objects are two devices
-        by definition: never linked."""
+        by definition: never linked.
+
+        Each new camera probes the location index alone, once: LATERAL keeps
+        the batch outside, and OFFSET 0 keeps the index on kind out of the
+        probe. Left to itself the planner ANDed the location index with the
+        kind index, reading ~94,000 entries of the kind per camera: 47.7 s
+        for a batch of 20,000 against 168k cameras, 0.6 s this way. The box
+        is the distance in degrees of longitude at the camera's latitude
+        (wider than in latitude), refined by the exact distance on the
+        spheroid."""
+        cursor.execute("ANALYZE import_staging")
         cursor.execute(
             "INSERT INTO registry_mergecandidate "
             "(camera_id, duplicate_of_id, distance, changeset_id, decision, created_at) "
             "SELECT n.id, e.id, ST_Distance(n.location::geography, e.location::geography), "
             "%(changeset)s, 'open', %(now)s "
-            "FROM import_staging n JOIN registry_camera e "
-            "ON e.location && ST_Expand(n.location, %(distance)s / 111000.0 "
-            "   / greatest(cos(radians(ST_Y(n.location))), 0.01)) "
-            "AND e.id <= %(max_before)s AND e.kind = n.kind AND e.status <> 'hidden' "
+            "FROM import_staging n CROSS JOIN LATERAL ("
+            "  SELECT e.id, e.location, e.kind, e.status, e.osm_id FROM registry_camera e"
+            "  WHERE e.location && ST_Expand(n.location, %(distance)s / 111000.0"
+            "    / greatest(cos(radians(ST_Y(n.location))), 0.01)) OFFSET 0"
+            ") e "
+            "WHERE e.id <= %(max_before)s AND e.kind = n.kind AND e.status <> 'hidden' "
             "AND NOT (n.osm_id IS NOT NULL AND e.osm_id IS NOT NULL) "
-            "WHERE ST_DWithin(n.location::geography, e.location::geography, %(distance)s)",
+            "AND ST_DWithin(n.location::geography, e.location::geography, %(distance)s)",
             self.params(distance=self.run.near_distance, max_before=self.run.max_id_before),
         )
         self.report.merge_candidates += cursor.rowcount
@@ -134,7 +155,8 @@ class Writer:
                 revisions.append((update.existing, changes))
             else:
                 refreshed.append(row)
-        self.report.unchanged += len(refreshed)
+        linked = {update.existing.pk for update in updates if update.linked}
+        self.report.unchanged += sum(1 for row in refreshed if row[0] not in linked)
         self._write_conflicts(conflicts)
         updated = self._update_rows(rows, bump=True)
         self._update_rows(refreshed, bump=False)
@@ -147,10 +169,11 @@ class Writer:
                 if existing.pk in updated
             ),
         )
-        self.report.updated = len(updated)
         self.report.skipped_conflicts = sorted(
             existing.pk for existing, _changes in revisions if existing.pk not in updated
         )
+        self.report.updated = len(updated - linked)
+        self.report.linked = len(linked - set(self.report.skipped_conflicts))
 
     def _update_rows(self, rows: list[tuple], *, bump: bool) -> set[int]:
         """One UPDATE from a staging table; a camera whose version moved since
@@ -168,7 +191,9 @@ class Writer:
             cursor.execute("TRUNCATE import_update")
             copy_rows("import_update", ("id", "version", *STAGED_COLUMNS), rows)
             columns = UPDATED_COLUMNS if bump else SOURCE_COLUMNS
-            assignments = ", ".join(f"{column} = u.{column}" for column in columns)
+            assignments = ", ".join(
+                SOURCE_ASSIGNMENTS.get(column, f"{column} = u.{column}") for column in columns
+            )
             if bump:
                 assignments += ", version = c.version + 1, updated_at = %(now)s"
             cursor.execute(

@@ -128,11 +128,28 @@ def test_features_without_osm_id_match_by_position_and_kind(tmp_path):
     assert "2 unchanged" in summary(out)
 
 
-def test_the_same_position_in_another_dataset_is_a_separate_camera(tmp_path):
+def test_the_same_camera_in_another_dataset_links_to_the_first(tmp_path):
     path = write(tmp_path / "a.geojson", [point(5, 5, **{"surveillance:type": "camera"})])
     run(path, "--source", "a")
 
-    run(path, "--source", "b")
+    out, _err = run(path, "--source", "b")
+
+    assert Camera.objects.count() == 1
+    assert "0 created" in summary(out) and "1 linked" in summary(out)
+
+
+def test_another_kind_at_the_same_position_in_another_dataset_is_a_separate_camera(tmp_path):
+    run(
+        write(tmp_path / "a.geojson", [point(5, 5, **{"surveillance:type": "camera"})]),
+        "--source",
+        "a",
+    )
+
+    run(
+        write(tmp_path / "b.geojson", [point(5, 5, **{"surveillance:type": "ALPR"})]),
+        "--source",
+        "b",
+    )
 
     assert Camera.objects.count() == 2
 

@@ -41,10 +41,11 @@ def test_contributions_commit_while_an_import_is_half_way(tmp_path, monkeypatch)
 
     monkeypatch.setattr(writing.Writer, "write_batch", pausing_write_batch)
     # 200 cameras around the existing one: the same tile cells at every
-    # level, and the first of them within a metre of it.
+    # level, and the first of them within a metre of it (a possible
+    # duplicate, too far to be linked as the same camera).
     pbf = write_pbf(
         tmp_path / "area.osm.pbf",
-        [(i, 0.0001 + (i - 1) / 1e6, 1.0, camera_tags()) for i in range(1, 201)],
+        [(i, 0.0001 + (i + 5) / 1e6, 1.0, camera_tags()) for i in range(1, 201)],
     )
     outcome: dict = {}
 
