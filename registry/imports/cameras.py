@@ -38,7 +38,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from registry.models import Camera, Dataset, Status
@@ -229,7 +229,7 @@ class CameraImport:
         # near-duplicate candidates nor "absent" from the file.
         self.max_id_before: int | None = Camera.objects.aggregate(max=Max("id"))["max"]
         self.parser = TagParser()
-        self.existing = ExistingCameras(dataset)
+        self.existing = ExistingCameras(dataset, near_metres=near_distance)
         self.seen_osm: dict[tuple[str, int], int] = {}
         self.seen_ids: set[int] = set()
         self.updates: list[_Update] = []
@@ -326,7 +326,8 @@ class CameraImport:
         changes = creation_changes(
             {**state, "status": Status.REPORTED, "dataset": self.dataset.pk}
         )
-        return (*staged_row(state), feature.osm_version, source_hash, as_json(changes))
+        near = self.existing.has_neighbour(feature.lon, feature.lat, state["kind"])
+        return (*staged_row(state), feature.osm_version, source_hash, as_json(changes), near)
 
     def _seen(self, existing: tuple) -> None:
         self.seen_ids.add(existing[PK])
@@ -455,7 +456,7 @@ def import_source(
         # Into a registry in use, the tile pyramid's cells (which every
         # contribution adds to) are locked only from the run's end to its
         # commit: contributions never wait for a long import.
-        with nullcontext() if first_load else tile_cells_deferred():
+        with nullcontext() if first_load else _in_use():
             loading = indexes_built_after() if first_load else nullcontext()
             with _without_cyclic_gc(), _prompt_thread_switches(), loading:
                 CreationStream(writer).write(run.staged_rows(source.items))
@@ -471,6 +472,20 @@ def import_source(
             transaction.set_rollback(True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _in_use() -> Iterator[None]:
+    """Into a registry in use: the tile pyramid's deltas kept aside and added
+    at the end, and foreign keys checked statement by statement rather than
+    all at the commit (2.9 s for the 168k sample), when the cells every
+    contribution adds to are locked."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with tile_cells_deferred():
+        yield
+    with connection.cursor() as cursor:  # as Django declares them, for what follows
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def import_features(

@@ -54,15 +54,14 @@ class ExistingCameras:
     and by position; and the cameras of other sources without an OSM id,
     which a record at their very position may turn out to be."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, *, near_metres: float = 0.0) -> None:
         # One pass over the table for all three (two scans cost 0.3 s for
         # the 168k sample, one 0.2 s); the position only where it matches.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {_COLUMNS}, "
                 "CASE WHEN osm_id IS NULL THEN source_ref ELSE '' END, "
-                "CASE WHEN osm_id IS NULL OR dataset_id = %(dataset)s THEN ST_X(location) END, "
-                "CASE WHEN osm_id IS NULL OR dataset_id = %(dataset)s THEN ST_Y(location) END, "
+                "ST_X(location), ST_Y(location), "
                 "CASE WHEN osm_id IS NULL AND dataset_id IS DISTINCT FROM %(dataset)s "
                 "  THEN tags::text END "
                 "FROM registry_camera WHERE osm_id IS NOT NULL OR dataset_id = %(dataset)s "
@@ -81,12 +80,36 @@ class ExistingCameras:
             if existing.source_ref and existing.osm_id is None:
                 self.by_ref.setdefault(existing.source_ref, existing)
             self.by_position[_position_key(existing.lon, existing.lat)].append(existing)
+        self.near_metres = near_metres
+        self.near_cells: set[tuple[str, int, int]] = set()
+        if near_metres > 0:
+            self.near_cells = {
+                (row[KIND], *_cell(row[LON], row[LAT], near_metres / METRES_PER_DEGREE))
+                for row in rows
+                if row[STATUS] != "hidden"
+            }
         self.link_metres = settings.IMPORT_LINK_METRES
         self.linkable: dict[tuple[int, int], list[tuple]] = defaultdict(list)
         if self.link_metres > 0:
             for row in rows:
                 if row[TAGS] is not None:
                     self.linkable[_cell(row[LON], row[LAT])].append(row)
+
+    def has_neighbour(self, lon: float, lat: float, kind: str) -> bool:
+        """Whether a camera of this kind, visible, was in the grid cell of
+        (lon, lat) or one close enough to hold a camera within the
+        near-duplicate distance: the cells are that many degrees on a side,
+        which in longitude is fewer metres away from the equator."""
+        if not self.near_cells:
+            return False
+        size = self.near_metres / METRES_PER_DEGREE
+        x, y = _cell(lon, lat, size)
+        reach = min(math.ceil(1 / max(math.cos(math.radians(lat)), 0.01)), 50)
+        return any(
+            (kind, x + dx, y + dy) in self.near_cells
+            for dx in range(-reach, reach + 1)
+            for dy in (-1, 0, 1)
+        )
 
     def link(self, lon: float, lat: float, kind: str, tags: dict[str, str]) -> tuple | None:
         """The camera without an OSM id, of another source, that a record at
@@ -128,8 +151,8 @@ def _position_key(lon: float, lat: float) -> tuple[float, float]:
     return round(lon, 7), round(lat, 7)
 
 
-def _cell(lon: float, lat: float) -> tuple[int, int]:
-    return math.floor(lon / LINK_CELL_DEGREES), math.floor(lat / LINK_CELL_DEGREES)
+def _cell(lon: float, lat: float, size: float = LINK_CELL_DEGREES) -> tuple[int, int]:
+    return math.floor(lon / size), math.floor(lat / size)
 
 
 def _metres(lon: float, lat: float, other_lon: float, other_lat: float) -> float:

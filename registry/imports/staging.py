@@ -67,7 +67,7 @@ NEW_FEATURE_SQL = (
 )
 
 
-STAGING_COPY = sql.SQL("COPY import_staging ({}, changes) FROM STDIN").format(
+STAGING_COPY = sql.SQL("COPY import_staging ({}, changes, near) FROM STDIN").format(
     sql.SQL(", ").join(map(sql.Identifier, STAGED_COLUMNS))
 )
 INSERT_CREATIONS = sql.SQL(
@@ -214,5 +214,6 @@ def create_staging_table() -> None:
         cursor.execute(
             "ALTER TABLE import_staging ALTER COLUMN id SET DEFAULT "
             "nextval(pg_get_serial_sequence('registry_camera', 'id')), "
-            "ADD COLUMN changes jsonb"  # the first revision's
+            "ADD COLUMN changes jsonb, "  # the first revision's
+            "ADD COLUMN near boolean"  # whether a camera of its kind was already near
         )

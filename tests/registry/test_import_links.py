@@ -121,3 +121,12 @@ def test_two_sources_disagreeing_on_a_tag_do_not_flip_it_back_and_forth(tmp_path
     run(other, "--source", "deflock")
 
     assert Revision.objects.filter(camera=camera).count() == versions
+
+
+def test_a_possible_duplicate_is_found_far_from_the_equator_too(tmp_path):
+    # At 70° north, 4 m east is 0.000105° of longitude: several grid cells.
+    run(city_file(tmp_path, "A1,70.0,25.0,ALPR,\n"), "--source", "city")
+
+    run(extract(tmp_path, "b", node_xml(2, 25.000105, 70.0, camera_tags("ALPR"))), "--source", "b")
+
+    assert MergeCandidate.objects.get().distance == pytest.approx(4.0, abs=0.1)
