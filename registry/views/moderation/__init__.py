@@ -6,6 +6,7 @@ limited to their areas where they have any."""
 from .cameras import camera_history
 from .items import item
 from .log import log
-from .queue import queue, spellings
+from .queue import queue
+from .spellings import spellings
 
 __all__ = ["camera_history", "item", "log", "queue", "spellings"]

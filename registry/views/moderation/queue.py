@@ -3,24 +3,20 @@ with counts; and the vendor and operator spellings no record matches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from registry.models import (
     Camera,
@@ -31,19 +27,13 @@ from registry.models import (
     ReviewState,
     Submission,
 )
-from registry.names import group_spellings
 from registry.services.moderators import within_moderated_areas
-from registry.services.names import ORGANISATIONS, spellings_map, spellings_refusal
 
 from ..pages.listing import pagination, read_page
 from ..pages.wording import field_label
-from .access import contributor_label, forbidden, moderator_required
+from .access import contributor_label, moderator_required
 
 ITEMS_PER_PAGE = 25
-# The spellings page lists this many groups of each role, the largest.
-SPELLING_GROUPS_SHOWN = 50
-# What the raw vendor and operator fields hold: a longer one matches no camera.
-MAX_SPELLING_LENGTH = 255
 
 
 @dataclass(frozen=True)
@@ -269,173 +259,3 @@ def queue(request, kind: str = "submissions"):
         "ignored": ignored,
     }
     return render(request, "registry/moderation/queue.html", context)
-
-
-# ---------------------------------------------------------------- spellings
-
-
-class SpellingsField(forms.Field):
-    """The spellings of one group, one hidden input each."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value) -> list[str]:
-        values = value if isinstance(value, list | tuple) else [value] if value else []
-        for spelling in values:
-            ProhibitNullCharactersValidator()(spelling)
-            if len(spelling) > MAX_SPELLING_LENGTH:
-                raise ValidationError(
-                    _("A spelling is at most %(limit)d characters long.")
-                    % {"limit": MAX_SPELLING_LENGTH}
-                )
-        return list(values)
-
-
-class SpellingsMapForm(forms.Form):
-    """What one group's form posts; what it means is the service's to say."""
-
-    role = forms.ChoiceField(choices=[("vendor", "vendor"), ("operator", "operator")])
-    spellings = SpellingsField(required=False)
-    target = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    new_name = forms.CharField(required=False, max_length=200)
-
-
-# Each role's words on the page and in its error messages.
-SPELLING_ROLES = {
-    "vendor": {
-        "title": gettext_lazy("Vendors"),
-        "target": gettext_lazy("Existing vendor"),
-        "new_name": gettext_lazy("Name of a new vendor"),
-        "how": gettext_lazy(
-            "Map each group to an existing vendor, or give the name of a new one."
-        ),
-    },
-    "operator": {
-        "title": gettext_lazy("Operators"),
-        "target": gettext_lazy("Existing operator"),
-        "new_name": gettext_lazy("Name of a new operator"),
-        "how": gettext_lazy(
-            "Map each group to an existing operator, or give the name of a new one."
-        ),
-    },
-}
-
-
-@moderator_required
-def spellings(request):
-    """Raw vendor and operator names no record matches, grouped, each group
-    with a form that maps it to an existing record or a new one (one
-    service call, registry.services.names.spellings_map)."""
-    if request.method == "POST":
-        return map_spelling_group(request)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    return spellings_page(request)
-
-
-def map_spelling_group(request: HttpRequest) -> HttpResponse:
-    form = SpellingsMapForm(request.POST)
-    if not form.is_valid():
-        errors = form_error_lines(form.errors.as_data(), request.POST.get("role", ""))
-        return spellings_page(request, status=400, errors=errors, posted=form.data)
-    data = form.cleaned_data
-    try:
-        record, count = spellings_map(
-            role=data["role"],
-            spellings=data["spellings"],
-            target=data["target"],
-            new_name=data["new_name"],
-            actor=request.user,
-        )
-    except PermissionDenied as error:
-        return forbidden(request, str(error))
-    except ValidationError as error:
-        reasons = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        errors = form_error_lines(reasons, data["role"])
-        return spellings_page(request, status=400, errors=errors, posted=form.data)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)d camera now points to %(name)s.",
-            "%(count)d cameras now point to %(name)s.",
-            count,
-        )
-        % {"count": count, "name": record.name},
-    )
-    return redirect(f"{reverse('registry:moderation-spellings')}#{data['role']}-spellings")
-
-
-def form_error_lines(errors: dict, role: str) -> list[str]:
-    """Each reason after the name of the field it is about, in the page's
-    words for that field."""
-    words = SPELLING_ROLES.get(role, SPELLING_ROLES["vendor"])
-    labels = {
-        "role": _("Vendor or operator"),
-        "spellings": _("Spellings"),
-        "target": words["target"],
-        "new_name": words["new_name"],
-    }
-    lines = []
-    for name, reasons in errors.items():
-        label = labels.get(name, name)
-        lines.extend(f"{label}: {reason}" if label else reason for reason in _texts(reasons))
-    return lines
-
-
-def _texts(reasons) -> list[str]:
-    return [
-        " ".join(reason.messages) if hasattr(reason, "messages") else reason for reason in reasons
-    ]
-
-
-def spellings_page(
-    request: HttpRequest, *, status: int = 200, errors: Sequence[str] = (), posted=None
-) -> HttpResponse:
-    roles = [spelling_role(request.user, role, posted) for role in SPELLING_ROLES]
-    context = {
-        "tabs": tabs(request.user, SPELLINGS),
-        "roles": roles,
-        "errors": errors,
-    }
-    return render(request, "registry/moderation/spellings.html", context, status=status)
-
-
-def spelling_role(user: AbstractBaseUser, role: str, posted) -> dict:
-    """One role's groups, largest first, and whether this moderator may map
-    them (and add records); a refused form's group keeps what was posted."""
-    groups = group_spellings(getattr(Camera.objects, f"unmatched_{role}_values")())
-    refusal = spellings_refusal(user, role)
-    shown = [
-        {
-            "id": f"{role}-{number}",
-            "group": group,
-            "label": group_label(group),
-            "posted": posted if _is_posted(group, role, posted) else None,
-        }
-        for number, group in enumerate(groups[:SPELLING_GROUPS_SHOWN], start=1)
-    ]
-    model = ORGANISATIONS[role]
-    return {
-        "role": role,
-        **SPELLING_ROLES[role],
-        "groups": shown,
-        "group_count": len(groups),
-        "refusal": refusal,
-        "can_add": not refusal and not spellings_refusal(user, role, creating=True),
-        "targets": model.objects.order_by("name").only("pk", "name") if not refusal else (),
-    }
-
-
-def group_label(group) -> str:
-    """“Flok Safety” (2), “flok safety” (1): 3 cameras."""
-    spellings = ", ".join(f"“{spelling}” ({count})" for spelling, count in group.spellings.items())
-    return ngettext(
-        "%(spellings)s: %(count)d camera", "%(spellings)s: %(count)d cameras", group.cameras
-    ) % {"spellings": spellings, "count": group.cameras}
-
-
-def _is_posted(group, role: str, posted) -> bool:
-    """Whether a refused form was this group's: its values are shown again."""
-    if not posted or posted.get("role") != role:
-        return False
-    return sorted(group.spellings) == sorted(posted.getlist("spellings"))

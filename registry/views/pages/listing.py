@@ -70,10 +70,12 @@ def sort_columns(
     return headers
 
 
-def read_page(paginator: Paginator, data: QueryDict, ignored: list[Ignored]) -> Page:
-    """The page the address asks for; a bad number gives the first page, a
-    number past the end the last one, each with a notice."""
-    value = data.get("page", "").strip()
+def read_page(
+    paginator: Paginator, data: QueryDict, ignored: list[Ignored], parameter: str = "page"
+) -> Page:
+    """The page the address asks for (in `parameter`); a bad number gives the
+    first page, a number past the end the last one, each with a notice."""
+    value = data.get(parameter, "").strip()
     if not value:
         return paginator.page(1)
     try:
@@ -81,19 +83,19 @@ def read_page(paginator: Paginator, data: QueryDict, ignored: list[Ignored]) -> 
     except ValueError:
         number = 0
     if number < 1:
-        ignored.append(Ignored("page", value, _("not a page number")))
+        ignored.append(Ignored(parameter, value, _("not a page number")))
         return paginator.page(1)
     if number > paginator.num_pages:
-        ignored.append(Ignored("page", value, _("past the last page, which is shown instead")))
+        ignored.append(Ignored(parameter, value, _("past the last page, which is shown instead")))
         return paginator.page(paginator.num_pages)
     return paginator.page(number)
 
 
-def pagination(page: Page, query: Mapping[str, str]) -> dict:
+def pagination(page: Page, query: Mapping[str, str], parameter: str = "page") -> dict:
     """Links to the pages around `page`, keeping the filters and the sort."""
 
     def url(number: int) -> str:
-        return query_url({**query, "page": str(number)} if number > 1 else dict(query))
+        return query_url({**query, parameter: str(number)} if number > 1 else dict(query))
 
     last = page.paginator.num_pages
     return {
