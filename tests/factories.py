@@ -3,6 +3,7 @@ when it matters."""
 
 import factory
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from django.utils.text import slugify
 
 from registry.models import Camera, Dataset, Operator, Vendor, VendorRestriction
@@ -50,3 +51,11 @@ class CameraFactory(factory.django.DjangoModelFactory):
 
     location = factory.Sequence(lambda n: Point(-87.6 + n * 0.0001, 41.88, srid=4326))
     kind = "camera"
+    status = "reported"
+    # A verified camera says how: a moderator's, unless the test says otherwise.
+    verified_by = factory.LazyAttribute(
+        lambda camera: "moderator" if camera.status == "verified" else ""
+    )
+    verified_at = factory.LazyAttribute(
+        lambda camera: timezone.now() if camera.verified_by else None
+    )

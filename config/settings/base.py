@@ -439,9 +439,17 @@ POW_HMAC_KEY = os.environ.get("POW_HMAC_KEY", "")
 # Contributions (registry/services/contributions.py).
 # New cameras are public at once, marked unverified; off: hidden until review.
 SUBMISSIONS_PUBLIC_BEFORE_REVIEW = env_bool("SUBMISSIONS_PUBLIC_BEFORE_REVIEW", True)
-# A reported camera becomes verified after this many independent "still
-# there" confirmations (0: only moderators verify).
+# A reported camera becomes verified by confirmations once this many
+# distinct signed-in accounts with standing, other than the submitter's,
+# confirmed it "still there" on at least VERIFY_MIN_DAYS different days (0:
+# only moderators verify). Standing, when the account confirmed: at least
+# VERIFY_ACCOUNT_MIN_AGE_DAYS old and VERIFY_ACCOUNT_MIN_ACCEPTED
+# contributions accepted by a moderator. Anonymous confirmations (receipts,
+# proofs of work) keep a camera fresh and count as support, never verify.
 VERIFY_AFTER_CONFIRMATIONS = int(os.environ.get("VERIFY_AFTER_CONFIRMATIONS", "3"))
+VERIFY_MIN_DAYS = int(os.environ.get("VERIFY_MIN_DAYS", "2"))
+VERIFY_ACCOUNT_MIN_AGE_DAYS = int(os.environ.get("VERIFY_ACCOUNT_MIN_AGE_DAYS", "30"))
+VERIFY_ACCOUNT_MIN_ACCEPTED = int(os.environ.get("VERIFY_ACCOUNT_MIN_ACCEPTED", "1"))
 # Plausibility warnings for moderators: another camera of the same kind this
 # close, and this many submissions from one session within the window.
 SUBMISSION_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_DUPLICATE_METRES", "10"))

@@ -11,6 +11,7 @@ from .choices import (
     OsmType,
     RestrictionRegime,
     Status,
+    VerifiedBy,
     Visibility,
     Zone,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "TileCell",
     "Vendor",
     "VendorRestriction",
+    "VerifiedBy",
     "Visibility",
     "Zone",
 ]

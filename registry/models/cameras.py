@@ -44,6 +44,7 @@ from .choices import (
     Mount,
     OsmType,
     Status,
+    VerifiedBy,
     Visibility,
     Zone,
 )
@@ -337,6 +338,24 @@ class Camera(models.Model):
         blank=True,
         help_text=_("Why it was removed or hidden; the evidence is attached as Evidence."),
     )
+    verified_by = models.CharField(
+        _("verified by"),
+        max_length=13,
+        choices=VerifiedBy.choices,
+        blank=True,
+        default="",
+        db_default="",  # for rows written in SQL (imports' INSERT ... SELECT)
+        help_text=_(
+            "How a verified camera was verified: a moderator's decision or independent "
+            "confirmations on the ground; empty unless verified."
+        ),
+    )
+    verified_at = models.DateTimeField(
+        _("verified at"),
+        null=True,
+        blank=True,
+        help_text=_("When it was verified; empty unless verified."),
+    )
     first_seen = models.DateField(_("first seen"), null=True, blank=True)
     last_confirmed = models.DateField(
         _("last confirmed"),
@@ -418,6 +437,15 @@ class Camera(models.Model):
                 condition=~models.Q(status=Status.REMOVED) | models.Q(removed_on__isnull=False),
                 name="camera_removed_has_date",
                 violation_error_message=_("A removed camera needs the date it was removed."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verified_by="", verified_at__isnull=True)
+                | models.Q(status=Status.VERIFIED, verified_at__isnull=False)
+                & ~models.Q(verified_by=""),
+                name="camera_verified_says_how",
+                violation_error_message=_(
+                    "Only a verified camera says how and when it was verified, and it says both."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(height__isnull=True) | models.Q(height__gte=0),

@@ -85,6 +85,15 @@ class Status(models.TextChoices):
     HIDDEN = "hidden", _("hidden by moderation")
 
 
+class VerifiedBy(models.TextChoices):
+    """How a verified camera came to be verified: a moderator's decision, or
+    confirmations on the ground by independent contributors with standing
+    (VERIFY_* settings). Reports and exports keep the two apart."""
+
+    MODERATOR = "moderator", _("a moderator")
+    CONFIRMATIONS = "confirmations", _("independent confirmations")
+
+
 # Statuses of a device believed to be in place: only these can be stale.
 IN_PLACE_STATUSES = (Status.REPORTED.value, Status.VERIFIED.value)
 # What the public never sees nor counts.

@@ -121,9 +121,23 @@ class EditSuggestion(Contribution):
         verbose_name = _("edit suggestion")
 
 
+class ConfirmationQuerySet(models.QuerySet):
+    def people(self) -> int:
+        """How many people these confirmations come from: each account or
+        receipt once, each confirmation with neither once. Support, shown on
+        the camera; which of them may verify it is the services' rule."""
+        counts = self.aggregate(
+            accounts=models.Count("user", distinct=True),
+            receipts=models.Count("receipt", distinct=True, filter=models.Q(user=None)),
+            others=models.Count("id", filter=models.Q(user=None, receipt=None)),
+        )
+        return sum(counts.values())
+
+
 class Confirmation(models.Model):
-    """ "Still there". Confirmations from different accounts or receipts are
-    independent; enough of them verify a reported camera."""
+    """ "Still there": each keeps the camera fresh and counts as support.
+    Only confirmations from signed-in accounts with standing, on different
+    days, verify a reported camera (registry.services.contributions)."""
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="confirmations")
     user = models.ForeignKey(
@@ -138,6 +152,8 @@ class Confirmation(models.Model):
     )
     seen_on = models.DateField(_("seen on"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConfirmationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("confirmation")

@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import (
@@ -22,6 +23,7 @@ from registry.models import (
     Operator,
     Status,
     Vendor,
+    VerifiedBy,
 )
 from registry.names import NameResolver
 
@@ -221,6 +223,7 @@ def camera_remove(
     camera.status = Status.REMOVED
     camera.removed_on = removed_on
     camera.status_note = reason
+    settle_verification(camera)
     if evidence_url:
         evidence_add(camera=camera, kind="survey", url=evidence_url, note=reason, date=removed_on)
     return _save_revision(camera, before, actor=actor, reason=reason)
@@ -236,6 +239,7 @@ def camera_hide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str) 
     # Hidden already (waiting for review, say): now for this reason.
     camera.status = Status.HIDDEN
     camera.status_note = reason
+    settle_verification(camera)
     return _save_revision(camera, before, actor=actor, reason=reason)
 
 
@@ -250,6 +254,12 @@ def camera_unhide(*, camera: Camera, actor: AbstractBaseUser | None, reason: str
     changes = hiding.changes if hiding else {}
     camera.status = changes.get("status", [Status.REPORTED])[0] or Status.REPORTED
     camera.status_note = changes.get("status_note", [""])[0] or ""
+    # Verified again as it was verified before hiding (a hiding recorded
+    # before verification said how counts as the moderator's showing it).
+    camera.verified_by = changes.get("verified_by", [""])[0] or ""
+    verified_at = changes.get("verified_at", [None])[0]
+    camera.verified_at = Camera._meta.get_field("verified_at").to_python(verified_at)
+    settle_verification(camera)
     return _save_revision(camera, before, actor=actor, reason=reason)
 
 
@@ -261,9 +271,12 @@ def camera_set_status(
     actor: AbstractBaseUser | None,
     reason: str,
     removed_on: date | None = None,
+    verified_by: str = VerifiedBy.MODERATOR,
 ) -> Camera:
     """Moderation's one entry point for status: each status through the
-    function that records what it needs (a removal its date, hiding its reason)."""
+    function that records what it needs (a removal its date, hiding its
+    reason, a verification how it was made: `verified_by`, a moderator's
+    decision unless the confirmations rule says otherwise)."""
     if status == Status.REMOVED:
         if removed_on is None:
             raise ValidationError({"removed_on": _("Give the date the camera was removed.")})
@@ -277,7 +290,23 @@ def camera_set_status(
     camera.status = status  # reported or verified: in place, so no removal
     camera.removed_on = None
     camera.status_note = ""
+    if status == Status.VERIFIED and camera.verified_by != verified_by:
+        camera.verified_by, camera.verified_at = verified_by, timezone.now()
+    settle_verification(camera)
     return _save_revision(camera, before, actor=actor, reason=reason)
+
+
+def settle_verification(camera: Camera) -> None:
+    """Only a verified camera says how and when it was verified, and it
+    always does: one that is no longer verified forgets it (its history
+    keeps it), and one verified without saying how (brought back by a
+    moderator to a version recorded before Sightline said how) counts as
+    verified by that moderator, now."""
+    if camera.status != Status.VERIFIED:
+        camera.verified_by, camera.verified_at = "", None
+    elif not camera.verified_by or camera.verified_at is None:
+        camera.verified_by = camera.verified_by or VerifiedBy.MODERATOR
+        camera.verified_at = camera.verified_at or timezone.now()
 
 
 @transaction.atomic

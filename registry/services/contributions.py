@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -23,7 +23,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, F, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +38,10 @@ from registry.models import (
     EvidenceKind,
     Receipt,
     RemovalReport,
+    ReviewState,
     Status,
     Submission,
+    VerifiedBy,
 )
 
 from .cameras import (
@@ -280,7 +283,8 @@ def confirmation_add(
 ) -> Confirmation:
     """ "Still there": recorded, the camera's last confirmation moved
     forward, and a reported camera verified once enough independent
-    contributors have confirmed it."""
+    contributors with standing have confirmed it on enough different days
+    (VERIFY_* settings; anonymous confirmations never verify)."""
     with one_changeset(user=user, comment=_("confirmed still there")):
         camera = Camera.objects.select_for_update(no_key=True).get(pk=camera.pk)
         _check_public_and_in_place(camera)
@@ -319,21 +323,66 @@ def _past_date(value: date, field: str) -> date:
     return value
 
 
+# The reviews that make a contribution "accepted": a moderator agreed with it.
+ACCEPTED_STATES = {
+    Submission: (ReviewState.ACCEPTED, ReviewState.MERGED),
+    EditSuggestion: (ReviewState.ACCEPTED,),
+    RemovalReport: (ReviewState.ACCEPTED,),
+}
+
+
+def confirmations_with_standing(camera: Camera) -> QuerySet[Confirmation]:
+    """The camera's confirmations that may verify it: each from an active
+    signed-in account other than the submitter's that, when it confirmed,
+    was at least VERIFY_ACCOUNT_MIN_AGE_DAYS old and had at least
+    VERIFY_ACCOUNT_MIN_ACCEPTED contributions accepted by a moderator.
+    Receipts and proofs of work cost nothing to make afresh, so anonymous
+    confirmations are support only."""
+    submitters = camera.submissions.exclude(user=None).values("user_id")
+    min_age = timedelta(days=settings.VERIFY_ACCOUNT_MIN_AGE_DAYS)
+    confirmations = (
+        Confirmation.objects.filter(camera=camera, user__is_active=True)
+        .exclude(user_id__in=submitters)
+        .filter(user__date_joined__lte=F("created_at") - min_age)
+    )
+    if settings.VERIFY_ACCOUNT_MIN_ACCEPTED > 0:
+        accepted = sum(
+            (_accepted_before(model, states) for model, states in ACCEPTED_STATES.items()),
+            start=Value(0),
+        )
+        confirmations = confirmations.alias(accepted=accepted).filter(
+            accepted__gte=settings.VERIFY_ACCOUNT_MIN_ACCEPTED
+        )
+    return confirmations
+
+
+def _accepted_before(model: type[Model], states: tuple[str, ...]) -> Coalesce:
+    """How many of the confirming account's contributions of `model` a
+    moderator accepted before the confirmation was made."""
+    accepted = (
+        model.objects.filter(
+            user_id=OuterRef("user_id"), state__in=states, decided_at__lt=OuterRef("created_at")
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(accepted), 0)
+
+
 def independent_confirmations(camera: Camera) -> int:
-    """Confirmations by distinct accounts or receipts, other than whoever
-    submitted the camera: one person confirming twice counts once, and no
-    one verifies their own report."""
-    confirmations = Confirmation.objects.filter(camera=camera)
-    for submission in camera.submissions.all():
-        if submission.user_id:
-            confirmations = confirmations.exclude(user_id=submission.user_id)
-        if submission.receipt_id:
-            confirmations = confirmations.exclude(receipt_id=submission.receipt_id)
-    accounts = confirmations.exclude(user=None).values("user_id").distinct().count()
-    receipts = (
-        confirmations.filter(user=None).exclude(receipt=None).values("receipt_id").distinct()
-    ).count()
-    return accounts + receipts
+    """How many distinct accounts with standing confirmed the camera (see
+    `confirmations_with_standing`): one account confirming twice counts
+    once, and no one verifies their own report."""
+    return confirmations_with_standing(camera).values("user_id").distinct().count()
+
+
+def confirmation_days(camera: Camera) -> int:
+    """On how many different days (by when Sightline recorded them, which a
+    contributor cannot backdate) those confirmations were made."""
+    days = confirmations_with_standing(camera).annotate(day=TruncDate("created_at"))
+    return days.values("day").distinct().count()
 
 
 def _verify_when_confirmed_enough(camera: Camera, user: AbstractBaseUser | None) -> None:
@@ -341,15 +390,17 @@ def _verify_when_confirmed_enough(camera: Camera, user: AbstractBaseUser | None)
     if camera.status != Status.REPORTED or not needed:
         return
     count = independent_confirmations(camera)
-    if count >= needed:
-        verified = _("verified by %(count)s independent confirmations") % {"count": count}
-        add_to_comment(verified)
-        camera_set_status(
-            camera=camera,
-            status=Status.VERIFIED,
-            actor=user,
-            reason=_("verified by %(count)s independent confirmations") % {"count": count},
-        )
+    if count < needed or confirmation_days(camera) < settings.VERIFY_MIN_DAYS:
+        return
+    verified = _("verified by %(count)s independent confirmations") % {"count": count}
+    add_to_comment(verified)
+    camera_set_status(
+        camera=camera,
+        status=Status.VERIFIED,
+        actor=user,
+        reason=verified,
+        verified_by=VerifiedBy.CONFIRMATIONS,
+    )
 
 
 # -------------------------------------------------------------- it's gone

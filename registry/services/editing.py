@@ -17,11 +17,18 @@ from django.utils.translation import gettext as _
 
 from registry.models import Camera, ModerationAction, Status
 
-from .cameras import camera_create, camera_locked, camera_set_status, camera_update
+from .cameras import (
+    camera_create,
+    camera_locked,
+    camera_set_status,
+    camera_update,
+    settle_verification,
+)
 from .history import (
     TRACKED_FIELDS,
     column_name,
     current_changeset,
+    diff,
     one_changeset,
     record_revision,
     snapshot,
@@ -155,8 +162,9 @@ def camera_revert(
         check_place(moderator, values.get("location") or current.location)
         if values:
             _assign(current, values)
+            settle_verification(current)
             current.full_clean()
-            changes = {name: [now[name], target[name]] for name in values}
+            changes = diff(now, snapshot(current))
             current.version += 1
             current.save()
             record_revision(

@@ -38,6 +38,8 @@ TRACKED_FIELDS = (
     "status",
     "removed_on",
     "status_note",
+    "verified_by",
+    "verified_at",
     "first_seen",
     "last_confirmed",
     "osm_type",
@@ -47,8 +49,9 @@ TRACKED_FIELDS = (
     "source_ref",
 )
 FOREIGN_KEYS = {"vendor", "operator", "dataset"}
-# Set by the status services (removal, hiding), each with what it needs.
-STATUS_FIELDS = frozenset({"status", "removed_on", "status_note"})
+# Set by the status services (removal, hiding, verification), each with what
+# it needs.
+STATUS_FIELDS = frozenset({"status", "removed_on", "status_note", "verified_by", "verified_at"})
 
 
 def column_name(field_name: str) -> str:

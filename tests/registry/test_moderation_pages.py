@@ -226,7 +226,7 @@ class TestItemPage:
         assert [camera["id"] for camera in nearby] == [existing.pk]
         assert json_script(response, "camera-map-data")["latitude"] == pytest.approx(41.880045)
         counts = response.context["counts"]
-        assert (counts["confirmations"], counts["independent"], counts["needed"]) == (1, 1, 3)
+        assert (counts["confirmations"], counts["independent"], counts["needed"]) == (1, 0, 3)
 
     def test_the_contributor_is_only_an_account_name_or_a_receipt_number(
         self, mod_client, resident

@@ -46,6 +46,8 @@ VALUE_CHARACTERS = 120
 # Revisions hold these by id; the timeline names them.
 LOOKUP_FIELDS = {"vendor": Vendor, "operator": Operator, "dataset": Dataset}
 DATE_FIELDS = ("first_seen", "last_confirmed", "removed_on")
+# Recorded, but said by the revision itself: when it was verified is when.
+UNSAID_FIELDS = frozenset({"verified_at"})
 
 
 def number(value: float, decimals: int = 1) -> str:
@@ -172,7 +174,7 @@ def change_lines(changes: dict, names: dict, *, first: bool) -> Iterator[str]:
     """One sentence per changed field, in the order of the camera page."""
     for field in sorted(changes, key=_field_position):
         pair = changes[field]
-        if not isinstance(pair, list) or len(pair) != 2:
+        if not isinstance(pair, list) or len(pair) != 2 or field in UNSAID_FIELDS:
             continue
         if field == "tags":
             yield from tag_lines(pair[0] or {}, pair[1] or {}, first=first)
