@@ -14,6 +14,7 @@ from .cameras import (
 from .moderation import (
     conflict_accept_source,
     conflict_keep_local,
+    merge_candidates_decide,
     merge_mark_distinct,
     merge_mark_duplicate,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "evidence_add",
     "load_reference_data",
     "map_spellings",
+    "merge_candidates_decide",
     "merge_mark_distinct",
     "merge_mark_duplicate",
 ]

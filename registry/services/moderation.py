@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -230,3 +231,45 @@ def merge_mark_distinct(*, candidate: MergeCandidate, user: AbstractBaseUser) ->
     check_place(user, current.camera.location, current.duplicate_of.location)
     _decide(candidate, current, MergeCandidate.Decision.DISTINCT, user)
     return candidate
+
+
+# Possible duplicates one action decides at most: a page of the queue.
+MAX_CANDIDATES_AT_ONCE = 100
+
+
+@transaction.atomic
+def merge_candidates_decide(
+    *, candidates: Sequence[int], duplicate: bool, user: AbstractBaseUser, note: str = ""
+) -> int:
+    """Many possible duplicates decided as one action: each as
+    merge_mark_duplicate (hidden as a duplicate) or merge_mark_distinct
+    would, all in one changeset, and all or none: one that was decided
+    meanwhile, lies outside the moderator's areas or is gone refuses the
+    whole action, naming it. Returns how many were decided."""
+    chosen = sorted(set(candidates))  # one order, so two such actions never deadlock
+    if not chosen:
+        raise ValidationError(_("Choose at least one possible duplicate."), code="none_chosen")
+    if len(chosen) > MAX_CANDIDATES_AT_ONCE:
+        raise ValidationError(
+            _("At most %(limit)d possible duplicates can be decided at once.")
+            % {"limit": MAX_CANDIDATES_AT_ONCE},
+            code="too_many",
+        )
+    found = MergeCandidate.objects.in_bulk(chosen)
+    missing = [pk for pk in chosen if pk not in found]
+    if missing:
+        raise ValidationError(
+            _("There is no possible duplicate #%(id)s.") % {"id": missing[0]}, code="missing"
+        )
+    comment = (
+        _("%(count)d possible duplicates hidden as duplicates")
+        if duplicate
+        else _("%(count)d possible duplicates marked as distinct devices")
+    ) % {"count": len(chosen)}
+    with one_changeset(user=user, comment=comment):
+        for pk in chosen:
+            if duplicate:
+                merge_mark_duplicate(candidate=found[pk], user=user, note=note)
+            else:
+                merge_mark_distinct(candidate=found[pk], user=user)
+    return len(chosen)
