@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from registry.models import Camera, Dataset, Status
+from registry.names import is_placeholder
 from registry.services.history import (
     creation_changes,
     open_changeset,
@@ -134,6 +135,7 @@ class ImportReport:
     restored: int = 0
     conflicts: int = 0
     merge_candidates: int = 0
+    vendor_placeholders: int = 0  # features whose vendor tag only says "unknown"
     rejected: list[FeatureRejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown_removals: list[str] = field(default_factory=list)
@@ -154,6 +156,7 @@ class ImportReport:
             (self.restored, "back after being absent"),
             (self.conflicts, "fields kept against the source (conflicts for moderators)"),
             (self.merge_candidates, "possible duplicates for moderators"),
+            (self.vendor_placeholders, "named no vendor (placeholder values such as unknown)"),
         ]
         text += "".join(f", {count} {what}" for count, what in extras if count)
         text += f" in {self.seconds:.1f} s"
@@ -232,6 +235,7 @@ class CameraImport:
         self.existing = ExistingCameras(dataset, near_metres=near_distance)
         self.seen_osm: dict[tuple[str, int], int] = {}
         self.seen_ids: set[int] = set()
+        self.placeholders: dict[str, bool] = {}
         self.updates: list[_Update] = []
         self.restores: list[int] = []
         self.removals: list[Removal] = []
@@ -356,6 +360,8 @@ class CameraImport:
             "source_ref": feature.source_ref[:100],
         }
         problems, errors = self.parser.fill(state, feature.tags, feature.stated_fields)
+        if state.get("vendor") is None and self._placeholder(state.get("vendor_raw", "")):
+            self.report.vendor_placeholders += 1
         if feature.source_date is not None:
             state["first_seen"] = earliest_day(state.get("first_seen"), feature.source_date)
         for problem in problems:
@@ -367,6 +373,13 @@ class CameraImport:
                 FeatureRejection(feature.index, feature.ref, field_name, message)
             )
         return None if errors else state
+
+    def _placeholder(self, raw: str) -> bool:
+        """Whether a vendor string only says no vendor is known (cached: an
+        extract repeats a few strings)."""
+        if raw not in self.placeholders:
+            self.placeholders[raw] = bool(raw.strip()) and is_placeholder(raw)
+        return self.placeholders[raw]
 
     def _reject_repeated(self, feature: SourceFeature, key: tuple[str, int]) -> None:
         self.report.rejected.append(

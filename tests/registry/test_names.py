@@ -2,7 +2,15 @@
 
 import pytest
 
-from registry.names import MIN_FUZZY_LENGTH, NameGroup, NameResolver, group_spellings, name_key
+from registry.names import (
+    MIN_FUZZY_LENGTH,
+    NameGroup,
+    NameResolver,
+    group_spellings,
+    is_placeholder,
+    name_key,
+    split_placeholders,
+)
 
 FLOCK, MOTOROLA, AXIS, AXON, GENETEC, DAHUA = 1, 2, 3, 4, 5, 6
 
@@ -325,12 +333,12 @@ def test_resolve_with_no_edits_allowed_matches_exactly_only(resolver, settings):
 
 def test_resolve_with_two_edits_allowed_accepts_two_edits(resolver, settings):
     settings.NAME_MATCH_MAX_EDITS = 2
-    # `flock saftey` is two edits from `flock safety`.
-    assert resolver.resolve("Flock Saftey") == FLOCK
+    # `flick safaty` is two edits from `flock safety`.
+    assert resolver.resolve("Flick Safaty") == FLOCK
 
 
 def test_resolve_by_default_refuses_two_edits(resolver):
-    assert resolver.resolve("Flock Saftey") is None
+    assert resolver.resolve("Flick Safaty") is None
 
 
 # ---------------------------------------------------------------- group_spellings
@@ -381,8 +389,14 @@ def test_group_spellings_does_not_join_a_spelling_close_to_two_groups():
     assert [group.key for group in groups] == ["camtek", "comtec", "camtec"]
 
 
-def test_group_spellings_keeps_a_spelling_that_folds_to_nothing():
-    assert group_spellings([("???", 2)]) == [NameGroup("???", {"???": 2})]
+def test_group_spellings_leaves_out_a_spelling_that_folds_to_nothing():
+    # Only punctuation (`???`, `-`) says no name is known: a placeholder.
+    assert group_spellings([("???", 2), ("Ring", 1)]) == [NameGroup("ring", {"Ring": 1})]
+
+
+def test_group_spellings_leaves_out_placeholders():
+    groups = group_spellings([("Unknown", 9), ("unkwn", 3), ("other", 2), ("Tattile", 1)])
+    assert groups == [NameGroup("tattile", {"Tattile": 1})]
 
 
 def test_group_spellings_orders_groups_by_camera_count():
@@ -426,3 +440,124 @@ def test_name_group_cameras_is_the_sum_of_its_spellings():
 def test_group_spellings_labels_a_group_with_its_most_common_spelling():
     groups = group_spellings([("ring", 1), ("Ring Inc", 3), ("Ring", 5)])
     assert (groups[0].label, groups[0].cameras) == ("Ring", 9)
+
+
+# ------------------------------------------------- spellings met in real data
+
+
+def test_resolve_takes_a_swap_of_two_letters_as_one_edit(resolver):
+    assert resolver.resolve("Flock Saftey") == FLOCK
+
+
+@pytest.mark.parametrize("name", ["Flock Safety's", "Flock Safety’s", "FLOCK SAFETY'S"])
+def test_resolve_reads_a_possessive_as_the_name(resolver, name):
+    assert resolver.resolve(name) == FLOCK
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Acme Cameras Co.", "acme cameras"),
+        ("Acme Cameras & Co.", "acme cameras"),
+        ("Acme Cameras GmbH & Co. KG", "acme cameras"),
+        ("Acme Cameras S.A.", "acme cameras"),
+        ("Acme Cameras SARL", "acme cameras"),
+        ("Acme Cameras, LLP", "acme cameras"),
+        ("Acme Cameras Corp.", "acme cameras"),
+        ("Acme Cameras's", "acme cameras"),
+        ("Johnson & Johnson", "johnson and johnson"),
+    ],
+)
+def test_name_key_folds_more_legal_suffixes_and_possessives(name, expected):
+    assert name_key(name) == expected
+
+
+@pytest.fixture
+def brands(resolver):
+    resolver.add(VIGILANT, ["Vigilant Solutions", "Vigilant"], parent=MOTOROLA)
+    resolver.add(HANWHA, ["Hanwha Vision", "Wisenet", "Samsung"])
+    resolver.add(REOLINK, ["Reolink"])
+    resolver.add(ARLO, ["Arlo"])
+    return resolver
+
+
+VIGILANT, HANWHA, REOLINK, ARLO = 10, 11, 12, 13
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Motorola Solutions(Vigilant)",
+        "Motorola Solutions (Vigilant)",
+        "Vigilant (Motorola Solutions)",
+        "Motorola/Vigilant",
+        "Motorola Solutions / Vigilant Solutions",
+    ],
+)
+def test_resolve_takes_the_brand_of_an_owner_and_its_brand(brands, name):
+    assert brands.resolve(name) == VIGILANT
+
+
+def test_resolve_takes_the_one_known_name_in_parentheses(brands):
+    assert brands.resolve("Flock Safety (Falcon)") == FLOCK
+
+
+def test_resolve_takes_a_list_whose_values_name_one_record(brands):
+    assert brands.resolve("Wisenet;Samsung") == HANWHA
+
+
+@pytest.mark.parametrize("name", ["Reolink;Arlo", "Reolink;Nowhere Cams", "Axis (Motorola)"])
+def test_resolve_leaves_a_compound_of_unrelated_or_unknown_makers_unmatched(brands, name):
+    assert brands.resolve(name) is None
+
+
+@pytest.mark.parametrize("name", ["Q108485435", "wikidata=Q108485435", "wikidata=q108485435"])
+def test_resolve_reads_a_wikidata_id_written_as_the_name(resolver, name):
+    assert resolver.resolve(name) == FLOCK
+
+
+def test_resolve_leaves_an_unknown_wikidata_id_written_as_the_name_unmatched(resolver):
+    assert resolver.resolve("wikidata=Q135925643") is None
+
+
+def test_for_model_knows_a_vendors_owner(db):
+    from tests.factories import VendorFactory
+
+    owner = VendorFactory(name="Motorola Solutions")
+    brand = VendorFactory(name="Vigilant Solutions", aliases=["Vigilant"], parent=owner)
+
+    from registry.models import Vendor
+
+    assert NameResolver.for_model(Vendor).resolve("Motorola Solutions(Vigilant)") == brand.pk
+
+
+# ---------------------------------------------------------------- placeholders
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Unknown", "unkwn", "other", "Other", "n/a", "N/A", "none", "?", "-", "--", "various", ""],
+)
+def test_a_placeholder_names_no_one(text):
+    assert is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", ["Flock Safety", "Ring", "NA Cameras", "Othello"])
+def test_a_name_is_no_placeholder(text):
+    assert not is_placeholder(text)
+
+
+@pytest.mark.parametrize("text", ["Unknown", "unkwn", "other", "n/a", "?", "Unknown Inc."])
+def test_resolve_leaves_a_placeholder_unmatched(text):
+    resolver = NameResolver()
+    resolver.add(1, ["Unknown Cameras", "Other World", "Unknown"])
+    assert resolver.resolve(text) is None
+
+
+def test_a_wikidata_id_beats_a_placeholder_name(resolver):
+    assert resolver.resolve("Unknown", "Q108485435") == FLOCK
+
+
+def test_split_placeholders_counts_them_apart():
+    kept, placeholders = split_placeholders([("Unknown", 3), ("Tattile", 2), ("?", 1)])
+    assert (kept, placeholders) == ([("Tattile", 2)], 4)
