@@ -12,6 +12,7 @@ from .contributions import (
     SubmissionView,
 )
 from .exposure import ExposureView
+from .moderation import ModerationSubmissionListView
 
 app_name = "api"
 urlpatterns = [
@@ -36,6 +37,11 @@ urlpatterns = [
     ),
     path("submissions/", SubmissionView.as_view(), name="submissions"),
     path("photo-position/", PhotoPositionView.as_view(), name="photo-position"),
+    path(
+        "moderation/submissions/",
+        ModerationSubmissionListView.as_view(),
+        name="moderation-submissions",
+    ),
     path("receipts/<str:token>/", ReceiptView.as_view(), name="receipt"),
     path("vendors/", views.VendorListView.as_view(), name="vendors"),
     path("vendors/<slug:slug>/", views.VendorDetailView.as_view(), name="vendor"),

@@ -26,9 +26,11 @@ comments). Sightline keeps none of it. What it does, in order:
    (GPS IFD: latitude, longitude and their N/S/E/W references) and a
    compass heading (``GPSImgDirection``, true or magnetic north), they are
    returned as ``ProcessedPhoto.gps`` so that a form can offer them to the
-   contributor. Nothing else of the metadata is read. Out-of-range values,
-   a "void" fix and the 0/0 that devices write without a fix count as no
-   position.
+   contributor, and the stored photo carries the position in memory so
+   that moderators are warned of a photo taken far from the reported
+   place (only the distance is kept). Nothing else of the metadata is
+   read. Out-of-range values, a "void" fix and the 0/0 that devices write
+   without a fix count as no position.
 6. **Orientation, then a fresh image.** The EXIF orientation is applied,
    colours are converted to sRGB when the file has an ICC profile, and only
    the pixels are copied into a new image, which has no metadata to leak.
@@ -116,6 +118,9 @@ class ProcessedPhoto:
 class StoredPhoto:
     name: str
     thumbnail_name: str
+    # Where the photo says it was taken, (latitude, longitude), held in
+    # memory for the plausibility warnings only: never stored.
+    position: tuple[float, float] | None = None
 
 
 def read_photo(
@@ -161,7 +166,9 @@ def store_photo(processed: ProcessedPhoto, *, storage: Storage | None = None) ->
         # Never leave half a photo behind.
         storage.delete(name)
         raise
-    return StoredPhoto(name=name, thumbnail_name=thumbnail_name)
+    gps = processed.gps
+    position = (gps.latitude, gps.longitude) if gps is not None else None
+    return StoredPhoto(name=name, thumbnail_name=thumbnail_name, position=position)
 
 
 def delete_photo(stored: StoredPhoto, *, storage: Storage | None = None) -> None:

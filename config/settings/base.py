@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "SurveillanceKindEnum": "registry.models.choices.Kind",
         "CapabilityEnum": "registry.models.choices.Capability",
         "ReviewStateEnum": "registry.models.contributions.ReviewState",
+        "VerifiedByEnum": "registry.models.choices.VerifiedBy",
         "ReceiptStateEnum": "api.contributions.RECEIPT_STATES",
         "PointTypeEnum": ["Point"],
         "MultiPolygonTypeEnum": ["MultiPolygon"],
@@ -450,11 +451,32 @@ VERIFY_AFTER_CONFIRMATIONS = int(os.environ.get("VERIFY_AFTER_CONFIRMATIONS", "3
 VERIFY_MIN_DAYS = int(os.environ.get("VERIFY_MIN_DAYS", "2"))
 VERIFY_ACCOUNT_MIN_AGE_DAYS = int(os.environ.get("VERIFY_ACCOUNT_MIN_AGE_DAYS", "30"))
 VERIFY_ACCOUNT_MIN_ACCEPTED = int(os.environ.get("VERIFY_ACCOUNT_MIN_ACCEPTED", "1"))
-# Plausibility warnings for moderators: another camera of the same kind this
-# close, and this many submissions from one session within the window.
+# Plausibility warnings for moderators (registry/services/plausibility.py).
+# Another camera of the same kind this close is a near duplicate; this close,
+# an exact one, whichever way the two face.
 SUBMISSION_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_DUPLICATE_METRES", "10"))
+SUBMISSION_EXACT_DUPLICATE_METRES = float(
+    os.environ.get("SUBMISSION_EXACT_DUPLICATE_METRES", "1")
+)
+# Beyond the exact distance, a near duplicate faces the same way: directions
+# this close, or one of them unknown.
+SUBMISSION_DUPLICATE_DEGREES = float(os.environ.get("SUBMISSION_DUPLICATE_DEGREES", "45"))
+# A burst: this many submissions from one receipt, account or browser session
+# within the window...
 SUBMISSION_BURST_COUNT = int(os.environ.get("SUBMISSION_BURST_COUNT", "5"))
 SUBMISSION_BURST_SECONDS = int(os.environ.get("SUBMISSION_BURST_SECONDS", "600"))
+# ...or this many from anyone within this distance of each other in this window
+# (a new session per report does not escape it).
+SUBMISSION_AREA_BURST_COUNT = int(os.environ.get("SUBMISSION_AREA_BURST_COUNT", "8"))
+SUBMISSION_AREA_BURST_METRES = float(os.environ.get("SUBMISSION_AREA_BURST_METRES", "2000"))
+SUBMISSION_AREA_BURST_SECONDS = int(os.environ.get("SUBMISSION_AREA_BURST_SECONDS", "3600"))
+# A vendor is rare in a country with fewer trusted cameras there than this
+# (verified ones, or imported from SUBMISSION_TRUSTED_DATASETS: dataset names,
+# "*" for every import), unless its reference countries include it.
+SUBMISSION_VENDOR_RARE_COUNT = int(os.environ.get("SUBMISSION_VENDOR_RARE_COUNT", "3"))
+SUBMISSION_TRUSTED_DATASETS = env_list("SUBMISSION_TRUSTED_DATASETS", ["*"])
+# A photo whose own GPS position is farther than this from the reported one.
+SUBMISSION_PHOTO_FAR_METRES = float(os.environ.get("SUBMISSION_PHOTO_FAR_METRES", "300"))
 # Contributions through the API: per client (an account, or a keyed hash of
 # the address held only in the cache) and for all anonymous clients together;
 # and the photos one contribution may carry.

@@ -71,6 +71,59 @@ class Contribution(models.Model):
         return f"{self._meta.verbose_name} #{self.pk} ({self.get_state_display()})"
 
 
+# Besides a kind of warning, submissions filter by these.
+ANY_WARNING, NO_WARNING = "any", "none"
+SUBMISSION_SORT_KEYS = ("oldest", "newest", "warnings")
+
+
+class SubmissionQuerySet(models.QuerySet):
+    """Reads of submissions by their stored plausibility warnings."""
+
+    def with_warning(self, code: str) -> "SubmissionQuerySet":
+        """Those carrying a warning of this kind (jsonb containment)."""
+        return self.filter(warnings__contains=[{"code": code}])
+
+    def with_any_warning(self) -> "SubmissionQuerySet":
+        return self.exclude(warnings=[])
+
+    def without_warning(self) -> "SubmissionQuerySet":
+        return self.filter(warnings=[])
+
+    def with_warning_count(self) -> "SubmissionQuerySet":
+        """Annotates `warning_count`, how many warnings each carries."""
+        length = models.Func(
+            "warnings", function="jsonb_array_length", output_field=models.IntegerField()
+        )
+        return self.annotate(warning_count=length)
+
+    def by_warning(self, code: str) -> "SubmissionQuerySet":
+        """Filtered by a kind of warning, ANY_WARNING or NO_WARNING; "" for all."""
+        if code == ANY_WARNING:
+            return self.with_any_warning()
+        if code == NO_WARNING:
+            return self.without_warning()
+        return self.with_warning(code) if code else self
+
+    def sorted_by(self, key: str) -> "SubmissionQuerySet":
+        """By one of SUBMISSION_SORT_KEYS: oldest or newest first, or most
+        warnings first (the oldest first among equals)."""
+        orders = {
+            "oldest": ("created_at", "id"),
+            "newest": ("-created_at", "-id"),
+            "warnings": ("-warning_count", "created_at", "id"),
+        }
+        return self.with_warning_count().order_by(*orders[key])
+
+    def warning_counts(self, codes) -> dict[str, int]:
+        """How many of these carry each kind of warning, in one query."""
+        return self.aggregate(
+            **{
+                code: models.Count("pk", filter=models.Q(warnings__contains=[{"code": code}]))
+                for code in codes
+            }
+        )
+
+
 class Submission(Contribution):
     """A camera reported by a resident. The camera exists from the start
     (status `reported`, or hidden until review where settings say so); the
@@ -81,7 +134,11 @@ class Submission(Contribution):
         _("plausibility warnings"),
         default=list,
         blank=True,
-        help_text=_("What looked doubtful when it arrived: [{code, message}]."),
+        help_text=_(
+            "What looked doubtful when it arrived, computed then: [{code, params, message, "
+            "evidence}], the reason and its evidence in words and their figures "
+            "(registry.services.plausibility)."
+        ),
     )
     merged_into = models.ForeignKey(
         Camera,
@@ -92,6 +149,8 @@ class Submission(Contribution):
         verbose_name=_("merged into"),
     )
     photos = models.ManyToManyField(Evidence, blank=True, related_name="+")
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta(Contribution.Meta):
         verbose_name = _("submission")
@@ -177,6 +236,7 @@ class ModerationAction(models.Model):
         REVERT = "revert", _("reverted")
         EDIT = "edit", _("edited")
         CREATE = "create", _("added")
+        REVIEW = "review", _("marked reviewed")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.gis.geos import Point
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -29,8 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import (
-    Area,
-    AreaLevel,
     Camera,
     Confirmation,
     EditSuggestion,
@@ -53,6 +50,7 @@ from .cameras import (
 )
 from .history import add_to_comment, json_value, one_changeset, snapshot
 from .moderation import model_value
+from .plausibility import Sent, plausibility_warnings, warning
 
 # What a contributor may change; where a camera came from (OSM identity,
 # dataset, raw tags) is the importers' business.
@@ -61,7 +59,9 @@ AWAITING_REVIEW = "awaiting review"
 
 
 class StoredPhoto(Protocol):
-    """A photo already cleaned and saved through the storage API."""
+    """A photo already cleaned and saved through the storage API. It may
+    also carry `position`, the (latitude, longitude) its EXIF gave, for the
+    plausibility warnings only: it is never stored."""
 
     name: str
     thumbnail_name: str
@@ -104,7 +104,9 @@ def submission_create(
     caller asks for `review_first` (a report that came without a proof of
     work), hidden until a moderator approves it. `session_marker` is an
     opaque keyed hash of the contributor's session, counted in the cache
-    only, to warn moderators of bursts."""
+    only, to warn moderators of bursts; the plausibility warnings
+    (registry.services.plausibility) are computed here and stored with the
+    submission."""
     with _photos_kept_only_on_success(photos):
         return _submission_create(
             location=location,
@@ -137,16 +139,13 @@ def _submission_create(
             **values,
         )
         submission = Submission(camera=camera, user=_account(user), receipt=receipt, note=note)
-        submission.warnings = plausibility_warnings(camera, session_marker=session_marker)
+        submission.warnings = plausibility_warnings(
+            camera,
+            sent=Sent(user=_account(user), receipt=receipt, session_marker=session_marker),
+            photo_positions=[getattr(photo, "position", None) for photo in photos],
+        )
         if review_first:
-            submission.warnings.append(
-                {
-                    "code": "without_proof",
-                    "message": _(
-                        "Sent without a proof of work: hidden until a moderator approves it."
-                    ),
-                }
-            )
+            submission.warnings.append(warning("without_proof"))
         submission.full_clean()
         submission.save()
         submission.photos.add(
@@ -198,76 +197,6 @@ class _photos_kept_only_on_success:
                     if name:
                         default_storage.delete(name)
         return False
-
-
-# ------------------------------------------------------------ plausibility
-
-
-def plausibility_warnings(camera: Camera, *, session_marker: str = "") -> list[dict[str, str]]:
-    """What a moderator should look at twice. No road or water data is
-    loaded, so position checks are limited to duplicates and countries."""
-    checks: list[Callable[[], dict[str, str] | None]] = [
-        lambda: _nearby_duplicate(camera),
-        lambda: _vendor_new_in_country(camera),
-        lambda: _burst(session_marker),
-    ]
-    return [warning for check in checks if (warning := check())]
-
-
-def _nearby_duplicate(camera: Camera) -> dict[str, str] | None:
-    metres = settings.SUBMISSION_DUPLICATE_METRES
-    others = Camera.objects.visible().exclude(pk=camera.pk).filter(kind=camera.kind)
-    nearest = others.near(camera.location, metres).first()
-    if nearest is None:
-        return None
-    return {
-        "code": "duplicate",
-        "message": _("Camera #%(id)s of the same kind is within %(metres)s m.")
-        % {"id": nearest.pk, "metres": metres},
-    }
-
-
-def _vendor_new_in_country(camera: Camera) -> dict[str, str] | None:
-    if camera.vendor_id is None:
-        return None
-    country = Area.objects.at_level(AreaLevel.COUNTRY).containing(camera.location).first()
-    if country is None:
-        return None
-    seen = (
-        Camera.objects.visible()
-        .exclude(pk=camera.pk)
-        .filter(vendor_id=camera.vendor_id)
-        .in_area(country)
-        .exists()
-    )
-    if seen:
-        return None
-    return {
-        "code": "vendor_new_in_country",
-        "message": _("No other camera of %(vendor)s is recorded in %(country)s.")
-        % {"vendor": camera.vendor.name, "country": country.name},
-    }
-
-
-def _burst(session_marker: str) -> dict[str, str] | None:
-    """Counts a session's submissions in the cache (never the database),
-    for SUBMISSION_BURST_SECONDS."""
-    if not session_marker:
-        return None
-    key = f"submissions:{session_marker}"
-    cache.add(key, 0, settings.SUBMISSION_BURST_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, settings.SUBMISSION_BURST_SECONDS)
-        count = 1
-    if count < settings.SUBMISSION_BURST_COUNT:
-        return None
-    return {
-        "code": "burst",
-        "message": _("Submission %(count)s from one session within %(minutes)s minutes.")
-        % {"count": count, "minutes": settings.SUBMISSION_BURST_SECONDS // 60},
-    }
 
 
 # ------------------------------------------------------------ still there

@@ -44,13 +44,11 @@ from registry.services.review import (
     submission_merge,
     submission_reject,
 )
-from tests.factories import CameraFactory, VendorFactory
+from tests.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
 
 HERE = Point(-87.6300, 41.8800, srid=4326)
-# 0.0001° of latitude is 11.1 m: just beyond the 10 m duplicate distance.
-ELEVEN_METRES_NORTH = Point(-87.6300, 41.8801, srid=4326)
 FIVE_METRES_NORTH = Point(-87.6300, 41.880045, srid=4326)
 
 
@@ -128,40 +126,6 @@ def test_photos_become_the_cameras_evidence(media):
         submission.camera,
         *names,
     )
-
-
-class TestPlausibility:
-    def test_a_camera_of_the_same_kind_a_few_metres_away_is_flagged(self):
-        existing = CameraFactory(location=HERE, kind="camera")
-        warnings = submit(location=FIVE_METRES_NORTH).warnings
-        assert warnings == [
-            {
-                "code": "duplicate",
-                "message": f"Camera #{existing.pk} of the same kind is within 10.0 m.",
-            }
-        ]
-
-    def test_beyond_the_distance_or_of_another_kind_is_not(self):
-        CameraFactory(location=HERE, kind="ALPR")
-        CameraFactory(location=ELEVEN_METRES_NORTH, kind="camera")
-        assert submit(location=HERE).warnings == []
-
-    def test_a_vendor_never_seen_in_the_country_is_flagged(self):
-        square = Polygon(((-88, 41), (-87, 41), (-87, 42), (-88, 42), (-88, 41)), srid=4326)
-        area_upsert(name="Freedonia", level="country", code="FD", geometry=square)
-        vendor = VendorFactory(name="Hikvision")
-        warnings = submit(vendor=vendor).warnings
-        assert warnings[0]["code"] == "vendor_new_in_country"
-        assert warnings[0]["message"] == "No other camera of Hikvision is recorded in Freedonia."
-        assert submit(vendor=vendor, location=ELEVEN_METRES_NORTH).warnings == []
-
-    def test_a_burst_from_one_session_is_flagged_from_the_fifth(self):
-        codes = [
-            [w["code"] for w in submit(session_marker="abc", kind=kind).warnings]
-            for kind in ("camera", "ALPR", "guard", "radar", "microphone")
-        ]
-        assert codes == [[], [], [], [], ["burst"]]
-        assert submit(session_marker="other", kind="gunshot_detector").warnings == []
 
 
 class TestConfirmations:

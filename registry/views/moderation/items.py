@@ -24,6 +24,7 @@ from registry.models import Camera, ReviewState, Status
 from registry.services.contributions import AWAITING_REVIEW, independent_confirmations
 from registry.services.history import snapshot
 from registry.services.moderators import can_moderate
+from registry.services.plausibility import describe
 
 from ..pages import camera_map_data
 from ..pages.wording import field_label, history_entries, referenced_names, value_text
@@ -121,7 +122,7 @@ def kind_context(section: QueueKind, found, request: HttpRequest, posted: str) -
         if bound is not None:
             edit_form.is_valid()
         return {
-            "warnings": found.warnings,
+            "warnings": [describe(warning) for warning in found.warnings],
             "photos": photos(found),
             "edit_form": edit_form,
             "awaiting_review": found.camera.status == Status.HIDDEN

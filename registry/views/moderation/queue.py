@@ -18,6 +18,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.filters import Ignored
 from registry.models import (
     Camera,
     EditSuggestion,
@@ -27,7 +28,9 @@ from registry.models import (
     ReviewState,
     Submission,
 )
+from registry.models.contributions import ANY_WARNING, NO_WARNING
 from registry.services.moderators import within_moderated_areas
+from registry.services.plausibility import WARNING_KINDS, describe
 
 from ..pages.listing import pagination, read_page
 from ..pages.wording import field_label
@@ -84,7 +87,7 @@ class QueueKind:
 def _submission_details(item: Submission) -> str:
     if not item.warnings:
         return _("No plausibility warning.")
-    return " ".join(warning.get("message", "") for warning in item.warnings)
+    return " ".join(describe(warning)["reason"] for warning in item.warnings)
 
 
 def _suggestion_details(item: EditSuggestion) -> str:
@@ -231,13 +234,55 @@ def tabs(user: AbstractBaseUser, current: str) -> list[dict]:
     return sections
 
 
+# How the new cameras' queue sorts (SUBMISSION_SORT_KEYS), in words.
+WARNING_SORTS = {
+    "oldest": gettext_lazy("Oldest first"),
+    "newest": gettext_lazy("Newest first"),
+    "warnings": gettext_lazy("Most warnings first"),
+}
+
+
+def warning_filter(items: QuerySet, data, ignored: list) -> dict:
+    """The new cameras' queue filtered by a kind of warning and sorted, as
+    the address asks (`warning`, `sort`); what it does not understand is
+    ignored with a notice. Returns the items, the query kept in the page's
+    links, and the form's choices with how many open items carry each."""
+    code = data.get("warning", "").strip()
+    sort = data.get("sort", "").strip()
+    if code and code not in WARNING_KINDS and code not in (ANY_WARNING, NO_WARNING):
+        ignored.append(Ignored("warning", code[:40], _("not a kind of warning")))
+        code = ""
+    if sort and sort not in WARNING_SORTS:
+        ignored.append(Ignored("sort", sort[:40], _("not an order this queue offers")))
+        sort = ""
+    counts = items.warning_counts(WARNING_KINDS)
+    items = items.by_warning(code).sorted_by(sort or "oldest")
+    choices = [
+        {"value": value, "label": label, "count": counts[value], "selected": value == code}
+        for value, label in WARNING_KINDS.items()
+    ]
+    query = {key: value for key, value in (("warning", code), ("sort", sort)) if value}
+    return {
+        "items": items,
+        "query": query,
+        "warning": code,
+        "warning_choices": choices,
+        "sorts": [
+            {"value": key, "label": label, "selected": key == (sort or "oldest")}
+            for key, label in WARNING_SORTS.items()
+        ],
+    }
+
+
 @moderator_required
 def queue(request, kind: str = "submissions"):
     section = kind_or_404(kind)
     ignored: list = []
-    page = read_page(
-        Paginator(section.open_items(request.user), ITEMS_PER_PAGE), request.GET, ignored
-    )
+    items, filtering = section.open_items(request.user), None
+    if section.model is Submission:
+        filtering = warning_filter(items, request.GET, ignored)
+        items = filtering["items"]
+    page = read_page(Paginator(items, ITEMS_PER_PAGE), request.GET, ignored)
     rows = [
         {
             "label": section.label(item),
@@ -246,7 +291,7 @@ def queue(request, kind: str = "submissions"):
             "created_at": item.created_at,
             "details": section.details(item),
             "source": section.source(item),
-            "warnings": getattr(item, "warnings", []),
+            "warnings": [describe(warning) for warning in getattr(item, "warnings", [])],
         }
         for item in page.object_list
     ]
@@ -255,7 +300,8 @@ def queue(request, kind: str = "submissions"):
         "section": section,
         "rows": rows,
         "total": page.paginator.count,
-        "pagination": pagination(page, {}),
+        "pagination": pagination(page, filtering["query"] if filtering else {}),
+        "filtering": filtering,
         "ignored": ignored,
     }
     return render(request, "registry/moderation/queue.html", context)
