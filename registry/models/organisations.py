@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.names import name_key
 
-from .choices import HIDDEN_STATUS, OperatorType, RestrictionRegime
+from .choices import HIDDEN_STATUS, Kind, OperatorType, RestrictionRegime
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
 
@@ -70,6 +70,14 @@ class Vendor(Organisation):
         blank=True,
         related_name="subsidiaries",
         verbose_name=_("parent company"),
+        help_text=_("The company that owns this brand (Vigilant: Motorola Solutions)."),
+    )
+    kinds = ArrayField(
+        models.CharField(max_length=30, choices=Kind.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("kinds it makes"),
+        help_text=_("The kinds of device it makes, as OSM's surveillance:type values."),
     )
 
     class Meta(Organisation.Meta):
@@ -81,6 +89,33 @@ class Vendor(Organisation):
                 name="vendor_wikidata_unique",
             )
         ]
+
+    @property
+    def kind_labels(self) -> list[str]:
+        labels = dict(Kind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.kinds]
+
+    def owners(self) -> list[Vendor]:
+        """The companies that own this brand, its parent first."""
+        owners: list[Vendor] = []
+        owner = self.parent
+        while owner is not None and owner.pk != self.pk and owner not in owners:
+            owners.append(owner)
+            owner = owner.parent
+        return owners
+
+    def with_brands(self) -> list[int]:
+        """Its own id and those of the brands it owns, at any depth."""
+        children: dict[int, list[int]] = {}
+        for pk, parent in Vendor.objects.exclude(parent=None).values_list("pk", "parent_id"):
+            children.setdefault(parent, []).append(pk)
+        family, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = [
+                pk for parent in frontier for pk in children.get(parent, ()) if pk not in family
+            ]
+            family += frontier
+        return family
 
 
 class VendorRestriction(models.Model):

@@ -1,6 +1,7 @@
 """Loads the shipped reference data, idempotently and without overwriting
 what moderators corrected: missing records and restrictions are created,
-empty fields filled, missing aliases added; nothing else is touched."""
+empty fields (a parent company, the kinds made) filled, missing aliases
+added; nothing else is touched."""
 
 from __future__ import annotations
 
@@ -30,29 +31,37 @@ class ReferenceLoadReport:
 @transaction.atomic
 def load_reference_data() -> ReferenceLoadReport:
     report = ReferenceLoadReport()
+    vendors, created = {}, set()
     for entry in VENDORS:
-        vendor = _upsert_vendor(entry, report)
+        before = report.vendors_created
+        vendors[entry["name"]] = vendor = _upsert_vendor(entry, report)
+        if report.vendors_created > before:
+            created.add(vendor.pk)
         for restriction in entry.get("restrictions", []):
             _ensure_restriction(vendor, restriction, report)
+    # Owners second: a brand may be listed before the company that owns it.
+    for entry in VENDORS:
+        vendor = vendors[entry["name"]]
+        if entry.get("parent") and _ensure_parent(vendor, vendors[entry["parent"]]):
+            report.vendors_updated += vendor.pk not in created
     return report
 
 
 def _upsert_vendor(entry: dict, report: ReferenceLoadReport) -> Vendor:
-    parent = Vendor.objects.get(name=entry["parent"]) if entry.get("parent") else None
     vendor = Vendor.objects.filter(slug=slugify(entry["name"])).first()
+    if vendor is None and entry.get("wikidata"):
+        # A moderator may have entered it under another name.
+        vendor = Vendor.objects.filter(wikidata=entry["wikidata"]).first()
     if vendor is None:
         vendor = Vendor(name=entry["name"], slug=slugify(entry["name"]))
         report.vendors_created += 1
         changed = True
     else:
         changed = False
-    for name in ("country", "wikidata", "website"):
+    for name in ("country", "wikidata", "website", "kinds"):
         if entry.get(name) and not getattr(vendor, name):
             setattr(vendor, name, entry[name])
             changed = True
-    if parent and vendor.parent_id is None:
-        vendor.parent = parent
-        changed = True
     if vendor.add_aliases(entry.get("aliases", [])):
         changed = True
     if changed:
@@ -60,6 +69,16 @@ def _upsert_vendor(entry: dict, report: ReferenceLoadReport) -> Vendor:
         vendor.full_clean()
         vendor.save()
     return vendor
+
+
+def _ensure_parent(vendor: Vendor, parent: Vendor) -> bool:
+    """Sets the owner of a vendor that has none (a moderator's choice
+    stays); returns whether it did."""
+    if vendor.parent_id is not None or vendor.pk == parent.pk:
+        return False
+    vendor.parent = parent
+    vendor.save(update_fields=["parent", "updated_at"])
+    return True
 
 
 def _ensure_restriction(vendor: Vendor, data: dict, report: ReferenceLoadReport) -> None:
