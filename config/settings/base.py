@@ -454,9 +454,7 @@ VERIFY_ACCOUNT_MIN_ACCEPTED = int(os.environ.get("VERIFY_ACCOUNT_MIN_ACCEPTED", 
 # Another camera of the same kind this close is a near duplicate; this close,
 # an exact one, whichever way the two face.
 SUBMISSION_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_DUPLICATE_METRES", "10"))
-SUBMISSION_EXACT_DUPLICATE_METRES = float(
-    os.environ.get("SUBMISSION_EXACT_DUPLICATE_METRES", "1")
-)
+SUBMISSION_EXACT_DUPLICATE_METRES = float(os.environ.get("SUBMISSION_EXACT_DUPLICATE_METRES", "1"))
 # Beyond the exact distance, a near duplicate faces the same way: directions
 # this close, or one of them unknown.
 SUBMISSION_DUPLICATE_DEGREES = float(os.environ.get("SUBMISSION_DUPLICATE_DEGREES", "45"))
