@@ -168,21 +168,60 @@ class VendorSummarySerializer(OutputSerializer):
         fields = ("slug", "name", "country", "wikidata", "website", "restrictions")
 
 
+class OwnerRestrictionSerializer(RestrictionSerializer):
+    """A restriction on a company that owns the vendor, not on the vendor."""
+
+    owner = serializers.CharField(source="vendor.slug", help_text="The owner's slug.")
+    owner_name = serializers.CharField(source="vendor.name")
+
+    class Meta(RestrictionSerializer.Meta):
+        fields = ("owner", "owner_name", *RestrictionSerializer.Meta.fields)
+
+
 class VendorSerializer(VendorSummarySerializer):
     aliases = serializers.ListField(child=serializers.CharField())
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=Kind.choices),
+        help_text="The kinds of device it makes (surveillance:type values).",
+    )
     parent = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True, help_text="null: none."
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The company that owns this brand; null: none.",
+    )
+    brands = serializers.SlugRelatedField(
+        source="subsidiaries",
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="The brands it owns (the vendors whose parent it is).",
+    )
+    owner_restrictions = OwnerRestrictionSerializer(
+        many=True,
+        read_only=True,
+        help_text="The legal restrictions on the companies that own it (its parent, and "
+        "theirs), each naming its owner: they are not the vendor's own.",
     )
     evidence = EvidenceSerializer(many=True, read_only=True)
     cameras_by_kind = CountsField(read_only=True)
+    brands_included = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether cameras_by_kind counts the cameras of its brands too "
+        "(`include_brands=1`).",
+    )
 
     class Meta(VendorSummarySerializer.Meta):
         fields = (
             *VendorSummarySerializer.Meta.fields,
             "aliases",
+            "kinds",
             "parent",
+            "brands",
+            "owner_restrictions",
             "evidence",
             "cameras_by_kind",
+            "brands_included",
         )
 
 

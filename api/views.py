@@ -406,22 +406,57 @@ class VendorListView(generics.ListAPIView):
     )
 
 
+class VendorParams(QueryParams):
+    include_brands = serializers.BooleanField(
+        required=False,
+        help_text="1 or true: count the cameras of the brands the vendor owns (its "
+        "subsidiaries, at any depth) with its own; absent, 0 or false: its own only.",
+    )
+
+
 @extend_schema_view(
     get=extend_schema(
-        responses={200: VendorSerializer, 404: NOT_FOUND, 429: THROTTLED},
+        parameters=[VendorParams],
+        responses={200: VendorSerializer, 400: ERROR_400, 404: NOT_FOUND, 429: THROTTLED},
         examples=example(
-            "a restricted vendor", {**VENDOR_EXAMPLE, "cameras_by_kind": {"camera": 4}}
+            "a brand and its owner",
+            {
+                **VENDOR_EXAMPLE,
+                "slug": "vigilant-solutions",
+                "name": "Vigilant Solutions",
+                "country": "US",
+                "website": "",
+                "restrictions": [],
+                "aliases": ["Vigilant"],
+                "kinds": ["ALPR"],
+                "parent": "motorola-solutions",
+                "brands": [],
+                "owner_restrictions": [],
+                "evidence": [],
+                "cameras_by_kind": {"ALPR": 4},
+                "brands_included": False,
+            },
         ),
     )
 )
 class VendorDetailView(generics.RetrieveAPIView):
     serializer_class = VendorSerializer
     lookup_field = "slug"
-    queryset = Vendor.objects.select_related("parent").prefetch_related("restrictions", "evidence")
+    queryset = Vendor.objects.select_related("parent").prefetch_related(
+        "restrictions", "evidence", "subsidiaries"
+    )
 
     def get_object(self):
+        params = VendorParams.read(self.request)
         vendor = super().get_object()
-        vendor.cameras_by_kind = vendor.cameras.visible().count_by("kind")
+        include_brands = params.get("include_brands", False)
+        family = vendor.with_brands() if include_brands else [vendor.pk]
+        cameras = Camera.objects.visible().filter(vendor_id__in=family)
+        vendor.cameras_by_kind = cameras.count_by("kind")
+        vendor.brands_included = include_brands
+        vendor.owner_restrictions = [
+            restriction for owner in vendor.owners() for restriction in owner.restrictions.all()
+        ]
         return vendor
 
 

@@ -248,13 +248,28 @@ def vendor_detail(request, slug: str):
         .prefetch_related("restrictions", "evidence", "subsidiaries"),
         slug=slug,
     )
-    cameras = Camera.objects.visible().filter(vendor=vendor)
+    include_brands = request.GET.get("include_brands", "").lower() in {"1", "true", "yes"}
+    family = vendor.with_brands() if include_brands else [vendor.pk]
+    cameras = Camera.objects.visible().filter(vendor_id__in=family)
+    slugs = ",".join(Vendor.objects.filter(pk__in=family).values_list("slug", flat=True))
     context = {
         "vendor": vendor,
-        **organisation_cameras(cameras, role="vendor", slug=vendor.slug, other="operator"),
-        **countries_context(cameras, owner=f"vendor:{vendor.pk}"),
+        "owners": vendor_owners(vendor),
+        "brands_included": include_brands,
+        "brand_count": len(family) - 1 if include_brands else len(vendor.with_brands()) - 1,
+        **organisation_cameras(cameras, role="vendor", slug=slugs, other="operator"),
+        **countries_context(cameras, owner=f"vendor:{','.join(map(str, sorted(family)))}"),
     }
     return render(request, "registry/vendor_detail.html", context)
+
+
+def vendor_owners(vendor: Vendor) -> list[dict]:
+    """The companies that own the vendor, each with its restrictions: a
+    brand's page shows its owners' restrictions as theirs."""
+    return [
+        {"vendor": owner, "restrictions": list(owner.restrictions.all())}
+        for owner in vendor.owners()
+    ]
 
 
 def operator_detail(request, slug: str):
