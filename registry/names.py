@@ -361,4 +361,3 @@ def _deletions(word: str, edits: int) -> set[str]:
         frontier = {text[:at] + text[at + 1 :] for text in frontier for at in range(len(text))}
         variants = variants | frontier
     return variants
-
