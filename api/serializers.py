@@ -233,9 +233,13 @@ class VendorListSerializer(VendorSummarySerializer):
 
 
 class OperatorSummarySerializer(OutputSerializer):
+    """`origin` says whether a curator entered the record or an import or a
+    contribution made it from an operator string no record matched; such a
+    record is `reviewed` once a curator has checked it."""
+
     class Meta:
         model = Operator
-        fields = ("slug", "name", "operator_type", "wikidata", "website")
+        fields = ("slug", "name", "operator_type", "wikidata", "website", "origin", "reviewed")
 
 
 class OperatorListSerializer(OperatorSummarySerializer):

@@ -374,6 +374,7 @@ class CameraDetailView(APIView):
         )
         # One camera, one query: the list and the downloads leave sources out.
         camera.field_sources = Revision.objects.field_sources([pk]).get(pk, {})
+        camera.confirmed_by = camera.confirmations.people()
         data = CameraFeatureSerializer(camera, context={"request": request}).data
         return Response(data, content_type=GEOJSON)
 
@@ -466,6 +467,8 @@ OPERATOR_EXAMPLE = {
     "operator_type": "police",
     "wikidata": "Q1340186",
     "website": "",
+    "origin": "data",
+    "reviewed": False,
 }
 
 

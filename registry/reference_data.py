@@ -563,3 +563,49 @@ VENDORS = [
         "kinds": ["camera"],
     },
 ]
+
+
+# The values OpenStreetMap mappers give `operator:type` (its wiki's
+# Key:operator:type and the tags in the data), each with its label; Sightline's
+# OperatorType holds them beside the kinds oversight asks about (police, city,
+# transport, school). An operator made from the data takes its type from
+# these.
+OPERATOR_TYPES = [
+    {"value": "public", "label": "public body"},
+    {"value": "government", "label": "government"},
+    {"value": "private", "label": "private business"},
+    {"value": "business", "label": "business"},
+    {"value": "community", "label": "community or homeowners' association"},
+    {"value": "religious", "label": "religious"},
+    {"value": "ngo", "label": "non-governmental organisation"},
+    {"value": "private_non_profit", "label": "private non-profit"},
+    {"value": "cooperative", "label": "cooperative"},
+    {"value": "consortium", "label": "consortium"},
+    {"value": "military", "label": "military"},
+    {"value": "individual", "label": "individual"},
+]
+# Other spellings of a type met in the data, and what they mean.
+OPERATOR_TYPE_SPELLINGS = {
+    "police": "police",
+    "municipal": "city",
+    "municipality": "city",
+    "city": "city",
+    "local_authority": "government",
+    "local_government": "government",
+    "state": "government",
+    "federal": "government",
+    "governmental": "government",
+    "university": "school",
+    "school": "school",
+    "education": "school",
+    "association": "ngo",
+    "charity": "ngo",
+    "non_profit": "private_non_profit",
+    "nonprofit": "private_non_profit",
+    "private_for_profit": "business",
+    "company": "business",
+    "commercial": "business",
+    "church": "religious",
+    "transport": "transport",
+    "public_transport": "transport",
+}

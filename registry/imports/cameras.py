@@ -136,6 +136,7 @@ class ImportReport:
     conflicts: int = 0
     merge_candidates: int = 0
     vendor_placeholders: int = 0  # features whose vendor tag only says "unknown"
+    operators_created: int = 0
     rejected: list[FeatureRejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown_removals: list[str] = field(default_factory=list)
@@ -157,6 +158,7 @@ class ImportReport:
             (self.conflicts, "fields kept against the source (conflicts for moderators)"),
             (self.merge_candidates, "possible duplicates for moderators"),
             (self.vendor_placeholders, "named no vendor (placeholder values such as unknown)"),
+            (self.operators_created, "operators made from the data, to review"),
         ]
         text += "".join(f", {count} {what}" for count, what in extras if count)
         text += f" in {self.seconds:.1f} s"
@@ -231,7 +233,7 @@ class CameraImport:
         # Cameras created by this run have larger ids: they are neither
         # near-duplicate candidates nor "absent" from the file.
         self.max_id_before: int | None = Camera.objects.aggregate(max=Max("id"))["max"]
-        self.parser = TagParser()
+        self.parser = TagParser(dataset.name)
         self.existing = ExistingCameras(dataset, near_metres=near_distance)
         self.seen_osm: dict[tuple[str, int], int] = {}
         self.seen_ids: set[int] = set()
@@ -474,6 +476,7 @@ def import_source(
             with _without_cyclic_gc(), _prompt_thread_switches(), loading:
                 CreationStream(writer).write(run.staged_rows(source.items))
             report.broken = source.broken
+            writer.settle_operators()
             writer.apply_updates()
             writer.restore_returned()
             if full and not source.broken:

@@ -102,7 +102,7 @@ class CreationStream:
         connection.ensure_connection()
         self.writer = writer
         self.database = connection.connection  # the psycopg connection itself
-        self.batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=2)
+        self.batches: queue.Queue[tuple[list[tuple], list] | None] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._write_batches, name="import-writer")
 
@@ -126,15 +126,16 @@ class CreationStream:
     def _hand_over(self, batch: list[tuple]) -> None:
         if self.error is not None:
             raise self.error  # stop reading; the run's transaction rolls back
-        self.batches.put(batch)
+        # With the operators first named in it, made from the data before it lands.
+        self.batches.put((batch, self.writer.operators.take_pending()))
 
     def _write_batches(self) -> None:
-        while (batch := self.batches.get()) is not None:
+        while (handed := self.batches.get()) is not None:
             if self.error is not None:
                 continue  # drain, so that the reader never blocks
             try:
                 with self.database.cursor() as cursor:
-                    self.writer.write_batch(cursor, batch)
+                    self.writer.write_batch(cursor, *handed)
             except BaseException as error:  # re-raised by write() in the main thread
                 self.error = error
 

@@ -27,6 +27,8 @@ from registry.osm_tags import (
 from registry.services.history import json_value
 from registry.text_input import text_problem
 
+from .operators import RunOperators
+
 
 @dataclass(frozen=True)
 class ParsedTags:
@@ -38,7 +40,11 @@ class ParsedTags:
 # Directions and survey dates vary from device to device; everything else
 # (kind, vendor, operator, mount...) is shared by many. Each part is parsed
 # once per distinct combination of the keys it reads.
-CORE_KEYS = tuple(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *SIGHTING_KEYS))
+# `operator:type` only types an operator the run makes from the data.
+CORE_KEYS = (
+    *(key for key in READ_KEYS if key not in (*DIRECTION_KEYS, *SIGHTING_KEYS)),
+    "operator:type",
+)
 OWN_KEYS = {*DIRECTION_KEYS, *SIGHTING_KEYS}
 # The longest raw names and product a camera holds (its columns' lengths).
 TEXT_FIELDS = {"vendor_raw": 255, "product": 200, "operator_raw": 255}
@@ -50,9 +56,10 @@ class TagParser:
     distinct combination of the tags they read: in an OSM extract many
     devices share them (one vendor's ALPRs differ only in direction)."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "") -> None:
         self.vendors = NameResolver.for_model(Vendor)
-        self.operators = NameResolver.for_model(Operator)
+        # Operator strings no record matches make records (from the data).
+        self.operators = RunOperators(NameResolver.for_model(Operator), source)
         self.core: dict[tuple, ParsedTags] = {}
         self.directions: dict[tuple, ParsedTags] = {}
         self.confirmed: dict[tuple, ParsedTags] = {}
@@ -106,7 +113,9 @@ class TagParser:
             "vendor": self.vendors.resolve(fields.vendor_raw, fields.vendor_wikidata),
             "vendor_raw": fields.vendor_raw[:255],
             "product": fields.product[:200],
-            "operator": self.operators.resolve(fields.operator_raw, fields.operator_wikidata),
+            "operator": self.operators.resolve(
+                fields.operator_raw, fields.operator_wikidata, tags.get("operator:type", "")
+            ),
             "operator_raw": fields.operator_raw[:255],
         }
         problems = tuple(problem for problem in result.problems if problem.key not in OWN_KEYS)

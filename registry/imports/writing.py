@@ -33,6 +33,7 @@ from .staging import (
 
 if TYPE_CHECKING:
     from .cameras import CameraImport
+    from .operators import NewOperator
 
 REVISION_COLUMNS = ("camera_id", "version", "changeset_id", "changes", "created_at")
 UPDATED_COLUMNS = STAGED_COLUMNS
@@ -60,6 +61,7 @@ class Writer:
         self.dataset = run.dataset
         self.changeset = changeset
         self.now = timezone.now()
+        self.operators = run.parser.operators
 
     def params(self, **extra) -> dict[str, Any]:
         return {
@@ -71,14 +73,17 @@ class Writer:
 
     # -- creations, one batch at a time (see CreationStream)
 
-    def write_batch(self, cursor, rows: list[tuple]) -> None:
-        """COPY a batch of new cameras into the staging table (ids come from
-        the camera sequence as rows arrive), insert the cameras with their
-        feature text and their first revisions, link near-duplicates."""
+    def write_batch(self, cursor, rows: list[tuple], operators: list[NewOperator]) -> None:
+        """Make the operators the batch first names; COPY a batch of new
+        cameras into the staging table (ids come from the camera sequence as
+        rows arrive), insert the cameras with their feature text and their
+        first revisions, link near-duplicates."""
         cursor.execute("TRUNCATE import_staging")
         with cursor.copy(STAGING_COPY) as copy:
             for row in rows:
                 copy.write_row(row)
+        self.operators.insert(cursor, operators)
+        self.operators.settle_staged(cursor)
         cursor.execute(INSERT_CREATIONS, self.params())
         self.report.created += cursor.rowcount
         cursor.execute(INSERT_CREATION_REVISIONS, self.params())
@@ -120,6 +125,14 @@ class Writer:
         self.report.merge_candidates += cursor.rowcount
 
     # -- updates
+
+    def settle_operators(self) -> None:
+        """After the last batch: the operators only updated cameras name are
+        made, and the updates carry their ids."""
+        self.operators.finish()
+        for update in self.run.updates:
+            self.operators.settle(update.state)
+        self.report.operators_created = self.operators.created
 
     def apply_updates(self) -> None:
         updates = self.run.updates

@@ -128,7 +128,23 @@ class OperatorType(models.TextChoices):
     COMMUNITY = "community", _("community or homeowners' association")
     RELIGIOUS = "religious", _("religious")
     MILITARY = "military", _("military")
+    # The other values OSM mappers give operator:type (its wiki, and the data).
+    PUBLIC = "public", _("public body")
+    BUSINESS = "business", _("business")
+    NGO = "ngo", _("non-governmental organisation")
+    PRIVATE_NON_PROFIT = "private_non_profit", _("private non-profit")
+    COOPERATIVE = "cooperative", _("cooperative")
+    CONSORTIUM = "consortium", _("consortium")
+    INDIVIDUAL = "individual", _("individual")
     OTHER = "other", _("other")
+
+
+class OperatorOrigin(models.TextChoices):
+    """Where an operator record came from: entered by a curator, or made
+    from an operator string an import or a contribution brought."""
+
+    CURATED = "curated", _("entered by a curator")
+    DATA = "data", _("from the data")
 
 
 class EvidenceKind(models.TextChoices):

@@ -236,6 +236,7 @@ class ModerationAction(models.Model):
         REVERT = "revert", _("reverted")
         EDIT = "edit", _("edited")
         CREATE = "create", _("added")
+        REVIEW = "review", _("marked reviewed")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

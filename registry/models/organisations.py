@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from registry.names import name_key
 
-from .choices import HIDDEN_STATUS, Kind, OperatorType, RestrictionRegime
+from .choices import HIDDEN_STATUS, Kind, OperatorOrigin, OperatorType, RestrictionRegime
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
 
@@ -159,6 +159,32 @@ class Operator(Organisation):
     operator_type = models.CharField(
         _("type"), max_length=20, choices=OperatorType.choices, blank=True
     )
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=OperatorOrigin.choices,
+        default=OperatorOrigin.CURATED,
+        help_text=_(
+            "Entered by a curator, or made from an operator string an import or a "
+            "contribution brought that no record matched."
+        ),
+    )
+    reviewed = models.BooleanField(
+        _("reviewed"),
+        default=True,
+        help_text=_(
+            "A curator checked the record (its name, its type, that it is no duplicate). "
+            "Records made from the data start unreviewed."
+        ),
+    )
+    first_source = models.CharField(
+        _("first source"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For a record made from the data: the dataset that first named it, or “contribution”."
+        ),
+    )
 
     class Meta(Organisation.Meta):
         verbose_name = _("operator")
@@ -208,3 +234,19 @@ class VendorQuerySet(OrganisationQuerySet):
 class OperatorQuerySet(OrganisationQuerySet):
     def of_type(self, *operator_types: str) -> OperatorQuerySet:
         return self.filter(operator_type__in=operator_types)
+
+    def to_review(self) -> OperatorQuerySet:
+        """Records no curator has checked yet: those made from the data."""
+        return self.filter(reviewed=False)
+
+    def matching(self, text: str) -> OperatorQuerySet:
+        """Whose name, an alias or Wikidata id holds `text` (any case)."""
+        text = text.strip()
+        if not text:
+            return self
+        aliases = Func(
+            F("aliases"), Value("\x1f"), function="array_to_string", output_field=CharField()
+        )
+        return self.alias(alias_text=aliases).filter(
+            Q(name__icontains=text) | Q(alias_text__icontains=text) | Q(wikidata__iexact=text)
+        )

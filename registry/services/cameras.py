@@ -36,6 +36,7 @@ from .history import (
     record_revision,
     snapshot,
 )
+from .operators import operator_for_string
 
 # Fields a caller may set through camera_create/camera_update; status changes
 # have their own functions because each needs its own evidence.
@@ -106,13 +107,16 @@ def _check_fields(values: dict[str, Any]) -> None:
 
 
 def _resolve_names(values: dict[str, Any]) -> None:
-    """A raw vendor/operator string without a record gets the record it names."""
-    for role, model in (("vendor", Vendor), ("operator", Operator)):
-        raw = values.get(f"{role}_raw")
-        if raw and values.get(role) is None:
-            pk = NameResolver.for_model(model).resolve(raw)
-            if pk is not None:
-                values[role] = model.objects.get(pk=pk)
+    """A raw vendor/operator string without a record gets the record it
+    names; an operator string that names none makes a record from the data."""
+    raw = values.get("vendor_raw")
+    if raw and values.get("vendor") is None:
+        pk = NameResolver.for_model(Vendor).resolve(raw)
+        if pk is not None:
+            values["vendor"] = Vendor.objects.get(pk=pk)
+    raw = values.get("operator_raw")
+    if raw and values.get("operator") is None:
+        values["operator"] = operator_for_string(name=raw)
 
 
 @transaction.atomic

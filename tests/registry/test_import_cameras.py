@@ -67,7 +67,8 @@ def test_import_maps_tags_to_fields_and_keeps_the_raw_tags(tmp_path):
     assert (camera.camera_type, camera.mount, camera.directions) == ("fixed", "pole", [0.0])
     assert (camera.height, str(camera.last_confirmed)) == (4.0, "2025-06-01")
     assert camera.vendor.name == "Flock Safety"
-    assert camera.operator is None and camera.operator_raw == "Chicago Police Department"
+    assert camera.operator.name == camera.operator_raw == "Chicago Police Department"
+    assert not camera.operator.reviewed  # made from the data
     assert (camera.osm_type, camera.osm_id) == ("node", 101)
     assert camera.tags == {k: v for k, v in FLOCK["properties"].items() if k != "id"}
     assert (camera.location.x, camera.location.y) == (-87.62, 41.88)
