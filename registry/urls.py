@@ -38,6 +38,7 @@ urlpatterns = [
     path("moderation/", moderation.queue, name="moderation"),
     path("moderation/log/", moderation.log, name="moderation-log"),
     path("moderation/spellings/", moderation.spellings, name="moderation-spellings"),
+    path("moderation/operators/", moderation.operators, name="moderation-operators"),
     path(
         "moderation/cameras/<int:pk>/history/",
         moderation.camera_history,

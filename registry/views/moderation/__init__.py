@@ -6,7 +6,8 @@ limited to their areas where they have any."""
 from .cameras import camera_history
 from .items import item
 from .log import log
+from .operators import operators
 from .queue import queue
 from .spellings import spellings
 
-__all__ = ["camera_history", "item", "log", "queue", "spellings"]
+__all__ = ["camera_history", "item", "log", "operators", "queue", "spellings"]
