@@ -343,7 +343,12 @@ class ReportTotalsSerializer(serializers.Serializer):
     cameras = serializers.IntegerField()
     in_place = serializers.IntegerField()
     removed = serializers.IntegerField()
-    verified = serializers.IntegerField()
+    verified = serializers.IntegerField(help_text="Verified either way: the sum of the next two.")
+    verified_by_moderator = serializers.IntegerField(help_text="Verified by a moderator.")
+    verified_by_confirmations = serializers.IntegerField(
+        help_text="Verified by independent confirmations: contributors with standing confirmed "
+        "it on the ground (the VERIFY_* settings); no moderator checked it."
+    )
     restricted = serializers.IntegerField(help_text="From vendors under a legal restriction.")
     restricted_in_place = serializers.IntegerField()
 
@@ -463,6 +468,8 @@ REPORT_EXAMPLE = {
         "in_place": 10,
         "removed": 2,
         "verified": 4,
+        "verified_by_moderator": 3,
+        "verified_by_confirmations": 1,
         "restricted": 3,
         "restricted_in_place": 3,
     },

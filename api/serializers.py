@@ -23,6 +23,7 @@ from registry.models import (
     Status,
     Vendor,
     VendorRestriction,
+    VerifiedBy,
     Visibility,
     Zone,
 )
@@ -42,6 +43,28 @@ def constant(value: str, **kwargs) -> serializers.CharField:
 def choice(choices, **kwargs) -> serializers.ChoiceField:
     """One of `choices`, or "" where the model leaves it blank."""
     return serializers.ChoiceField(choices=choices, allow_blank=True, **kwargs)
+
+
+class VerifiedByField(serializers.ChoiceField):
+    """How a verified camera was verified; null when it is not verified."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "`moderator`: a moderator verified it; `confirmations`: independent contributors "
+            "with standing confirmed it on the ground (the VERIFY_* settings); null: not "
+            "verified. Either way its status is `verified`.",
+        )
+        super().__init__(choices=VerifiedBy.choices, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+def verified_at_field(**kwargs) -> serializers.DateTimeField:
+    return serializers.DateTimeField(
+        allow_null=True, help_text="When it was verified; null when it is not.", **kwargs
+    )
 
 
 class PositionField(serializers.ListField):
@@ -316,6 +339,14 @@ class CameraPropertiesSerializer(OutputSerializer):
         help_text="Where each field's value came from: an import, a moderator or a survey.",
     )
     osm_url = serializers.CharField(read_only=True, help_text='"" when not from OpenStreetMap.')
+    verified_by = VerifiedByField(read_only=True)
+    verified_at = verified_at_field(read_only=True)
+    confirmed_by = serializers.IntegerField(
+        read_only=True,
+        min_value=0,
+        help_text="How many people confirmed it still there (each account or receipt once, "
+        "anonymous ones included): support, which alone verifies nothing.",
+    )
 
     class Meta:
         model = Camera
@@ -335,10 +366,13 @@ class CameraPropertiesSerializer(OutputSerializer):
             "operator_raw",
             "capabilities",
             "status",
+            "verified_by",
+            "verified_at",
             "removed_on",
             "status_note",
             "first_seen",
             "last_confirmed",
+            "confirmed_by",
             "osm_type",
             "osm_id",
             "osm_url",
@@ -356,11 +390,12 @@ class CameraPropertiesSerializer(OutputSerializer):
 
 # The fields whose source the detail gives: those a revision records (the
 # place, the tracked columns, the capabilities) that the detail itself shows,
-# so that no field the reader cannot see is named.
+# so that no field the reader cannot see is named. How a camera was verified
+# says its own source.
 SOURCED_FIELDS = tuple(
     name
     for name in ("location", *CameraPropertiesSerializer.Meta.fields)
-    if name in {*TRACKED_FIELDS, "capabilities"}
+    if name in {*TRACKED_FIELDS, "capabilities"} - {"verified_by", "verified_at"}
 )
 
 
@@ -390,6 +425,8 @@ class CameraSummarySerializer(serializers.Serializer):
 
     kind = choice(Kind.choices, help_text='OSM surveillance:type; "" when unknown.')
     status = serializers.ChoiceField(Status.choices)
+    verified_by = VerifiedByField()
+    verified_at = verified_at_field()
     visibility = choice(Visibility.choices)
     zone = choice(Zone.choices)
     camera_type = choice(CameraType.choices)

@@ -72,12 +72,14 @@ ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 # The CSV's columns. With the raw tags (as a JSON object), the record's id in
 # its dataset and the OSM version, an export imports back as it was
-# (registry/imports/csvfile.py reads this layout by its header).
+# (registry/imports/csvfile.py reads this layout by its header). How and when
+# a camera was verified are bookkeeping, like its status: never tags.
 CSV_COLUMNS = (
-    "id", "longitude", "latitude", "kind", "status", "visibility", "zone", "camera_type",
-    "mount", "directions", "tilt", "height", "vendor", "vendor_raw", "product", "operator",
-    "operator_raw", "last_confirmed", "first_seen", "removed_on", "osm_type", "osm_id",
-    "osm_version", "source_ref", "version", "updated_at", "tags",
+    "id", "longitude", "latitude", "kind", "status", "verified_by", "verified_at",
+    "visibility", "zone", "camera_type", "mount", "directions", "tilt", "height", "vendor",
+    "vendor_raw", "product", "operator", "operator_raw", "last_confirmed", "first_seen",
+    "removed_on", "osm_type", "osm_id", "osm_version", "source_ref", "version", "updated_at",
+    "tags",
 )  # fmt: skip
 # CSV columns read from a related record rather than the camera itself.
 CSV_SOURCES = {"vendor": "vendor__slug", "operator": "operator__slug"}
@@ -312,12 +314,14 @@ def csv_lines(
     )
     directions = CSV_COLUMNS.index("directions")
     updated_at = CSV_COLUMNS.index("updated_at")
+    verified_at = CSV_COLUMNS.index("verified_at")
     tags = CSV_COLUMNS.index("tags")
 
     def line(row: tuple) -> str:
         values = list(row)
         values[directions] = ";".join(map(exact_number, values[directions] or []))
         values[updated_at] = values[updated_at].isoformat()
+        values[verified_at] = values[verified_at].isoformat() if values[verified_at] else ""
         values[tags] = json.dumps(values[tags], ensure_ascii=False, separators=(",", ":"))
         return writer.writerow(formula_safe_row(values))
 

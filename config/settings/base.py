@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "SurveillanceKindEnum": "registry.models.choices.Kind",
         "CapabilityEnum": "registry.models.choices.Capability",
         "ReviewStateEnum": "registry.models.contributions.ReviewState",
+        "VerifiedByEnum": "registry.models.choices.VerifiedBy",
         "ReceiptStateEnum": "api.contributions.RECEIPT_STATES",
         "PointTypeEnum": ["Point"],
         "MultiPolygonTypeEnum": ["MultiPolygon"],

@@ -47,6 +47,7 @@ from registry.models import (
     Revision,
     Status,
     Vendor,
+    VerifiedBy,
 )
 from registry.models.choices import IN_PLACE_STATUSES
 from registry.models.organisations import VendorQuerySet
@@ -57,7 +58,8 @@ from registry.models.organisations import VendorQuerySet
 CAMERA_SOURCES_LISTED = 200
 
 # A revision that says the device is still there: someone recorded a newer
-# date they saw it on the ground, or a moderator verified it. (A camera's
+# date they saw it on the ground, or it was verified (by a moderator or by
+# independent confirmations). (A camera's
 # first revision is its addition, not a confirmation.)
 CONFIRMATION = Q(version__gt=1) & (
     Q(changes__status__1=Status.VERIFIED)
@@ -92,6 +94,9 @@ class Totals:
     cameras: int
     in_place: int
     verified: int
+    # Kept apart: a moderator's check, and the confirmations rule's.
+    verified_by_moderator: int
+    verified_by_confirmations: int
     restricted: int  # from vendors under a legal restriction
     restricted_in_place: int
 
@@ -219,11 +224,13 @@ def area_report(area: Area, *, now: datetime | None = None) -> AreaReport:
     """The report of `area` (with its boundary loaded), as of now."""
     now = now or timezone.now()
     cameras = Camera.objects.visible().in_area(area)
-    combinations = cameras.tally("kind", "camera_type", "vendor_id", "operator_id", "status")
+    combinations = cameras.tally(
+        "kind", "camera_type", "vendor_id", "operator_id", "status", "verified_by"
+    )
     vendors = _vendors({row[2] for row in combinations if row[2] is not None})
     operators = Operator.objects.in_bulk({row[3] for row in combinations if row[3] is not None})
     tables = _tables(combinations, vendors, operators)
-    totals = _totals(tables)
+    totals = _totals(tables, combinations)
     restricted_vendors = _restricted_vendors(
         [row for row in tables["by_vendor"] if row.restricted], vendors
     )
@@ -243,13 +250,19 @@ def area_report(area: Area, *, now: datetime | None = None) -> AreaReport:
     )
 
 
-def _totals(tables: dict[str, list[Count]]) -> Totals:
+def _totals(tables: dict[str, list[Count]], combinations: list[tuple]) -> Totals:
     by_status = tables["by_status"]
     restricted = [row for row in tables["by_vendor"] if row.restricted]
+    verified_by: Counter[str] = Counter()
+    for row in combinations:
+        if row[4] == Status.VERIFIED:
+            verified_by[row[5]] += row[-1]
     return Totals(
         cameras=sum(row.cameras for row in by_status),
         in_place=sum(row.in_place for row in by_status),
         verified=sum(row.cameras for row in by_status if row.value == Status.VERIFIED),
+        verified_by_moderator=verified_by[VerifiedBy.MODERATOR],
+        verified_by_confirmations=verified_by[VerifiedBy.CONFIRMATIONS],
         restricted=sum(row.cameras for row in restricted),
         restricted_in_place=sum(row.in_place for row in restricted),
     )

@@ -161,6 +161,8 @@ def test_the_report_has_the_figures_of_the_page(client, layout):
         "in_place": 3,
         "removed": 1,
         "verified": 1,
+        "verified_by_moderator": 1,
+        "verified_by_confirmations": 0,
         "restricted": 2,
         "restricted_in_place": 2,
     }

@@ -184,12 +184,13 @@ def test_cameras_are_typed_geojson_features_field_by_field(client):
         *("kind", "status", "visibility", "zone", "camera_type", "mount", "directions"),
         *("tilt", "height", "vendor", "vendor_name", "operator", "operator_name"),
         *("last_confirmed", "osm_type", "osm_id", "version", "updated_at"),
+        *("verified_by", "verified_at"),
     }
     assert set(properties["required"]) == set(properties["properties"])
     nullable = {name for name, field in properties["properties"].items() if field.get("nullable")}
     assert nullable == {
         *("tilt", "height", "vendor", "vendor_name", "operator", "operator_name"),
-        *("last_confirmed", "osm_id"),
+        *("last_confirmed", "osm_id", "verified_by", "verified_at"),
     }
     assert {"vendor", "operator", "dataset", "removed_on"} <= {
         name for name, field in detail_properties["properties"].items() if field.get("nullable")

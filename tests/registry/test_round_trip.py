@@ -14,8 +14,13 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 
 from registry.exports import osmchange_chunks
-from registry.models import Camera, Changeset, Dataset, Revision, Status, Vendor
-from registry.services import camera_remove, camera_update, load_reference_data
+from registry.models import Camera, Changeset, Dataset, Revision, Status, Vendor, VerifiedBy
+from registry.services import (
+    camera_remove,
+    camera_set_status,
+    camera_update,
+    load_reference_data,
+)
 
 from .importing import camera_tags, node_xml, osm_xml, run, summary, way_xml, write_json
 
@@ -115,7 +120,8 @@ def a_registry_with_edits(tmp_path: Path, moderator) -> None:
     versions and a way, and edits made in Sightline that the raw tags do
     not say: a direction to the last digit, a vendor picked from the list
     with no raw name, a position to 15 decimals, text a spreadsheet would
-    run, a camera removed."""
+    run, a camera removed, one verified by a moderator and one by
+    independent confirmations."""
     load_reference_data()
     run(DEMO, "--source", "demo")
     extract = tmp_path / "extract.osm"
@@ -132,7 +138,7 @@ def a_registry_with_edits(tmp_path: Path, moderator) -> None:
         )
     )  # fmt: skip
     run(extract, "--source", "osm")
-    first, second, third, fourth = Camera.objects.filter(osm_id__isnull=True)[:4]
+    first, second, third, fourth, fifth, sixth = Camera.objects.filter(osm_id__isnull=True)[:6]
     camera_update(camera=first, actor=moderator, kind="ALPR", directions=[12.345678901])
     camera_update(
         camera=second, actor=moderator, vendor=Vendor.objects.get(name="Axis Communications"),
@@ -141,6 +147,14 @@ def a_registry_with_edits(tmp_path: Path, moderator) -> None:
     )  # fmt: skip
     camera_update(camera=third, actor=moderator, **HOSTILE)
     camera_remove(camera=fourth, removed_on=date(2025, 1, 1), actor=moderator, reason="gone")
+    camera_set_status(camera=fifth, status=Status.VERIFIED, actor=moderator, reason="checked")
+    camera_set_status(
+        camera=sixth,
+        status=Status.VERIFIED,
+        actor=None,
+        reason="confirmed",
+        verified_by=VerifiedBy.CONFIRMATIONS,
+    )
 
 
 def every_camera_in_place() -> list[str]:
@@ -232,6 +246,7 @@ BOOKKEEPING = {
     "osm_version", "source_ref", "vendor", "vendor_raw", "vendor_name", "operator_raw",
     "operator_name", "directions", "tilt", "kind", "zone", "mount", "visibility",
     "camera_type", "product", "last_confirmed", "longitude", "latitude", "tags",
+    "verified_by", "verified_at",
 }  # fmt: skip
 
 

@@ -289,3 +289,94 @@ def test_the_migration_labels_verified_cameras_by_their_history(standing, modera
     assert status_of(by_rule) == (Status.VERIFIED, VerifiedBy.CONFIRMATIONS)
     assert status_of(by_moderator) == (Status.VERIFIED, VerifiedBy.MODERATOR)
     assert Camera.objects.get(pk=by_moderator.pk).verified_at is not None
+
+
+# ------------------------------------------- labels on pages, reports, files
+
+
+def verified_both_ways(moderator) -> tuple[Camera, Camera]:
+    by_moderator = submission_approve(
+        submission=submission_create(location=HERE, kind="camera"), moderator=moderator
+    )
+    by_rule = camera_set_status(
+        camera=submission_create(location=Point(-87.6290, 41.8800, srid=4326)).camera,
+        status=Status.VERIFIED,
+        actor=None,
+        reason="confirmed",
+        verified_by=VerifiedBy.CONFIRMATIONS,
+    )
+    return by_moderator, by_rule
+
+
+def test_the_camera_page_says_who_verified_it(client, moderator):
+    by_moderator, by_rule = verified_both_ways(moderator)
+    page = client.get(f"/cameras/{by_moderator.pk}/").content.decode()
+    assert "Verified by a moderator on" in page
+    assert "independent confirmations" not in page
+    page = client.get(f"/cameras/{by_rule.pk}/").content.decode()
+    assert "Verified by independent confirmations on" in page
+    assert "No moderator has checked it." in page
+
+
+def test_the_spanish_camera_page_says_it_in_spanish(client, moderator):
+    _by_moderator, by_rule = verified_both_ways(moderator)
+    page = client.get(f"/es/cameras/{by_rule.pk}/").content.decode()
+    assert "Verificada por confirmaciones independientes el" in page
+
+
+def test_the_camera_list_keeps_the_two_apart(client, moderator):
+    verified_both_ways(moderator)
+    page = client.get("/cameras/", {"status": "verified"}).content.decode()
+    assert "(by a moderator)" in page
+    assert "(by independent confirmations)" in page
+
+
+def test_the_area_report_counts_the_two_apart(client, moderator):
+    from django.contrib.gis.geos import Polygon
+
+    from registry.reports.areas import area_report
+    from registry.services.areas import area_upsert
+
+    square = Polygon(((-88, 41), (-87, 41), (-87, 42), (-88, 42), (-88, 41)), srid=4326)
+    area, _outcome = area_upsert(name="Testville", level="city", geometry=square)
+    verified_both_ways(moderator)
+    submission_create(location=Point(-87.6280, 41.8800, srid=4326))  # reported only
+    totals = area_report(area).totals
+    assert (totals.verified, totals.verified_by_moderator, totals.verified_by_confirmations) == (
+        2,
+        1,
+        1,
+    )
+    page = client.get(f"/areas/{area.slug}/").content.decode()
+    assert "Verified by a moderator" in page
+    assert "Verified by independent confirmations" in page
+
+
+def test_exports_carry_how_and_when_as_columns_and_properties(moderator):
+    import csv
+    import io
+    import json
+
+    from registry.exports import csv_lines, geojson_chunks
+
+    by_moderator, by_rule = verified_both_ways(moderator)
+    reported = submission_create(location=Point(-87.6280, 41.8800, srid=4326)).camera
+    cameras = Camera.objects.order_by("pk")
+    rows = {
+        int(row["id"]): row for row in csv.DictReader(io.StringIO("".join(csv_lines(cameras))))
+    }
+    by_rule.refresh_from_db()
+    assert rows[by_rule.pk]["verified_by"] == "confirmations"
+    assert rows[by_rule.pk]["verified_at"] == by_rule.verified_at.isoformat()
+    assert rows[by_moderator.pk]["verified_by"] == "moderator"
+    assert (rows[reported.pk]["verified_by"], rows[reported.pk]["verified_at"]) == ("", "")
+    features = {
+        feature["id"]: feature["properties"]
+        for feature in json.loads("".join(geojson_chunks(cameras)))["features"]
+    }
+    assert features[by_rule.pk]["verified_by"] == "confirmations"
+    assert features[by_moderator.pk]["verified_by"] == "moderator"
+    assert (features[reported.pk]["verified_by"], features[reported.pk]["verified_at"]) == (
+        None,
+        None,
+    )
