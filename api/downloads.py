@@ -138,8 +138,12 @@ class CSVDownloadView(DownloadView):
         "numbers, negative coordinates included, are written as numbers.",
     )
     def get(self, request):
+        value = request.query_params.get("bom")
         try:
-            byte_order_mark = wants_byte_order_mark(request.query_params.get("bom"))
+            # Sent empty, as every parameter of the API, it is an error.
+            if value == "":
+                raise ValueError("bom must be 1 (or true) or 0 (or false), not ''.")
+            byte_order_mark = wants_byte_order_mark(value)
         except ValueError as error:
             raise ValidationError({"bom": [str(error)]}) from None
         response = super().get(request)
