@@ -54,7 +54,11 @@ def test_operator_endpoints(client):
 
     assert operators == [
         {
-            **{k: detail[k] for k in ("slug", "name", "operator_type", "wikidata", "website")},
+            **{
+                k: detail[k]
+                for k in ("slug", "name", "operator_type", "wikidata", "website", "origin")
+            },
+            "reviewed": True,  # a curator's record
             "camera_count": 1,
         }
     ]

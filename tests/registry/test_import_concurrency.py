@@ -32,8 +32,8 @@ def test_contributions_commit_while_an_import_is_half_way(tmp_path, monkeypatch)
     real_write_batch = writing.Writer.write_batch
     batches = []
 
-    def pausing_write_batch(self, cursor, rows):
-        real_write_batch(self, cursor, rows)
+    def pausing_write_batch(self, cursor, rows, operators):
+        real_write_batch(self, cursor, rows, operators)
         batches.append(len(rows))
         if len(batches) == 2:
             half_way.set()

@@ -281,11 +281,11 @@ def test_a_database_error_half_way_leaves_the_registry_as_it_was(tmp_path, monke
     batches = []
     real_write_batch = writing.Writer.write_batch
 
-    def failing_write_batch(self, cursor, rows):
+    def failing_write_batch(self, cursor, rows, operators):
         batches.append(len(rows))
         if len(batches) == 3:
             cursor.execute("SELECT 1 / 0")  # a real database error, mid-run
-        real_write_batch(self, cursor, rows)
+        real_write_batch(self, cursor, rows, operators)
 
     monkeypatch.setattr(writing.Writer, "write_batch", failing_write_batch)
     nodes = [(i, i / 1000, 1.0, camera_tags()) for i in range(100, 600)]
@@ -395,11 +395,11 @@ def test_a_first_import_that_fails_leaves_indexes_and_constraints_in_place(tmp_p
     real_write_batch = writing.Writer.write_batch
     calls = []
 
-    def failing_write_batch(self, cursor, rows):
+    def failing_write_batch(self, cursor, rows, operators):
         calls.append(len(rows))
         if len(calls) == 2:
             cursor.execute("SELECT 1 / 0")
-        real_write_batch(self, cursor, rows)
+        real_write_batch(self, cursor, rows, operators)
 
     monkeypatch.setattr(writing.Writer, "write_batch", failing_write_batch)
     pbf = write_pbf(
