@@ -44,6 +44,11 @@ urlpatterns = [
         moderation.camera_history,
         name="moderation-camera-history",
     ),
+    path(
+        "moderation/merge-candidates/decide/",
+        moderation.decide_merge_candidates,
+        name="moderation-decide-merge-candidates",
+    ),
     path("moderation/<slug:kind>/", moderation.queue, name="moderation-section"),
     path("moderation/<slug:kind>/<int:pk>/", moderation.item, name="moderation-item"),
 ]

@@ -71,3 +71,67 @@ def test_an_unknown_candidate_or_none_at_all_is_refused(candidates, moderator):
         merge_candidates_decide(candidates=[], duplicate=True, user=moderator)
 
     assert MergeCandidate.objects.filter(decision="open").count() == 3
+
+
+# ------------------------------------------------------------ the queue page
+
+SECTION = "/moderation/merge-candidates/"
+DECIDE = "/moderation/merge-candidates/decide/"
+
+
+@pytest.fixture
+def mod_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def test_the_ticked_rows_are_decided_as_one_action(candidates, mod_client):
+    page = mod_client.get(SECTION)
+    assert f'name="candidates" value="{candidates[0].pk}"'.encode() in page.content
+
+    response = mod_client.post(
+        DECIDE, {"candidates": [c.pk for c in candidates[:2]], "decision": "duplicate"}
+    )
+
+    assert response.status_code == 302
+    decisions = dict(MergeCandidate.objects.values_list("pk", "decision"))
+    assert [decisions[c.pk] for c in candidates] == ["duplicate", "duplicate", "open"]
+
+
+def test_ticking_nothing_or_a_decided_one_changes_nothing_and_says_why(
+    candidates, mod_client, moderator
+):
+    nothing = mod_client.post(DECIDE, {"decision": "distinct"})
+    assert nothing.status_code == 400
+    assert (
+        "Possible duplicates: Tick at least one possible duplicate." in nothing.context["errors"]
+    )
+
+    merge_mark_distinct(candidate=candidates[0], user=moderator)
+    late = mod_client.post(
+        DECIDE, {"candidates": [c.pk for c in candidates], "decision": "duplicate"}
+    )
+
+    assert late.status_code == 409
+    assert f"Merge candidate #{candidates[0].pk} was already decided" in late.context["errors"][0]
+    assert MergeCandidate.objects.filter(decision="open").count() == 2
+
+
+def test_a_bad_number_is_refused_naming_the_field(candidates, mod_client):
+    response = mod_client.post(DECIDE, {"candidates": ["x1"], "decision": "duplicate"})
+
+    assert response.status_code == 400
+    assert response.context["errors"][0].startswith("Possible duplicates:")
+
+
+def test_a_section_is_searched_by_camera_number_and_vendor(candidates, mod_client):
+    camera = candidates[2].camera
+    Camera.objects.filter(pk=camera.pk).update(vendor_raw="Acme Vision")
+
+    by_vendor = mod_client.get(SECTION, {"q": "acme"})
+    by_number = mod_client.get(SECTION, {"q": str(candidates[1].duplicate_of_id)})
+    nothing = mod_client.get(SECTION, {"q": "zzz"})
+
+    assert [row["pk"] for row in by_vendor.context["rows"]] == [candidates[2].pk]
+    assert [row["pk"] for row in by_number.context["rows"]] == [candidates[1].pk]
+    assert "No open item matches “zzz”." in nothing.content.decode()

@@ -7,7 +7,15 @@ from .cameras import camera_history
 from .items import item
 from .log import log
 from .operators import operators
-from .queue import queue
+from .queue import decide_merge_candidates, queue
 from .spellings import spellings
 
-__all__ = ["camera_history", "item", "log", "operators", "queue", "spellings"]
+__all__ = [
+    "camera_history",
+    "decide_merge_candidates",
+    "item",
+    "log",
+    "operators",
+    "queue",
+    "spellings",
+]

@@ -3,20 +3,23 @@ with counts; and the vendor and operator spellings no record matches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet
-from django.http import Http404
-from django.shortcuts import render
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from registry.filters import Ignored
 from registry.models import (
@@ -29,14 +32,20 @@ from registry.models import (
     Submission,
 )
 from registry.models.contributions import ANY_WARNING, NO_WARNING
+from registry.services import merge_candidates_decide
 from registry.services.moderators import within_moderated_areas
 from registry.services.plausibility import WARNING_KINDS, describe
 
 from ..pages.listing import pagination, read_page
 from ..pages.wording import field_label
-from .access import contributor_label, moderator_required
+from .access import contributor_label, forbidden, moderator_required
 
 ITEMS_PER_PAGE = 25
+MERGE_CANDIDATES = "merge-candidates"
+# What a search of a queue's section looks in, on the cameras the items concern.
+SEARCHED_CAMERA_FIELDS = ("vendor_raw", "operator_raw", "vendor__name", "operator__name")
+# The longest search text read.
+MAX_SEARCH_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,22 @@ class QueueKind:
 
     def items(self) -> QuerySet:
         return self.model.objects.select_related(*self.related)
+
+    def matching(self, items: QuerySet, text: str) -> QuerySet:
+        """The items whose number, camera's number, or camera's vendor or
+        operator (raw name or record) holds `text`; for import items also
+        the source's name."""
+        found = Q()
+        for path in (location.removesuffix("__location") for location in self.locations):
+            if text.isdigit():
+                found |= Q(pk=int(text)) | Q(**{f"{path}_id": int(text)})
+            for field in SEARCHED_CAMERA_FIELDS:
+                found |= Q(**{f"{path}__{field}__icontains": text})
+        if self.model is ImportConflict:
+            found |= Q(dataset__name__icontains=text) | Q(field__icontains=text)
+        if self.model is MergeCandidate:
+            found |= Q(changeset__dataset__name__icontains=text)
+        return items.filter(found)
 
     def open_items(self, user: AbstractBaseUser) -> QuerySet:
         queryset = self.items().filter(**{self.state_field: self.open_value})
@@ -177,7 +202,7 @@ KINDS: dict[str, QueueKind] = {
             template="registry/moderation/item_import_conflict.html",
         ),
         QueueKind(
-            slug="merge-candidates",
+            slug=MERGE_CANDIDATES,
             title=gettext_lazy("Possible duplicates"),
             model=MergeCandidate,
             state_field="decision",
@@ -276,15 +301,94 @@ def warning_filter(items: QuerySet, data, ignored: list) -> dict:
 
 @moderator_required
 def queue(request, kind: str = "submissions"):
-    section = kind_or_404(kind)
+    return queue_page(request, kind_or_404(kind))
+
+
+@moderator_required
+def decide_merge_candidates(request: HttpRequest) -> HttpResponse:
+    """The possible duplicates ticked on a page of the queue, decided as one
+    action (registry.services.merge_candidates_decide): all or none."""
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    section = kind_or_404(MERGE_CANDIDATES)
+    form = DecideManyForm(request.POST)
+    if not form.is_valid():
+        errors = [
+            f"{DecideManyForm.LABELS.get(name, name)}: {message}"
+            for name, messages_ in form.errors.items()
+            for message in messages_
+        ]
+        return queue_page(request, section, status=400, errors=errors)
+    data = form.cleaned_data
+    try:
+        count = merge_candidates_decide(
+            candidates=data["candidates"],
+            duplicate=data["decision"] == "duplicate",
+            user=request.user,
+            note=data["note"],
+        )
+    except PermissionDenied as error:
+        return forbidden(request, str(error))
+    except ValidationError as error:
+        return queue_page(request, section, status=409, errors=error.messages)
+    done = (
+        ngettext(
+            "%(count)d possible duplicate hidden as a duplicate.",
+            "%(count)d possible duplicates hidden as duplicates.",
+            count,
+        )
+        if data["decision"] == "duplicate"
+        else ngettext(
+            "%(count)d possible duplicate marked as two distinct devices.",
+            "%(count)d possible duplicates marked as distinct devices.",
+            count,
+        )
+    )
+    messages.success(request, done % {"count": count})
+    return redirect("registry:moderation-section", MERGE_CANDIDATES)
+
+
+class DecideManyForm(forms.Form):
+    """What the ticked rows of the possible duplicates post."""
+
+    LABELS = {
+        "candidates": gettext_lazy("Possible duplicates"),
+        "decision": gettext_lazy("Decision"),
+        "note": gettext_lazy("Note"),
+    }
+
+    candidates = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+    decision = forms.ChoiceField(choices=[("duplicate", "duplicate"), ("distinct", "distinct")])
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["candidates"].valid_value = _is_item_number
+        self.fields["candidates"].error_messages["required"] = _(
+            "Tick at least one possible duplicate."
+        )
+
+
+def _is_item_number(value: str) -> bool:
+    return value.isdigit() and 0 < int(value) < 2**63
+
+
+def queue_page(
+    request: HttpRequest, section: QueueKind, *, status: int = 200, errors: Sequence[str] = ()
+) -> HttpResponse:
     ignored: list = []
     items, filtering = section.open_items(request.user), None
+    search = request.GET.get("q", "").strip()[:MAX_SEARCH_LENGTH]
+    if search:
+        items = section.matching(items, search)
     if section.model is Submission:
         filtering = warning_filter(items, request.GET, ignored)
         items = filtering["items"]
+    query = {**(filtering["query"] if filtering else {}), **({"q": search} if search else {})}
     page = read_page(Paginator(items, ITEMS_PER_PAGE), request.GET, ignored)
     rows = [
         {
+            "pk": item.pk,
             "label": section.label(item),
             "url": section.url(item),
             "camera": section.cameras(item)[0],
@@ -300,8 +404,11 @@ def queue(request, kind: str = "submissions"):
         "section": section,
         "rows": rows,
         "total": page.paginator.count,
-        "pagination": pagination(page, filtering["query"] if filtering else {}),
+        "pagination": pagination(page, query),
+        "search": search,
+        "decide_many": section.model is MergeCandidate,
         "filtering": filtering,
         "ignored": ignored,
+        "errors": errors,
     }
-    return render(request, "registry/moderation/queue.html", context)
+    return render(request, "registry/moderation/queue.html", context, status=status)
