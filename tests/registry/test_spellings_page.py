@@ -72,7 +72,7 @@ def test_the_search_keeps_the_groups_holding_the_text(admin_client):
 
 def test_many_records_are_offered_once_as_suggestions_and_mapped_by_name(admin_client):
     camera_create(location=Point(1, 1, srid=4326), actor=None, vendor_raw="Flok Safety")
-    Vendor.objects.bulk_create(Vendor(name=f"Vendor {n}", slug=f"vendor-{n}") for n in range(80))
+    Vendor.objects.bulk_create(Vendor(name=f"Vendor {n}", slug=f"vendor-{n}") for n in range(160))
     flock = VendorFactory(name="Flock Safety")
 
     page = admin_client.get(PAGE)

@@ -39,7 +39,7 @@ MAX_SPELLING_LENGTH = 255
 # Up to this many records, each form offers them in a list box; beyond, a
 # text field with a shared list of suggestions (thousands of options in each
 # of 50 forms made the page take minutes in a browser).
-TARGETS_IN_A_LIST_BOX = 60
+TARGETS_IN_A_LIST_BOX = 150
 # How long grouped spellings are kept (under a key that changes with them).
 GROUPS_KEPT_SECONDS = 3600
 # The longest search text read.
