@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, areas, contribute, exposure, map, moderation, pages
+from .views import accounts, areas, contribute, data, exposure, map, moderation, pages
 
 app_name = "registry"
 urlpatterns = [
@@ -35,6 +35,7 @@ urlpatterns = [
     path("exposure/", exposure.exposure_page, name="exposure"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("data/", data.data_page, name="data"),
     path("moderation/", moderation.queue, name="moderation"),
     path("moderation/log/", moderation.log, name="moderation-log"),
     path("moderation/spellings/", moderation.spellings, name="moderation-spellings"),

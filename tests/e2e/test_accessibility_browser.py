@@ -41,6 +41,7 @@ def pages(db):
         "/operators/",
         "/about/",
         "/privacy/",
+        "/data/",
         "/es/cameras/",
     ]
 
