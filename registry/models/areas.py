@@ -78,8 +78,26 @@ class Area(models.Model):
         editable=False,
         help_text=_("Computed on the ellipsoid from the boundary."),
     )
+    surface_km2 = models.FloatField(
+        _("official surface (km²)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "The surface a statistical source publishes for the area (land and inland "
+            "waters), used for densities instead of the boundary's own: a country's boundary "
+            "also takes in its coastal waters. Empty for areas measured from their boundary."
+        ),
+    )
+    surface_source = models.CharField(_("source of the surface"), max_length=300, blank=True)
     population = models.PositiveBigIntegerField(
         _("population"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    population_source = models.CharField(
+        _("source of the population"),
+        max_length=300,
+        blank=True,
+        help_text=_("Empty when the population comes with the boundary file."),
     )
     source = models.CharField(
         _("source"),
@@ -107,6 +125,12 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def density_km2(self) -> float:
+        """The surface densities divide by: the official one where a source
+        gives it, else the one measured from the boundary."""
+        return self.area_km2 if self.surface_km2 is None else self.surface_km2
 
     @property
     def depth(self) -> int:

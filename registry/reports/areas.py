@@ -108,7 +108,9 @@ class Totals:
 @dataclass(frozen=True)
 class Density:
     """Cameras in place per km² and per 1,000 residents; None when the
-    surface is zero or the population is not known."""
+    surface is zero or the population is not known. The surface is the
+    area's official one where a source gives it (countries: their boundary
+    takes in coastal waters), else the one measured from its boundary."""
 
     per_km2: float | None
     per_1000_residents: float | None
@@ -154,7 +156,7 @@ class SubArea:
     name: str
     level: str
     level_label: str
-    area_km2: float
+    area_km2: float  # the surface its density divides by
     population: int | None
     cameras: int
     in_place: int
@@ -239,7 +241,7 @@ def area_report(area: Area, *, now: datetime | None = None) -> AreaReport:
         area=area,
         generated_at=now,
         totals=totals,
-        density=Density.of(totals.in_place, area.area_km2, area.population),
+        density=Density.of(totals.in_place, area.density_km2, area.population),
         **tables,
         by_capability=_by_capability(cameras),
         restricted=restricted_vendors,
@@ -460,11 +462,11 @@ def _sub_areas(area: Area) -> list[SubArea]:
             name=child.name,
             level=child.level,
             level_label=str(child.get_level_display()),
-            area_km2=child.area_km2,
+            area_km2=child.density_km2,
             population=child.population,
             cameras=child.cameras,
             in_place=child.in_place,
-            density=Density.of(child.in_place, child.area_km2, child.population),
+            density=Density.of(child.in_place, child.density_km2, child.population),
         )
         for child in children
     ]

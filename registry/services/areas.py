@@ -109,10 +109,16 @@ def area_upsert(
     code: str = "",
     population: int | None = None,
     source: str = "",
+    surface_km2: float | None = None,
+    surface_source: str = "",
+    population_source: str = "",
 ) -> tuple[Area, Outcome]:
     """Create the area, or update the one it matches: the same level and
     code when a code is given, else the same name, level and parent. The
-    slug of an existing area never changes (links to it keep working)."""
+    slug of an existing area never changes (links to it keep working).
+    `surface_km2` is an official surface, from `surface_source`, that
+    densities use instead of the one measured from the boundary (kept in
+    `area_km2` either way); without it the area is measured only."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": "An area needs a name."})
@@ -129,6 +135,9 @@ def area_upsert(
         "code": code,
         "population": population,
         "source": source,
+        "surface_km2": surface_km2,
+        "surface_source": surface_source if surface_km2 is not None else "",
+        "population_source": population_source if population is not None else "",
     }
     if area is None:
         area = Area(**values, geometry=boundary, area_km2=area_km2(boundary))
