@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     # Docs assets come from our own static files, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Without deep links, each operation's summary is one button: with them
+    # it holds a link too, a nested control screen readers cannot reach.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for each set of choices wherever a field offers it: the kinds

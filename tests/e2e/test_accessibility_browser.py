@@ -58,3 +58,26 @@ def test_the_public_pages_pass_axe_wcag_checks(page, live_server, pages, console
             violations[path] = found
     assert violations == {}
     assert console_errors == []
+
+
+RUN_AXE_SERIOUS = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+  });
+  return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    .map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+      v.nodes.slice(0, 8).map(n => n.target.join(' ')).join('; '));
+}"""
+
+
+def test_the_api_docs_have_no_serious_axe_violations(page, live_server, console_errors):
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.locator("#swagger-ui .opblock").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.evaluate(AXE.read_text())
+    found = page.evaluate(RUN_AXE_SERIOUS)
+    assert found == [], "\n".join(found)
+    # The site's header and footer, and a way back to the site.
+    assert page.locator("header.site-header a.brand").is_visible()
+    assert page.locator("footer.site-footer a[href='/data/']").count() == 1
+    assert console_errors == []
