@@ -40,6 +40,7 @@ urlpatterns = [
     path("moderation/log/", moderation.log, name="moderation-log"),
     path("moderation/spellings/", moderation.spellings, name="moderation-spellings"),
     path("moderation/operators/", moderation.operators, name="moderation-operators"),
+    path("moderation/areas/upload/", moderation.upload_areas, name="moderation-area-upload"),
     path(
         "moderation/cameras/<int:pk>/history/",
         moderation.camera_history,

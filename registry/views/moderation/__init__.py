@@ -3,6 +3,7 @@ per item with the forms that decide it, each camera's history with revert,
 and the log of every decision. Only for holders of `registry.moderate`,
 limited to their areas where they have any."""
 
+from .areas import upload as upload_areas
 from .cameras import camera_history
 from .items import item
 from .log import log
@@ -18,4 +19,5 @@ __all__ = [
     "operators",
     "queue",
     "spellings",
+    "upload_areas",
 ]
