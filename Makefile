@@ -27,6 +27,7 @@ setup: system-packages python-env frontend $(LOCAL_DB)
 
 data:
 	$(PYTHON) manage.py load_countries
+	$(PYTHON) manage.py load_places
 	$(PYTHON) manage.py import_cameras registry/data/demo/chicago.geojson.gz --source sightline-demo
 
 # Times bulk imports of the whole shared OSM sample (as PBF) beside

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import areas, downloads, views
+from . import areas, downloads, places, views
 from .challenge import ChallengeView
 from .contributions import (
     ConfirmationView,
@@ -50,6 +50,7 @@ urlpatterns = [
     path("areas/", areas.AreaListView.as_view(), name="areas"),
     path("areas/<slug:slug>/", areas.AreaDetailView.as_view(), name="area"),
     path("areas/<slug:slug>/report/", areas.AreaReportView.as_view(), name="area-report"),
+    path("places/", places.PlaceSearchView.as_view(), name="places"),
     path("challenge/", ChallengeView.as_view(), name="challenge"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("changes/", views.ChangesView.as_view(), name="changes"),

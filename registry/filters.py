@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from .models import (
+    Area,
     Camera,
     CameraCapability,
     Capability,
@@ -192,3 +193,63 @@ def _date(data, name, ignored: list[Ignored]) -> datetime.date | None:
     except ValueError:
         ignored.append(Ignored(name, value, _("not a date (YYYY-MM-DD)")))
         return None
+
+
+@dataclass(frozen=True)
+class Within:
+    """Where the camera list looks: a bbox (`?bbox=minlon,minlat,maxlon,maxlat`)
+    or an area (`?area=slug`), as the API's camera list takes them; what the
+    place search sets."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    area: Area | None = None
+
+    @classmethod
+    def from_query(cls, data: QueryDict, ignored: list[Ignored]) -> Within:
+        bbox = None
+        raw = (data.get("bbox") or "").strip()
+        if raw:
+            bbox = _bbox(raw)
+            if bbox is None:
+                ignored.append(
+                    Ignored(
+                        "bbox",
+                        raw,
+                        _("not minlon,minlat,maxlon,maxlat in degrees with min below max"),
+                    )
+                )
+        area = None
+        slug = (data.get("area") or "").strip()
+        if slug:
+            area = Area.objects.filter(slug=slug).first()
+            if area is None:
+                ignored.append(Ignored("area", slug, _("no such %(what)s") % {"what": "area"}))
+        return cls(bbox=bbox, area=area)
+
+    def apply(self, cameras: CameraQuerySet) -> CameraQuerySet:
+        if self.bbox:
+            cameras = cameras.in_bbox(self.bbox)
+        if self.area:
+            cameras = cameras.in_area(self.area)
+        return cameras
+
+    def as_query(self) -> dict[str, str]:
+        query = {}
+        if self.bbox:
+            query["bbox"] = ",".join(f"{value:g}" for value in self.bbox)
+        if self.area:
+            query["area"] = self.area.slug
+        return query
+
+
+def _bbox(raw: str) -> tuple[float, float, float, float] | None:
+    parts = raw.split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return (west, south, east, north)

@@ -159,6 +159,13 @@ BASEMAP_ATTRIBUTION = os.environ.get(
     "BASEMAP_ATTRIBUTION", "&copy; OpenStreetMap contributors (ODbL)"
 )
 
+# A Nominatim-compatible geocoder (its base URL, e.g.
+# https://nominatim.openstreetmap.org) that the place search also asks about
+# street addresses: the typed text is sent to it, from the server. Off when
+# empty (the default): the search then uses Sightline's own data only.
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+GEOCODER_TIMEOUT_SECONDS = float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", "2"))
+
 
 def tile_origin(url: str) -> str:
     """The origin a browser loads base-map tiles from, for the CSP's img-src:

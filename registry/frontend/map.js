@@ -8,6 +8,7 @@
 
 import { CameraTiles } from './cameraTiles.js';
 import { conePolygons, coneShape } from './cones.js';
+import { placeSearch, resultBounds } from './place-search.js';
 import { clusterRadius, drawCamera, drawCluster, KIND_STYLES, symbolCanvas } from './symbols.js';
 
 const L = window.L;
@@ -207,6 +208,21 @@ window.sightlineMapInit = function sightlineMapInit(map) {
   cameras.addTo(map);
   legendControl(config).addTo(map);
   locateControl(config, announce).addTo(map);
+
+  // The place search flies the map to the place chosen (jumps, for those who
+  // asked for less motion).
+  const searchBox = document.getElementById('map-search');
+  if (searchBox) {
+    const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    placeSearch(searchBox, (result) => {
+      const [west, south, east, north] = resultBounds(result);
+      const bounds = [[south, west], [north, east]];
+      const options = { maxZoom: result.kind === 'place' ? 13 : 17 };
+      if (still) map.fitBounds(bounds, options);
+      else map.flyToBounds(bounds, { ...options, duration: 1 });
+      container.dataset.place = result.label;
+    });
+  }
 
   let firstDrawn = false;
   const refresh = () => {

@@ -31,6 +31,7 @@ from .evidence import Evidence
 from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
+from .places import Place, PlaceName
 from .reports import AreaReportPdf, PdfStatus
 from .safeguards import IdempotentRequest, SpentProof
 from .tiles import TileCell
@@ -63,6 +64,8 @@ __all__ = [
     "OperatorType",
     "OsmType",
     "PdfStatus",
+    "Place",
+    "PlaceName",
     "Receipt",
     "RemovalReport",
     "RestrictionRegime",

@@ -13,6 +13,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Polygon
 from django.contrib.gis.measure import D
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import (
@@ -31,6 +32,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -473,6 +475,11 @@ class Camera(models.Model):
                 name="camera_operator",
             ),
             models.Index(fields=["dataset", "source_ref"], name="camera_source_record"),
+            # The place search's prefix match on a camera's street (registry.places).
+            models.Index(
+                OpClass(Lower(KT("tags__addr:street")), name="text_pattern_ops"),
+                name="camera_addr_street",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import cones
-from registry.filters import PUBLIC_STATUSES, Ignored, MapFilters
+from registry.filters import PUBLIC_STATUSES, Ignored, MapFilters, Within
 from registry.models import (
     Camera,
     CameraCapability,
@@ -76,9 +76,10 @@ DEFAULT_ORGANISATION_SORT = Sort("name")
 def camera_list(request):
     filters = MapFilters.from_query(request.GET)
     ignored = list(filters.ignored)
+    within = Within.from_query(request.GET, ignored)
     sort = read_sort(request.GET, CAMERA_SORT_KEYS, DEFAULT_CAMERA_SORT, ignored)
     cameras = (
-        filters.cameras()
+        within.apply(filters.cameras())
         .select_related("vendor", "operator")
         .defer("feature", "tags")
         .with_staleness()
@@ -86,10 +87,12 @@ def camera_list(request):
         .ordered_by(sort.key, descending=sort.descending)
     )
     page = read_page(Paginator(cameras, CAMERAS_PER_PAGE), request.GET, ignored)
-    query = filters.as_query()
+    query = {**filters.as_query(), **within.as_query()}
     sorted_query = query if sort == DEFAULT_CAMERA_SORT else {**query, "sort": sort.parameter}
     context = {
         "filters": filters,
+        "within": within,
+        "without_place_url": with_query(reverse("registry:cameras"), filters.as_query()),
         "ignored": ignored,
         "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
         "sort": sort,
@@ -98,7 +101,8 @@ def camera_list(request):
         "columns": sort_columns(CAMERA_COLUMNS, sort, query),
         "pagination": pagination(page, sorted_query),
         "cameras": page.object_list,
-        "map_url": with_query(reverse("registry:map"), query),
+        # The map shows the world: its view, not a bbox, says where.
+        "map_url": with_query(reverse("registry:map"), filters.as_query()),
         "download_url": with_query(reverse("api:download-geojson"), query),
         "csv_url": with_query(reverse("api:download-csv"), query),
         **filter_choices(),
@@ -346,7 +350,12 @@ def field_of_view_table() -> dict:
 
 
 def privacy(request):
-    return render(request, "registry/privacy.html", {"tile_host": tile_host()})
+    geocoder_host = urlsplit(settings.GEOCODER_URL).hostname or ""
+    return render(
+        request,
+        "registry/privacy.html",
+        {"tile_host": tile_host(), "geocoder_host": geocoder_host},
+    )
 
 
 def tile_host() -> str:
