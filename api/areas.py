@@ -117,7 +117,10 @@ class AreaSummarySerializer(OutputSerializer):
             "parent",
             "code",
             "area_km2",
+            "surface_km2",
+            "surface_source",
             "population",
+            "population_source",
             "url",
             "report_url",
             "page_url",
@@ -143,7 +146,10 @@ AREA_EXAMPLE = {
     "parent": "chicago",
     "code": "42",
     "area_km2": 6.93,
+    "surface_km2": None,
+    "surface_source": "",
     "population": 57000,
+    "population_source": "",
     "url": "https://sightline.example/api/v1/areas/chicago-ward-42/",
     "report_url": "https://sightline.example/api/v1/areas/chicago-ward-42/report/",
     "page_url": "https://sightline.example/areas/chicago-ward-42/",
@@ -391,7 +397,9 @@ class ReportSubAreaSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     level = serializers.CharField()
-    area_km2 = serializers.FloatField()
+    area_km2 = serializers.FloatField(
+        help_text="The surface its density divides by: the official one where stored."
+    )
     population = serializers.IntegerField(allow_null=True)
     cameras = serializers.IntegerField()
     in_place = serializers.IntegerField()

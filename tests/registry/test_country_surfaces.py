@@ -229,3 +229,25 @@ def test_the_method_of_a_council_area_says_its_surface_is_measured(client):
 def make_city_without_population(client):
     city = make_city(population=None, name="Nowhere")
     return client.get(f"/areas/{city.slug}/")
+
+
+def test_the_api_gives_both_surfaces_and_the_density_from_the_official_one(client):
+    country, _ = area_upsert(
+        name="Testland",
+        level="country",
+        geometry=rectangle_km(0, 0, 4, 1),
+        code="TL",
+        surface_km2=2.0,
+        surface_source="the Testland statistics office",
+        population=4000,
+        population_source="the Testland census",
+    )
+    camera_create(location=at_km(1, 0.5), actor=None, kind="camera")
+
+    report = client.get(f"/api/v1/areas/{country.slug}/report/").json()
+
+    area = report["area"]
+    assert area["area_km2"] == pytest.approx(4.0, rel=1e-6)
+    assert (area["surface_km2"], area["surface_source"]) == (2.0, "the Testland statistics office")
+    assert (area["population"], area["population_source"]) == (4000, "the Testland census")
+    assert report["density"]["per_km2"] == pytest.approx(0.5)
