@@ -13,7 +13,8 @@ data the hooks below keep to them (invalid data is sent as generated):
 
 - no text holds a control character or a lone surrogate (the API's
   description), which generated property names and free text may;
-- a PATCH names the camera's version, and gives a reason to hide it;
+- a PATCH names the camera's version, and gives a reason to hide it; a
+  suggested edit changes at least one of the camera's values;
 - a bbox has its minima below its maxima and covers at most
   API_MAX_BBOX_SQUARE_DEGREES;
 - vendors, operators and areas are named by slugs that exist, cursors come
@@ -347,6 +348,19 @@ def keep_records_valid(case) -> None:
     for name in ("vendor", "operator"):
         if isinstance(values, dict) and values.get(name):
             values[name] = pick(slugs_for(name), values[name])
+    if case.operation.method.upper() != "PATCH" and isinstance(values, dict):
+        keep_suggestion_a_change(case, values)
+
+
+def keep_suggestion_a_change(case, values: dict) -> None:
+    """A suggested edit changes something: one that only repeats the
+    camera's values is refused (400), a rule between values."""
+    camera = Camera.objects.filter(pk=case.path_parameters.get("id")).first()
+    if camera is None:
+        return
+    unset = object()
+    if all(getattr(camera, name, unset) == value for name, value in values.items()):
+        values["camera_type"] = "dome" if camera.camera_type != "dome" else "fixed"
 
 
 def keep_headers_valid(case) -> None:
