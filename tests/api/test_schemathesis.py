@@ -54,6 +54,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.engine import Status as CheckStatus
 from schemathesis.pytest.lazy import get_all_tests
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, binary_serializer
 from schemathesis.transport.serialization import Binary
 from schemathesis.transport.wsgi import WSGI_TRANSPORT
 
@@ -165,6 +166,10 @@ def quiet_request_log(wsgi_app):
 
 
 WERKZEUG_MULTIPART = WSGI_TRANSPORT._serializers["multipart/form-data"]
+# A photo part may be sent as any of the types the schema names for it;
+# schemathesis has file samples, and so a serializer, for JPEG, PNG and WebP
+# but not HEIC: HEIC parts go out as bytes like the others.
+REQUESTS_TRANSPORT.serializer("image/heic")(binary_serializer)
 
 
 def form_text(value) -> str:
