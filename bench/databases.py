@@ -57,3 +57,40 @@ def database_url(name: str) -> str:
     host = quote(config["HOST"] or "", safe="")
     port = f":{config['PORT']}" if config["PORT"] else ""
     return f"postgis://{credentials}@{host}{port}/{name}"
+
+
+def scratch_database(name: str):
+    """A fresh database `name` with Sightline's schema and reference data,
+    made through Django's test-database machinery. Returns Django's
+    connection, now pointing at it, and the reference data's report."""
+    from django.db import connection
+
+    from registry.services import load_reference_data
+
+    connection.settings_dict["TEST"]["NAME"] = name
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    return connection, load_reference_data()
+
+
+def drop_scratch_database(connection, name: str) -> None:
+    """Drops it even if a connection of some other process is still open."""
+    import sys
+
+    try:
+        connection.creation.destroy_test_db(name, verbosity=0)
+    except Exception as error:
+        print(f"dropping {name} again, forcibly ({error})", file=sys.stderr)
+        drop_database(name)
+
+
+def import_summary(path, source: str) -> str:
+    """`manage.py import_cameras PATH --source SOURCE`, in this process; the
+    last line it printed (the summary)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("import_cameras", str(path), "--source", source, stdout=out, stderr=StringIO())
+    lines = out.getvalue().strip().splitlines()
+    return lines[-1] if lines else "(printed nothing)"

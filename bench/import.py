@@ -273,36 +273,15 @@ def attempt(step: str, features: int, action: Callable[..., Step], *arguments) -
 # ------------------------------------------------------------ databases
 
 
-def scratch_database(name: str = SCRATCH_DB):
-    """A fresh database with Sightline's schema and reference data."""
-    from django.db import connection
-
-    from registry.services import load_reference_data
-
-    connection.settings_dict["TEST"]["NAME"] = name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    load_reference_data()
-    return connection
-
-
-def drop_scratch_database(connection, name: str = SCRATCH_DB) -> None:
-    """Drops it even if a connection of some other process is still open."""
-    from bench.databases import drop_database
-
-    try:
-        connection.creation.destroy_test_db(name, verbosity=0)
-    except Exception as error:
-        print(f"dropping {name} again, forcibly ({error})", file=sys.stderr)
-        drop_database(name)
-
-
 # ------------------------------------------------------------ the steps
 
 
 def prepare_pbf(sample: Path, work: Path) -> tuple[Path, int]:
     from django.core.management import call_command
 
-    connection = scratch_database()
+    from bench.databases import drop_scratch_database, scratch_database
+
+    connection, _reference = scratch_database(SCRATCH_DB)
     try:
         started = time.perf_counter()
         out = StringIO()
@@ -317,7 +296,7 @@ def prepare_pbf(sample: Path, work: Path) -> tuple[Path, int]:
                      "-o", str(exported), stderr=errors)  # fmt: skip
         print(f"exported as OSM XML: {errors.getvalue().strip().splitlines()[-1]}")
     finally:
-        drop_scratch_database(connection)
+        drop_scratch_database(connection, SCRATCH_DB)
     versioned = work / "sample-versioned.osm"
     print(f"version 1 given to {with_versions(exported, versioned)} nodes without one")
     sorted_pbf, pbf = work / "sorted.osm.pbf", work / "sample.osm.pbf"
@@ -373,8 +352,10 @@ def read_nodes(pbf: Path) -> list[tuple[int, float, float, dict[str, str]]]:
 
 
 def time_sightline(pbf: Path, features: int, work: Path) -> dict[str, Step]:
+    from bench.databases import drop_scratch_database, scratch_database
+
     results = {}
-    connection = scratch_database()
+    connection, _reference = scratch_database(SCRATCH_DB)
     try:
         results[FIRST_STEP] = attempt(FIRST_STEP, features, timed_import, pbf, features)
         results[FLOOR_STEP] = attempt(FLOOR_STEP, features, time_database_floor, features)
@@ -386,21 +367,18 @@ def time_sightline(pbf: Path, features: int, work: Path) -> dict[str, Step]:
             "change file (1%)", touched, timed_import, change, touched
         )
     finally:
-        drop_scratch_database(connection)
+        drop_scratch_database(connection, SCRATCH_DB)
     return results
 
 
 def timed_import(path: Path, features: int, source: str = "osm") -> Step:
     """`manage.py import_cameras PATH --source SOURCE`, timed; its last line
     (the summary) as the detail."""
-    from django.core.management import call_command
+    from bench.databases import import_summary
 
-    out = StringIO()
     started = time.perf_counter()
-    call_command("import_cameras", str(path), "--source", source, stdout=out, stderr=StringIO())
-    seconds = time.perf_counter() - started
-    lines = out.getvalue().strip().splitlines()
-    return Step(features, seconds, lines[-1] if lines else "(printed nothing)")
+    summary = import_summary(path, source)
+    return Step(features, time.perf_counter() - started, summary)
 
 
 def time_database_floor(features: int) -> Step:
@@ -546,10 +524,12 @@ def time_registry_in_use(
 ) -> tuple[dict[str, Step], list[Figure]]:
     """Steps 3 to 5: the merge into a registry in use while a client sends
     reports, then a second source overlapping the first by OSM id."""
+    from bench.databases import drop_scratch_database, scratch_database
+
     results: dict[str, Step] = {}
     figures: list[Figure] = []
     nodes = read_nodes(pbf)
-    connection = scratch_database(IN_USE_DB)
+    connection, _reference = scratch_database(IN_USE_DB)
     server = None
     try:
         fill_registry(nodes, synthetic)

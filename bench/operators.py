@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from io import StringIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +34,10 @@ def main() -> None:
     import django
 
     django.setup()
-    connection = scratch_database()
+    from bench.databases import drop_scratch_database, import_summary, scratch_database
+
+    connection, reference = scratch_database(SCRATCH_DB)
+    print(f"reference data: {reference}")
     try:
         for path, source in (
             (arguments.sample, "osm"),
@@ -44,14 +45,14 @@ def main() -> None:
             (arguments.deflock / "deflock-maps-sample.json", "deflock-maps"),
         ):
             started = time.perf_counter()
-            summary = import_file(path, source)
+            summary = import_summary(path, source)
             print(f"imported {path.name} as {source} in {time.perf_counter() - started:.1f} s")
             print(f"  {summary}")
         resolution()
         page_times(arguments.operators, arguments.repeat)
     finally:
         connection.settings_dict["TEST"]["NAME"] = SCRATCH_DB
-        drop_scratch_database(connection)
+        drop_scratch_database(connection, SCRATCH_DB)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -63,36 +64,6 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--operators", type=int, default=5000, help="operators on the page")
     parser.add_argument("--repeat", type=int, default=20)
     return parser.parse_args()
-
-
-def scratch_database():
-    from django.db import connection
-
-    from registry.services import load_reference_data
-
-    connection.settings_dict["TEST"]["NAME"] = SCRATCH_DB
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    print(f"reference data: {load_reference_data()}")
-    return connection
-
-
-def drop_scratch_database(connection) -> None:
-    from bench.databases import drop_database
-
-    try:
-        connection.creation.destroy_test_db(SCRATCH_DB, verbosity=0)
-    except Exception as error:
-        print(f"dropping {SCRATCH_DB} again, forcibly ({error})", file=sys.stderr)
-        drop_database(SCRATCH_DB)
-
-
-def import_file(path: Path, source: str) -> str:
-    from django.core.management import call_command
-
-    out = StringIO()
-    call_command("import_cameras", str(path), "--source", source, stdout=out, stderr=StringIO())
-    lines = out.getvalue().strip().splitlines()
-    return lines[-1] if lines else "(printed nothing)"
 
 
 def share(part: int, whole: int) -> str:

@@ -44,13 +44,15 @@ def main() -> None:
     import django
 
     django.setup()
-    connection = scratch_database()
+    from bench.databases import drop_scratch_database, scratch_database
+
+    connection, _reference = scratch_database(SCRATCH_DB)
     try:
         load(arguments.sample)
         position_checks(arguments.cameras, arguments.all)
         vendor_checks(arguments.cameras, arguments.all)
     finally:
-        drop_scratch_database(connection)
+        drop_scratch_database(connection, SCRATCH_DB)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -61,27 +63,6 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--all", action="store_true", help="run them over every camera")
     return parser.parse_args()
-
-
-def scratch_database():
-    from django.db import connection
-
-    from registry.services import load_reference_data
-
-    connection.settings_dict["TEST"]["NAME"] = SCRATCH_DB
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    load_reference_data()
-    return connection
-
-
-def drop_scratch_database(connection) -> None:
-    from bench.databases import drop_database
-
-    try:
-        connection.creation.destroy_test_db(SCRATCH_DB, verbosity=0)
-    except Exception as error:
-        print(f"dropping {SCRATCH_DB} again, forcibly ({error})", file=sys.stderr)
-        drop_database(SCRATCH_DB)
 
 
 def load(sample: Path) -> None:
