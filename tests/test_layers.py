@@ -134,3 +134,32 @@ def test_a_deliberate_violation_breaks_its_contract_alone(violation, tmp_path):
     assert verdicts(report) == expected, report
     assert f"{violation.importer} -> {violation.imported}" in report
     assert status != 0
+
+
+# Modules that are neither domain nor entry point: the app's configuration,
+# the migrations, and folders with no Python of their own.
+UNLAYERED = {"apps", "migrations", "data", "frontend", "locale", "static", "templates"}
+
+
+def test_every_module_of_registry_has_a_layer():
+    """A new module of registry is either in the domain or among the entry
+    points; one in neither would escape every contract."""
+    domain_below_web = next(
+        contract
+        for contract in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"][
+            "importlinter"
+        ]["contracts"]
+        if contract["id"] == "domain-below-web"
+    )
+    layered = {
+        name.removeprefix("registry.")
+        for name in domain_below_web["source_modules"] + domain_below_web["forbidden_modules"]
+        if name.startswith("registry.")
+    }
+    modules = {
+        path.stem
+        for path in (ROOT / "registry").iterdir()
+        if (path.suffix == ".py" or path.is_dir()) and not path.name.startswith("__")
+    }
+
+    assert modules - UNLAYERED - layered == set()
