@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.urls import URLPattern, get_resolver
 
 from registry.models import Status, Vendor
 from registry.services import load_reference_data
@@ -396,3 +397,19 @@ def test_a_moderators_edit_takes_json_values_of_their_own_type(moderator):
     )
 
     assert response.status_code == 400 and "height" in response.json()
+
+
+def test_the_api_root_links_every_endpoint_that_takes_no_identifier(client):
+    api = get_resolver().url_patterns
+    namespace = next(pattern for pattern in api if getattr(pattern, "namespace", None) == "api")
+    fixed = {
+        pattern.name
+        for pattern in namespace.url_patterns
+        if isinstance(pattern, URLPattern)
+        and not pattern.pattern.regex.groupindex
+        and pattern.name not in {"root", "not-found"}
+    }
+
+    links = client.get("/api/v1/").json()
+
+    assert set(links) == fixed
