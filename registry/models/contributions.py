@@ -237,6 +237,7 @@ class ModerationAction(models.Model):
         EDIT = "edit", _("edited")
         CREATE = "create", _("added")
         REVIEW = "review", _("marked reviewed")
+        MAP = "map", _("spellings mapped")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -13,11 +13,11 @@ from django.db.models import F, Model, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from registry.models import Camera, Operator, Revision, Vendor
+from registry.models import Camera, ModerationAction, Operator, Revision, Vendor
 
-from .history import current_changeset
+from .history import action_changeset, current_changeset, one_changeset
 from .moderators import is_moderator, moderated_area_ids
 
 
@@ -45,10 +45,7 @@ def map_spellings(
     )
     if not cameras:
         return 0
-    changeset = current_changeset(
-        user=actor,
-        comment=_("Mapped %(role)s spellings to %(name)s") % {"role": role, "name": target},
-    )
+    changeset = current_changeset(user=actor, comment=_mapping_comment(role, target))
     Camera.objects.filter(pk__in=[camera.pk for camera in cameras]).update(
         # update() skips auto_now: set the time so the changes feed sees them.
         **{role: target},
@@ -122,7 +119,8 @@ def spellings_map(
     """Map a group of raw spellings to an existing record (`target`) or to a
     new one named `new_name`, made here, in one transaction: if the
     mapping is refused, no record is made. Returns the record and how many
-    cameras now point to it."""
+    cameras now point to it. The decision is in the moderation log, with
+    the spellings, the record and the changeset that moved the cameras."""
     model = _organisation_model(role)
     new_name = " ".join(new_name.split())
     refusal = spellings_refusal(actor, role, creating=bool(new_name))
@@ -133,8 +131,29 @@ def spellings_map(
     if errors:
         raise ValidationError(errors)
     record = _new_record(model, new_name) if new_name else _locked_target(model, target)
-    changed = map_spellings(role=role, spellings=spellings, target=record, actor=actor)
+    with one_changeset(user=actor, comment=_mapping_comment(role, record)):
+        changed = map_spellings(role=role, spellings=spellings, target=record, actor=actor)
+        ModerationAction.objects.create(
+            moderator=actor,
+            action=ModerationAction.Action.MAP,
+            subject=f"{role}:{record.pk}",
+            reason=_mapping_reason(spellings, record, changed),
+            changeset=action_changeset(),
+        )
     return record, changed
+
+
+def _mapping_comment(role: str, record: Vendor | Operator) -> str:
+    return _("Mapped %(role)s spellings to %(name)s") % {"role": role, "name": record}
+
+
+def _mapping_reason(spellings: list[str], record: Vendor | Operator, cameras: int) -> str:
+    quoted = ", ".join(f"“{spelling}”" for spelling in spellings)
+    return ngettext(
+        "Mapped %(spellings)s to “%(name)s” (%(count)d camera).",
+        "Mapped %(spellings)s to “%(name)s” (%(count)d cameras).",
+        cameras,
+    ) % {"spellings": quoted, "name": record.name, "count": cameras}
 
 
 def _organisation_model(role: str) -> OrganisationModel:

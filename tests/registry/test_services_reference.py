@@ -9,8 +9,10 @@ from registry.models import (
     Camera,
     Dataset,
     Evidence,
+    ModerationAction,
     ModeratorArea,
     Operator,
+    Revision,
     Vendor,
     VendorRestriction,
 )
@@ -391,6 +393,30 @@ def test_spellings_map_makes_the_new_record_and_maps_in_one_step(moderator):
     assert (record.name, record.slug, changed) == ("Tattile", "tattile", 1)
     assert camera.vendor == record
     assert record.aliases == ["Tatile"]
+
+
+def test_spellings_map_is_one_changeset_and_one_entry_in_the_moderation_log(moderator):
+    cameras = [
+        camera_create(location=Point(1, 1), actor=None, vendor_raw=raw)
+        for raw in ("Tatile", "Tattile srl", "Tatile")
+    ]
+    tattile = VendorFactory(name="Tattile")
+
+    spellings_map(
+        role="vendor", spellings=["Tatile", "Tattile srl"], target=tattile, actor=moderator
+    )
+
+    entry = ModerationAction.objects.get()
+    changesets = set(
+        Revision.objects.filter(camera__in=cameras, version=2).values_list("changeset", flat=True)
+    )
+    assert (entry.moderator, entry.action, entry.subject) == (
+        moderator,
+        ModerationAction.Action.MAP,
+        f"vendor:{tattile.pk}",
+    )
+    assert entry.reason == "Mapped “Tatile”, “Tattile srl” to “Tattile” (3 cameras)."
+    assert changesets == {entry.changeset_id}
 
 
 @pytest.mark.parametrize(
