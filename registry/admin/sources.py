@@ -86,8 +86,16 @@ class EvidenceAdmin(
         obj.pk = saved.pk
 
 
+class DatasetForm(SeenUpdatedAtForm):
+    class Meta:
+        model = Dataset
+        formfield_callback = https_urls
+        fields = DATASET_FIELDS
+
+
 @admin.register(Dataset)
 class DatasetAdmin(ServiceWritesMixin, NoDeleteMixin, HttpsUrlsMixin, admin.ModelAdmin):
+    form = DatasetForm
     list_display = ("name", "licence", "camera_count", "created_at")
     search_fields = ("name",)
 
@@ -99,7 +107,11 @@ class DatasetAdmin(ServiceWritesMixin, NoDeleteMixin, HttpsUrlsMixin, admin.Mode
         with refusals():
             if change:
                 values = model_values(form, DATASET_FIELDS, changed_only=True)
-                saved = dataset_update(dataset=obj.pk, values=values)
+                saved = dataset_update(
+                    dataset=obj.pk,
+                    values=values,
+                    expected_updated_at=form.cleaned_data["seen_updated_at"],
+                )
             else:
                 saved = dataset_create(
                     values=model_values(form, DATASET_FIELDS, changed_only=False)

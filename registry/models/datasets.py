@@ -16,6 +16,8 @@ class Dataset(models.Model):
     )
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What an edit form saw, so a second editor's save is refused, not merged.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("dataset")

@@ -4,13 +4,14 @@ them: name, description, address, licence and attribution."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from registry.models import Dataset
 
-from .records import assign, locked
+from .records import assign, check_unchanged, locked
 
 DATASET_FIELDS = ("name", "description", "url", "licence", "attribution")
 
@@ -24,11 +25,17 @@ def dataset_create(*, values: Mapping[str, Any]) -> Dataset:
 
 
 @transaction.atomic
-def dataset_update(*, dataset: Dataset | int, values: Mapping[str, Any]) -> Dataset:
-    """Set `values` on the dataset as the database has it now, locked: a
-    dataset has no time of its last edit to check a form against, so a
-    field someone else changed meanwhile is kept unless `values` holds it."""
+def dataset_update(
+    *,
+    dataset: Dataset | int,
+    values: Mapping[str, Any],
+    expected_updated_at: datetime | None = None,
+) -> Dataset:
+    """Set `values` on the dataset as the database has it now, locked.
+    Refused (StaleRecord) if it was saved after `expected_updated_at`, the
+    time the editor's form showed, when given."""
     current = locked(Dataset, dataset)
+    check_unchanged(current, expected_updated_at)
     if assign(current, values, DATASET_FIELDS):
         _save(current)
     return current

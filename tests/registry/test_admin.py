@@ -25,6 +25,7 @@ from registry.models import (
 )
 from registry.services import camera_create, camera_hide
 from registry.services.areas import area_upsert
+from registry.services.datasets import dataset_create, dataset_update
 from registry.services.editing import camera_edit
 from registry.services.evidence import evidence_create, evidence_update
 from registry.services.organisations import operator_update, vendor_update
@@ -482,7 +483,12 @@ def test_a_stale_operator_form_is_refused(admin_client):
 def test_a_dataset_is_validated_and_written_by_its_service(admin_client):
     dataset = Dataset.objects.create(name="city-open-data")
     url = change_url(dataset)
-    data = {"name": "city-open-data", "description": "", "url": "data.example.org"}
+    data = {
+        "name": "city-open-data",
+        "description": "",
+        "url": "data.example.org",
+        "seen_updated_at": dataset.updated_at.isoformat(),
+    }
 
     refused = admin_client.post(url, {**data, "name": "   "})
     saved = admin_client.post(url, {**data, "licence": "ODbL-1.0", "attribution": ""})
@@ -496,6 +502,27 @@ def test_a_dataset_is_validated_and_written_by_its_service(admin_client):
         "ODbL-1.0",
         "https://data.example.org",
     )
+
+
+def test_a_stale_dataset_form_is_refused(admin_client):
+    dataset = dataset_create(values={"name": "city-open-data"})
+    seen = dataset.updated_at.isoformat()
+    dataset_update(dataset=dataset, values={"licence": "CC-BY-4.0"})
+    data = {
+        "name": "city-open-data",
+        "description": "",
+        "url": "",
+        "licence": "ODbL-1.0",
+        "attribution": "",
+        "seen_updated_at": seen,
+    }
+
+    response = admin_client.post(change_url(dataset), data)
+
+    assert response.status_code == 200
+    assert "after you opened it" in non_field_errors(response)
+    dataset.refresh_from_db()
+    assert dataset.licence == "CC-BY-4.0"
 
 
 def test_a_stale_evidence_form_is_refused(admin_client):
