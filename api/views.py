@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Case, Count, F, Q, TextField, Value, When
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -30,6 +30,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from registry.models import Camera, Operator, Revision, Status, Vendor
+from registry.models.organisations import OperatorQuerySet
 from registry.services.editing import camera_edit
 from registry.services.moderators import check_moderator
 from registry.services.moderators import is_moderator as moderator_role
@@ -486,7 +487,14 @@ class OperatorListView(generics.ListAPIView):
 
 @extend_schema_view(
     get=extend_schema(
-        responses={200: OperatorSerializer, 404: NOT_FOUND, 429: THROTTLED},
+        responses={
+            200: OperatorSerializer,
+            301: OpenApiResponse(
+                description="The operator was merged into another; `Location` is its address."
+            ),
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
         examples=example(
             "police",
             {
@@ -507,6 +515,16 @@ class OperatorDetailView(generics.RetrieveAPIView):
         operator = super().get_object()
         operator.cameras_by_kind = operator.cameras.visible().count_by("kind")
         return operator
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            merged_into = OperatorQuerySet(Operator).merged_into_from(kwargs["slug"])
+            if merged_into is None:
+                raise
+        location = reverse("api:operator", args=[merged_into.slug], request=request)
+        return Response(status=301, headers={"Location": location})
 
 
 class StatsView(CameraListView):

@@ -4,6 +4,7 @@ reads shared by both."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Value
@@ -185,6 +186,15 @@ class Operator(Organisation):
             "For a record made from the data: the dataset that first named it, or “contribution”."
         ),
     )
+    # Merged records are deleted; their addresses lead here instead of
+    # nowhere, so links and bookmarks to them keep working.
+    former_slugs = ArrayField(
+        models.SlugField(max_length=200),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The slugs of operators merged into this one."),
+    )
 
     class Meta(Organisation.Meta):
         verbose_name = _("operator")
@@ -195,6 +205,7 @@ class Operator(Organisation):
                 name="operator_wikidata_unique",
             )
         ]
+        indexes = [GinIndex(fields=["former_slugs"], name="operator_former_slugs")]
 
 
 # Counts the public sees leave hidden cameras out, like every other read.
@@ -238,6 +249,10 @@ class OperatorQuerySet(OrganisationQuerySet):
     def to_review(self) -> OperatorQuerySet:
         """Records no curator has checked yet: those made from the data."""
         return self.filter(reviewed=False)
+
+    def merged_into_from(self, slug: str) -> Operator | None:
+        """The operator that a record once at `slug` was merged into."""
+        return self.filter(former_slugs__contains=[slug]).first()
 
     def matching(self, text: str) -> OperatorQuerySet:
         """Whose name, an alias or Wikidata id holds `text` (any case)."""

@@ -259,6 +259,7 @@ def _take_over(kept: Operator, merged: Operator) -> None:
     wikidata = merged.wikidata
     merged.delete()  # first: its Wikidata id and name are unique
     kept.add_aliases(names)
+    kept.former_slugs = [*kept.former_slugs, merged.slug, *merged.former_slugs]
     if wikidata and not kept.wikidata:
         kept.wikidata = wikidata
     for name in ("operator_type", "website"):

@@ -114,6 +114,24 @@ class TestMerge:
             "same agency",
         )
 
+    def test_a_merged_operators_addresses_lead_to_the_record_kept(self, curator, client):
+        kept, merged = OperatorFactory(name="Pace"), from_data("Pace Bus")
+        older = from_data("Pace Suburban Bus")
+        operator_merge(operator=older, into=merged, moderator=curator)
+        operator_merge(operator=merged, into=kept, moderator=curator)
+
+        pages = [client.get(f"/operators/{slug}/") for slug in (merged.slug, older.slug)]
+        api = client.get(f"/api/v1/operators/{older.slug}/")
+        unknown = client.get("/operators/never-existed/")
+
+        assert [(page.status_code, page["Location"]) for page in pages] == [
+            (301, f"/operators/{kept.slug}/"),
+            (301, f"/operators/{kept.slug}/"),
+        ]
+        assert api.status_code == 301
+        assert api["Location"].endswith(f"/api/v1/operators/{kept.slug}/")
+        assert unknown.status_code == 404
+
     def test_an_operator_is_not_merged_into_itself(self, curator):
         operator = from_data("Pace")
 

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,7 +278,12 @@ def vendor_owners(vendor: Vendor) -> list[dict]:
 
 
 def operator_detail(request, slug: str):
-    operator = get_object_or_404(Operator.objects.prefetch_related("evidence"), slug=slug)
+    operator = Operator.objects.prefetch_related("evidence").filter(slug=slug).first()
+    if operator is None:
+        merged_into = OperatorQuerySet(Operator).merged_into_from(slug)
+        if merged_into is None:
+            raise Http404(_("No operator has this address."))
+        return redirect("registry:operator", slug=merged_into.slug, permanent=True)
     cameras = Camera.objects.visible().filter(operator=operator)
     context = {
         "operator": operator,
