@@ -31,7 +31,6 @@ from registry.models import (
     Operator,
     Status,
     Vendor,
-    VendorRestriction,
 )
 from registry.services.moderators import is_moderator
 
@@ -465,8 +464,7 @@ class CameraFilter(django_filters.FilterSet):
     def filter_restricted(self, qs, name, value):
         if value is None:
             return qs
-        restricted = Exists(VendorRestriction.objects.filter(vendor=OuterRef("vendor")))
-        return qs.filter(restricted) if value else qs.exclude(restricted)
+        return qs.of_restricted_vendors(restricted=value)
 
     def filter_capability(self, qs, name, value):
         if not value:

@@ -24,7 +24,6 @@ from .models import (
     Operator,
     Status,
     Vendor,
-    VendorRestriction,
 )
 from .models.cameras import CameraQuerySet
 
@@ -112,7 +111,7 @@ class MapFilters:
                 )
             )
         if self.restricted:
-            cameras = cameras.filter(vendor_id__in=VendorRestriction.objects.values("vendor_id"))
+            cameras = cameras.of_restricted_vendors()
         if self.confirmed_since:
             cameras = cameras.filter(last_confirmed__gte=self.confirmed_since)
         return cameras

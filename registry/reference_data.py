@@ -10,7 +10,9 @@ the brand, only where the acquisition is on record (Motorola Solutions:
 Avigilon 2018, Vigilant 2019, Pelco 2020; Canon: Axis 2015; Amazon: Ring
 2018, Blink 2017; Teledyne: FLIR 2021; Cubic: Gridsmart 2019; Konica
 Minolta: the majority of Mobotix 2016; Neology: 3M's licence-plate readers,
-PIPS, 2017).
+PIPS, 2017; Hikvision: EZVIZ, its consumer brand, made a company of its own
+and held by it since 2015). A restriction on a company reaches the brands it
+owns: the laws name each company "and its subsidiaries and affiliates".
 """
 
 FCC_COVERED_LIST = {
@@ -457,6 +459,14 @@ VENDORS = [
         "kinds": ["camera"],
         "website": "https://blinkforhome.com/",
         "parent": "Amazon",
+    },
+    {
+        "name": "EZVIZ",
+        "aliases": ["Ezviz", "Hangzhou EZVIZ Network", "Hangzhou EZVIZ Network Co., Ltd."],
+        "country": "CN",
+        "kinds": ["camera"],
+        "website": "https://www.ezviz.com/",
+        "parent": "Hikvision",
     },
     {
         "name": "Teledyne FLIR",

@@ -44,6 +44,7 @@ from .filters import MapFilters
 from .models import Camera, Kind
 from .models.cameras import stale_before
 from .models.choices import IN_PLACE_STATUSES
+from .models.organisations import RESTRICTED_VENDOR_IDS_SQL
 from .models.tiles import FINEST_LEVEL
 
 EXTENT = 4096  # MVT coordinates across a tile
@@ -92,12 +93,11 @@ ORGANISATION_FILTERS = """
     SELECT id FROM registry_vendor WHERE slug = ANY(%(vendors)s::text[])))
   AND (%(operators)s::text[] IS NULL OR {alias}.operator_id IN (
     SELECT id FROM registry_operator WHERE slug = ANY(%(operators)s::text[])))
-  AND (NOT %(restricted)s::boolean OR {alias}.vendor_id IN (
-    SELECT vendor_id FROM registry_vendorrestriction))
+  AND (NOT %(restricted)s::boolean OR {alias}.vendor_id IN ({restricted_vendors}))
 """
-CELL_FILTERS = ORGANISATION_FILTERS.format(alias="t")
+CELL_FILTERS = ORGANISATION_FILTERS.format(alias="t", restricted_vendors=RESTRICTED_VENDOR_IDS_SQL)
 CAMERA_FILTERS = (
-    ORGANISATION_FILTERS.format(alias="c")
+    ORGANISATION_FILTERS.format(alias="c", restricted_vendors=RESTRICTED_VENDOR_IDS_SQL)
     + """
   AND (%(capabilities)s::text[] IS NULL OR EXISTS (
     SELECT 1 FROM registry_cameracapability cc
@@ -189,8 +189,7 @@ SELECT ST_AsMVT(camera, 'cameras', {EXTENT}, 'geom'), count(*) FROM (
     c.camera_type,
     nullif(array_to_string(c.directions, ','), '') AS directions,
     c.height, c.tilt, v.name AS vendor, o.name AS operator,
-    EXISTS (SELECT 1 FROM registry_vendorrestriction r WHERE r.vendor_id = c.vendor_id)
-      AS restricted,
+    coalesce(c.vendor_id IN ({RESTRICTED_VENDOR_IDS_SQL}), false) AS restricted,
     to_char(c.last_confirmed, 'YYYY-MM-DD') AS last_confirmed,
     {_mvt_point("registry_mercator_x_cm(c.location)", "registry_mercator_y_cm(c.location)")}
       AS geom

@@ -51,7 +51,7 @@ from .choices import (
     Zone,
 )
 from .datasets import Dataset
-from .organisations import Operator, Vendor, VendorRestriction
+from .organisations import Operator, Vendor, VendorQuerySet
 
 
 def validate_finite(value: float) -> None:
@@ -177,9 +177,15 @@ class CameraQuerySet(models.QuerySet):
         return self.order_by(order, "id")
 
     def with_vendor_restricted(self) -> CameraQuerySet:
-        """Annotates `vendor_restricted`: its vendor is under a legal restriction."""
-        restrictions = VendorRestriction.objects.filter(vendor_id=OuterRef("vendor_id"))
-        return self.annotate(vendor_restricted=Exists(restrictions))
+        """Annotates `vendor_restricted`: its vendor, or a company that owns
+        it, is under a legal restriction."""
+        return self.annotate(vendor_restricted=Exists(_restricted_vendor(OuterRef("vendor_id"))))
+
+    def of_restricted_vendors(self, *, restricted: bool = True) -> CameraQuerySet:
+        """Cameras whose vendor, or a company that owns it, is under a legal
+        restriction (or, with `restricted=False`, all the others)."""
+        condition = Exists(_restricted_vendor(OuterRef("vendor_id")))
+        return self.filter(condition) if restricted else self.exclude(condition)
 
     def unmatched_vendor_values(self) -> Iterable[dict]:
         """Raw vendor strings no Vendor matched, with how many cameras carry each."""
@@ -504,3 +510,7 @@ class Camera(models.Model):
         if self.osm_id is None:
             return ""
         return f"https://www.openstreetmap.org/{self.osm_type}/{self.osm_id}"
+
+
+def _restricted_vendor(vendor_id: OuterRef) -> VendorQuerySet:
+    return VendorQuerySet(Vendor).under_restriction().filter(pk=vendor_id)

@@ -231,12 +231,33 @@ class OrganisationQuerySet(models.QuerySet):
         return self.order_by(by_name.desc() if descending else by_name.asc(), "pk")
 
 
+# A restriction on a company reaches the brands it owns: section 889 and the
+# FCC's Covered List name each company "and its subsidiaries and affiliates".
+# Ownership on record is at most brand -> company -> group deep.
+OWNED_BY_RESTRICTED = (
+    Q(restrictions__isnull=False)
+    | Q(parent__restrictions__isnull=False)
+    | Q(parent__parent__restrictions__isnull=False)
+)
+
+# The same, for the tile and exposure statements written in SQL.
+RESTRICTED_VENDOR_IDS_SQL = """
+  SELECT v.id FROM registry_vendor v LEFT JOIN registry_vendor p ON p.id = v.parent_id
+  WHERE EXISTS (SELECT 1 FROM registry_vendorrestriction r
+                WHERE r.vendor_id IN (v.id, v.parent_id, p.parent_id))"""
+
+
 class VendorQuerySet(OrganisationQuerySet):
+    def under_restriction(self) -> VendorQuerySet:
+        """Vendors under a legal restriction, their own or a restriction on a
+        company that owns them."""
+        return self.filter(OWNED_BY_RESTRICTED).distinct()
+
     def with_restricted(self) -> VendorQuerySet:
-        """Annotates `restricted`: at least one legal restriction is recorded."""
-        return self.annotate(
-            restricted=Exists(VendorRestriction.objects.filter(vendor_id=OuterRef("pk")))
-        )
+        """Annotates `restricted`: a legal restriction is recorded on the
+        vendor or on a company that owns it."""
+        restricted = VendorQuerySet(Vendor).under_restriction().filter(pk=OuterRef("pk"))
+        return self.annotate(restricted=Exists(restricted))
 
     def restricted(self) -> VendorQuerySet:
         return self.with_restricted().filter(restricted=True)

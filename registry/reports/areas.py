@@ -274,8 +274,8 @@ def _vendors(ids: set[int]) -> dict[int, Vendor]:
     return (
         VendorQuerySet(Vendor)
         .with_restricted()
-        .prefetch_related("restrictions")
-        .only("slug", "name")
+        .prefetch_related("restrictions", "parent__restrictions", "parent__parent__restrictions")
+        .only("slug", "name", "parent")
         .in_bulk(ids)
     )
 
@@ -369,22 +369,39 @@ def _restricted_vendors(rows: list[Count], vendors: dict[int, Vendor]) -> list[R
             name=row.label,
             cameras=row.cameras,
             in_place=row.in_place,
-            restrictions=tuple(
+            restrictions=_restrictions_reaching(by_slug[row.value]),
+        )
+        for row in rows
+    ]
+
+
+def _restrictions_reaching(vendor: Vendor) -> tuple[Restriction, ...]:
+    """The vendor's own restrictions, then those on the companies that own
+    it, each saying which company it names."""
+    restrictions = []
+    for holder in (vendor, *vendor.owners()[:2]):
+        for restriction in holder.restrictions.all():
+            label = (
+                restriction.regime_detail
+                if restriction.regime == "other" and restriction.regime_detail
+                else str(restriction.get_regime_display())
+            )
+            if holder is not vendor:
+                label = _("%(regime)s, through its owner %(owner)s") % {
+                    "regime": label,
+                    "owner": holder.name,
+                }
+            restrictions.append(
                 Restriction(
                     regime=restriction.regime,
-                    label=restriction.regime_detail
-                    if restriction.regime == "other" and restriction.regime_detail
-                    else str(restriction.get_regime_display()),
+                    label=label,
                     effective_date=restriction.effective_date,
                     scope=restriction.scope,
                     source_title=restriction.source_title,
                     source_url=restriction.source_url,
                 )
-                for restriction in by_slug[row.value].restrictions.all()
-            ),
-        )
-        for row in rows
-    ]
+            )
+    return tuple(restrictions)
 
 
 # ------------------------------------------------------------------ history

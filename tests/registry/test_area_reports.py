@@ -22,6 +22,7 @@ from tests.area_layouts import (
     make_layout,
     rectangle_km,
 )
+from tests.factories import VendorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,19 @@ def test_restricted_vendor_with_its_restriction_and_source(report):
     assert restriction.effective_date == date(2019, 10, 9)
     assert (restriction.source_title, restriction.source_url) == ("84 FR 54002", ENTITY_LIST_URL)
     assert (report.totals.restricted, report.totals.restricted_in_place) == (2, 2)
+
+
+def test_a_brand_of_a_restricted_company_counts_as_restricted_through_its_owner(layout):
+    ezviz = VendorFactory(name="EZVIZ", slug="ezviz", parent=layout.hikvision)
+    camera_create(location=at_km(1.2, 0.4), actor=None, kind="camera", vendor=ezviz)
+
+    report = area_report(layout.city, now=REPORT_TIME)
+
+    brand = next(vendor for vendor in report.restricted if vendor.slug == "ezviz")
+    assert [restriction.label for restriction in brand.restrictions] == [
+        "US Commerce Entity List, through its owner Hikvision"
+    ]
+    assert (report.totals.restricted, report.totals.restricted_in_place) == (3, 3)
 
 
 def test_density_per_square_kilometre_and_per_thousand_residents(report):

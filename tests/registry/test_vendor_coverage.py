@@ -222,6 +222,23 @@ def test_the_brands_page_shows_its_owners_restrictions_labelled_as_the_owners(cl
     assert "Example ban" in page
 
 
+def test_a_brands_cameras_count_as_restricted_through_its_owner(client, family):
+    _status, restricted = api(client, "/api/v1/cameras/", restricted="true")
+    _status, others = api(client, "/api/v1/cameras/", restricted="false")
+    listed = client.get("/cameras/", {"restricted": "1"})
+    vendors = client.get("/vendors/")
+    brand_page = client.get("/vendors/vigilant-solutions/").content.decode()
+
+    assert len(restricted["features"]) == 3 and others["features"] == []
+    assert len(listed.context["cameras"]) == 3
+    assert vendors.context["restricted_count"] == 2
+    assert "through its owner Motorola Solutions" in vendors.content.decode()
+    # The brand's own restrictions are none: only its owner's badge shows.
+    assert "under a legal restriction</span>" not in brand_page.replace(
+        "is under a legal restriction</span>", ""
+    )
+
+
 def test_a_first_load_reports_vendors_created_not_updated():
     report = load_reference_data()
 

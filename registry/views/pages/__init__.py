@@ -228,7 +228,12 @@ def organisation_list(request, organisations, columns, template: str, extra: dic
 
 
 def vendor_list(request):
-    vendors = VendorQuerySet(Vendor).with_restricted().prefetch_related("restrictions")
+    vendors = (
+        VendorQuerySet(Vendor)
+        .with_restricted()
+        .select_related("parent")
+        .prefetch_related("restrictions")
+    )
     columns = [
         ("name", _("Vendor")),
         ("", _("Country")),
