@@ -6,8 +6,13 @@ PYTHON := .venv/bin/python
 # With DATABASE_URL set, Sightline uses that database and leaves the local
 # cluster alone.
 LOCAL_DB := $(if $(DATABASE_URL),,local-db)
+# Builds the documentation with --strict: a broken link or anchor, or a page
+# left out of the navigation, fails. Quiet unless it fails (mkdocs' own
+# --quiet would also hide the warnings that --strict counts).
+DOCS_BUILD = out=$$(NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir var/docs-site 2>&1) \
+	|| { echo "$$out"; echo "The documentation does not build: see above." >&2; exit 1; }
 
-.PHONY: run test bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -19,7 +24,12 @@ test: setup
 	$(PYTHON) -m ruff format --check .
 	.venv/bin/lint-imports
 	$(PYTHON) manage.py makemigrations --check --dry-run
+	@$(DOCS_BUILD)
 	$(PYTHON) -m pytest
+
+# The documentation site (mkdocs.yml, docs/), built into var/docs-site.
+docs: python-env
+	@$(DOCS_BUILD)
 
 setup: system-packages python-env frontend $(LOCAL_DB)
 	$(PYTHON) manage.py migrate --no-input -v 0

@@ -1,8 +1,8 @@
 """compose.yaml and the Dockerfile run Sightline as the systemd units do: the
 same commands, settings, account and stop timeouts, every variable one the
-settings read and the README documents, nginx configured from deploy/nginx/
-by the same script as on a server, and the image built from the packages
-deploy/system-packages installs. Debian's docker-compose, when installed,
+settings read and docs/configuration.md lists, nginx configured from
+deploy/nginx/ by the same script as on a server, and the image built from the
+packages deploy/system-packages installs. Debian's docker-compose, when installed,
 checks the file itself; skipped without it."""
 
 from __future__ import annotations
@@ -115,9 +115,9 @@ def test_each_is_given_its_units_time_to_stop(service):
     assert SERVICES[service]["stop_grace_period"] == f"{unit(service)['TimeoutStopSec'][0]}s"
 
 
-def test_every_variable_set_is_a_setting_the_readme_documents():
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+def test_every_variable_set_is_a_setting_the_docs_document():
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    table = page.split("## Settings", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     sources = [*(ROOT / "config" / "settings").glob("*.py"), ROOT / "deploy" / "gunicorn.conf.py"]
     read = "".join(path.read_text() for path in [*sources, ROOT / "manage.py"])
@@ -161,7 +161,7 @@ def test_nginx_installs_deploy_nginx_with_the_servers_script():
 
     assert "COPY deploy/nginx /srv/sightline/nginx" in nginx
     assert '/srv/sightline/nginx/install-site \\"$SIGHTLINE_SERVER_NAME\\"' in nginx
-    assert "deploy/nginx/install-site" in (ROOT / "README.md").read_text()
+    assert "deploy/nginx/install-site" in (ROOT / "docs" / "production.md").read_text()
     assert SERVICES["nginx"]["build"]["target"] == "nginx"
 
 
