@@ -4,7 +4,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from registry.views import operations, tiles
+from registry.views import operations, sharing, tiles
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,6 +15,11 @@ urlpatterns = [
         name="camera-tile",
     ),
     # For load balancers, systemd and Prometheus (registry/views/operations.py).
+    # Browsers ask for /favicon.ico whatever the page says; phones install the
+    # site from its manifest.
+    path("favicon.ico", sharing.favicon, name="favicon"),
+    path("icons/<int:size>.png", sharing.icon, name="icon"),
+    path("manifest.webmanifest", sharing.manifest, name="manifest"),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
     # The language switcher posts here (Django's set_language view).

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, areas, contribute, data, exposure, map, moderation, pages
+from .views import accounts, areas, contribute, data, exposure, map, moderation, pages, sharing
 
 app_name = "registry"
 urlpatterns = [
@@ -32,6 +32,11 @@ urlpatterns = [
     path("areas/<slug:slug>/", areas.area_detail, name="area"),
     path("areas/<slug:slug>/report.pdf", areas.area_pdf, name="area-pdf"),
     path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
+    # Link previews (Open Graph, Twitter cards) of the pages above.
+    path("share/cameras/<int:pk>.png", sharing.camera_preview, name="camera-preview"),
+    path("share/areas/<slug:slug>.png", sharing.area_preview, name="area-preview"),
+    path("share/vendors/<slug:slug>.png", sharing.vendor_preview, name="vendor-preview"),
+    path("share/operators/<slug:slug>.png", sharing.operator_preview, name="operator-preview"),
     path("exposure/", exposure.exposure_page, name="exposure"),
     path("about/", pages.about, name="about"),
     path("privacy/", pages.privacy, name="privacy"),

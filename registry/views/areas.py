@@ -31,6 +31,7 @@ from registry.services.reports import area_pdf_request, area_pdf_retry
 from registry.tasks import render_area_pdf
 
 from .pages.listing import with_query
+from .sharing import area_lines, area_share
 
 # Under each top-level area, the list names this many of its parts; its
 # report lists them all.
@@ -99,6 +100,7 @@ def area_detail(request, slug: str):
     context = report_context(report)
     context["map_data"] = _leaflet_data(context)
     context["camera_downloads"] = _camera_downloads(area)
+    context["share"] = area_share(request, area, area_lines(area))
     return render(request, "registry/area_detail.html", context)
 
 

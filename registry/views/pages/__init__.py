@@ -42,6 +42,7 @@ from registry.models.organisations import OperatorQuerySet, VendorQuerySet
 from registry.reports.maps import MAP_POINTS_MAX, map_points
 from registry.services.moderators import is_moderator
 
+from ..sharing import camera_share, organisation_share
 from .countries import country_table
 from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
 from .wording import (
@@ -156,6 +157,8 @@ def camera_detail(request, pk: int):
         "map_data": camera_map_data(camera),
         **contribution_counts(camera),
     }
+    if camera.status != Status.HIDDEN:
+        context["share"] = camera_share(request, camera)
     return render(request, "registry/camera_detail.html", context)
 
 
@@ -270,6 +273,7 @@ def vendor_detail(request, slug: str):
         **organisation_cameras(cameras, role="vendor", slug=slugs, other="operator"),
         **countries_context(cameras, owner=f"vendor:{','.join(map(str, sorted(family)))}"),
     }
+    context["share"] = organisation_share(request, "vendor", vendor, context["total"])
     return render(request, "registry/vendor_detail.html", context)
 
 
@@ -295,6 +299,7 @@ def operator_detail(request, slug: str):
         **organisation_cameras(cameras, role="operator", slug=operator.slug, other="vendor"),
         **countries_context(cameras, owner=f"operator:{operator.pk}"),
     }
+    context["share"] = organisation_share(request, "operator", operator, context["total"])
     return render(request, "registry/operator_detail.html", context)
 
 
