@@ -14,6 +14,7 @@ urlpatterns = [
         tiles.camera_tile,
         name="camera-tile",
     ),
+    path("tiles/cameras.json", tiles.camera_tilejson, name="camera-tilejson"),
     # For load balancers, systemd and Prometheus (registry/views/operations.py).
     # Browsers ask for /favicon.ico whatever the page says; phones install the
     # site from its manifest.

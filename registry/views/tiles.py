@@ -9,10 +9,22 @@ map's filters as query parameters (registry/filters.py).
 - 404 for a tile that does not exist (zoom above TILES_MAX_ZOOM, x or y
   outside 0 .. 2^z - 1).
 
+/tiles/cameras.json describes them as TileJSON 3.0 (with the same filters
+carried into its tile address), so MapLibre GL, OpenLayers and QGIS can
+draw them. Tiles and their description answer every origin (CORS): they
+are public, and other sites' maps are welcome to use them.
+
 What a tile holds is documented in registry/tiles.py."""
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -22,6 +34,28 @@ from registry.filters import MapFilters
 from registry.languages import mark_language_independent
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+# Web Mercator's world: the tiles cover it.
+WORLD_BOUNDS = [-180.0, -85.0511, 180.0, 85.0511]
+# The layers' attributes, as TileJSON's vector_layers say them (the types
+# are descriptions, as in Mapbox's and OpenMapTiles' documents).
+CAMERA_FIELDS = {
+    "id": "Number: the camera's id (its page: /cameras/{id}/)",
+    "kind": "String: OSM's surveillance:type (camera, ALPR, gunshot_detector...)",
+    "status": "String: proposed, installed, verified, removed...",
+    "stale": "Boolean: not confirmed on the ground for a long time",
+    "camera_type": "String: OSM's camera:type (fixed, dome, panning...)",
+    "restricted": "Boolean: its vendor, or the vendor's owner, is under a legal restriction",
+    "directions": "String: degrees from north, comma-separated",
+    "height": "Number: metres above the ground",
+    "tilt": "Number: degrees below the horizon",
+    "vendor": "String: the vendor's name",
+    "operator": "String: the operator's name",
+    "last_confirmed": "String: ISO date it was last confirmed",
+}
+CLUSTER_FIELDS = {
+    "count": "Number: cameras in the cell",
+    "count_<kind>": "Number: cameras of that kind in the cell (count_unknown: no kind)",
+}
 
 
 @require_safe
@@ -34,9 +68,61 @@ def camera_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
         return _bad_filters(filters)
     data = tiles.shared_camera_tile(address, filters)
     response = HttpResponse(data, status=200 if data else 204, content_type=MVT_CONTENT_TYPE)
-    patch_cache_control(response, public=True, max_age=settings.TILES_CACHE_SECONDS)
     # One cached copy per tile, whatever the browser's language.
-    return mark_language_independent(response)
+    return mark_language_independent(_public(response))
+
+
+@require_safe
+def camera_tilejson(request: HttpRequest) -> HttpResponse:
+    """TileJSON 3.0.0 for the camera tiles, under the request's filters."""
+    filters = MapFilters.from_query(request.GET)
+    if filters.ignored:
+        return _bad_filters(filters)
+    # Braces added last: reverse() and build_absolute_uri() would escape them.
+    first_tile = request.build_absolute_uri(reverse("camera-tile", args=[0, 0, 0]))
+    address = first_tile.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
+    query = filters.query_string()
+    latitude, longitude, zoom = settings.MAP_DEFAULT_VIEW
+    document = {
+        "tilejson": "3.0.0",
+        "name": "Sightline cameras",
+        "description": _("Public surveillance cameras recorded by Sightline."),
+        "attribution": _(
+            "Cameras: Sightline contributors and © OpenStreetMap contributors (ODbL)"
+        ),
+        "scheme": "xyz",
+        "tiles": [address + (f"?{query}" if query else "")],
+        "minzoom": 0,
+        "maxzoom": settings.TILES_MAX_ZOOM,
+        "bounds": WORLD_BOUNDS,
+        "center": [longitude, latitude, zoom],
+        "vector_layers": [
+            {
+                "id": "cameras",
+                "description": _("One point per camera."),
+                "minzoom": settings.TILES_ADAPTIVE_MIN_ZOOM,
+                "maxzoom": settings.TILES_MAX_ZOOM,
+                "fields": CAMERA_FIELDS,
+            },
+            {
+                "id": "clusters",
+                "description": _("Cameras counted on a grid of 8 × 8 cells a tile."),
+                "minzoom": 0,
+                "maxzoom": settings.TILES_MAX_ZOOM,
+                "fields": CLUSTER_FIELDS,
+            },
+        ],
+    }
+    # Its descriptions are in the browser's language: Vary says so.
+    return _public(JsonResponse(document, json_dumps_params={"ensure_ascii": False}))
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    """Cached by anyone for TILES_CACHE_SECONDS, and readable by pages of
+    any origin: a map on another site fetches tiles with CORS."""
+    patch_cache_control(response, public=True, max_age=settings.TILES_CACHE_SECONDS)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _bad_filters(filters: MapFilters) -> HttpResponseBadRequest:
