@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.gis.geos import (
+    GEOSGeometry,
+    LineString,
+    MultiLineString,
+    MultiPolygon,
+    Polygon,
+)
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
@@ -71,6 +77,34 @@ def area_km2(boundary: MultiPolygon) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT ST_Area(ST_GeomFromEWKB(%s)::geography) / 1e6", [boundary.ewkb])
         return float(cursor.fetchone()[0])
+
+
+def area_from_rings(lines: list[list[tuple[float, float]]]) -> GEOSGeometry:
+    """The area that `lines` (longitude/latitude, in any order and
+    direction: a boundary relation's ways) enclose, a ring inside another
+    being a hole, rings that cross cut where they cross (PostGIS ST_Node,
+    ST_BuildArea); a ValidationError when they do not close into rings."""
+    linework = MultiLineString(
+        [LineString(line, srid=4326) for line in lines if len(line) >= 2], srid=4326
+    )
+    if linework.empty:
+        raise ValidationError("its ways have no length")
+    merged = linework.merged
+    lines_merged = [merged] if isinstance(merged, LineString) else list(merged)
+    open_lines = [line for line in lines_merged if not line.closed]
+    if open_lines:
+        lon, lat = open_lines[0].coords[-1]
+        raise ValidationError(
+            f"its ways do not join into closed rings (one ends at {lat:.5f}, {lon:.5f})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsEWKB(ST_BuildArea(ST_Node(ST_GeomFromEWKB(%s))))", [linework.ewkb]
+        )
+        built = cursor.fetchone()[0]
+    if built is None:
+        raise ValidationError("its rings enclose nothing")
+    return GEOSGeometry(memoryview(built))
 
 
 def parent_for(boundary: MultiPolygon, level: str) -> Area | None:
