@@ -114,7 +114,9 @@ def parent_for(boundary: MultiPolygon, level: str) -> Area | None:
     parent when a file is imported again."""
     coarser = [lvl for lvl, depth in LEVEL_DEPTH.items() if depth < LEVEL_DEPTH[AreaLevel(level)]]
     candidates = Area.objects.at_level(*coarser).filter(area_km2__gt=area_km2(boundary) * 1.01)
-    return candidates.containing(boundary.point_on_surface).first()
+    # Not the parent's boundary, which can weigh megabytes (a country's) and
+    # is not needed to be one.
+    return candidates.containing(boundary.point_on_surface).without_geometry().first()
 
 
 def unique_slug(name: str, *, parent: Area | None, code: str = "") -> str:
@@ -195,7 +197,12 @@ def _matching_area(*, name: str, level: str, parent: Area | None, code: str) -> 
 
 
 def _differs(area: Area, values: dict, boundary: MultiPolygon) -> bool:
-    if any(getattr(area, field) != value for field, value in values.items()):
+    # The parent compared by id: loading the current one would fetch its
+    # boundary for nothing.
+    parent = values["parent"]
+    if area.parent_id != (parent.pk if parent is not None else None):
+        return True
+    if any(getattr(area, field) != value for field, value in values.items() if field != "parent"):
         return True
     return not area.geometry.equals_exact(boundary, SAME_BOUNDARY_TOLERANCE)
 
