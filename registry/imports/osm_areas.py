@@ -12,7 +12,6 @@ is written, and everything is written in one transaction."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from registry.services.areas import boundary_from, parent_for
 
 from .areas import AreaImportReport, whole_number
 from .compression import check_decompressed_size, compression_of, head_bytes
+from .formats import OSM_XML_ROOT, is_pbf
 from .records import UnreadableFile
 
 # OSM's admin_level (https://wiki.openstreetmap.org/wiki/Key:admin_level)
@@ -56,8 +56,6 @@ MAX_BOUNDARIES = 25_000
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 # libosmium assembles these relation types into areas.
 AREA_RELATION_TYPES = ("boundary", "multipolygon")
-
-_XML_ROOT = re.compile(rb"<(osmChange|osm)[\s>/]")
 
 
 @dataclass
@@ -89,9 +87,9 @@ def osm_format_of(path: Path) -> str | None:
         return None
     compression = compression_of(path)
     head = head_bytes(path)
-    if len(head) > 16 and head[4] == 0x0A and b"OSMHeader" in head[5:20]:
+    if is_pbf(head):
         return None if compression else "pbf"
-    match = _XML_ROOT.search(head[:4096])
+    match = OSM_XML_ROOT.search(head[:4096])
     if not match:
         return None
     if match[1] == b"osmChange":

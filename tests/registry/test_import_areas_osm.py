@@ -117,7 +117,7 @@ def country():
     )[0]
 
 
-@pytest.fixture(params=["osm.pbf", "osm", "osm.bz2"])
+@pytest.fixture(params=["osm.pbf", "osm", "osm.bz2", "osm.gz"])
 def pbf_or_xml(request, tmp_path):
     return extract().write(tmp_path / f"testland.{request.param}")
 
