@@ -88,7 +88,9 @@ def osm_format_of(path: Path) -> str | None:
     compression = compression_of(path)
     head = head_bytes(path)
     if is_pbf(head):
-        return None if compression else "pbf"
+        if compression:
+            raise UnreadableFile(f"{path}: a compressed PBF; PBF is compressed already.")
+        return "pbf"
     match = OSM_XML_ROOT.search(head[:4096])
     if not match:
         return None
@@ -106,7 +108,7 @@ def parse_admin_levels(text: str) -> list[int]:
     levels: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or int(part) not in ADMIN_LEVELS:
+        if not part.isdecimal() or int(part) not in ADMIN_LEVELS:
             raise ValueError(
                 f"'{part}' is not an admin level; OSM's run from {ADMIN_LEVELS[0]} "
                 f"to {ADMIN_LEVELS[-1]} (e.g. --admin-levels 4,6,8)"

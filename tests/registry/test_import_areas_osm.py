@@ -2,6 +2,7 @@
 libosmium (pyosmium), placed under the areas that hold them."""
 
 import bz2
+import gzip
 from io import StringIO
 
 import osmium
@@ -267,6 +268,13 @@ def test_a_change_file_is_refused(tmp_path):
     path = tmp_path / "changes.osc"
     path.write_text('<osmChange version="0.6"><create/></osmChange>')
     with pytest.raises(CommandError, match="an osmChange file holds edits, not whole boundaries"):
+        run(path, "--admin-levels", "8")
+
+
+def test_a_compressed_pbf_is_refused_with_the_reason(tmp_path, pbf):
+    path = tmp_path / "testland.osm.pbf.gz"
+    path.write_bytes(gzip.compress(pbf.read_bytes()))
+    with pytest.raises(CommandError, match="a compressed PBF; PBF is compressed already"):
         run(path, "--admin-levels", "8")
 
 
