@@ -117,6 +117,11 @@ def _features(layer: Layer) -> Iterator:
 
 def _check_fields(layer: Layer, fields: AreaFields) -> None:
     available = layer.fields
+    if not fields.name:
+        raise UnreadableFile(
+            "--name-field is needed for a boundary file GDAL reads: name the field holding "
+            f"each area's name; the layer's fields are: {', '.join(available) or 'none'}."
+        )
     for option, name in (
         ("--name-field", fields.name),
         ("--code-field", fields.code),
@@ -186,12 +191,20 @@ def _population(feature, field_name: str, name: str) -> int | None:
     raw = _text(feature, field_name)
     if not raw:
         return None
+    number = whole_number(raw)
+    if number is None:
+        raise ValidationError(f"'{name}': population '{raw}' is not a whole number")
+    return number
+
+
+def whole_number(raw: str) -> int | None:
+    """`raw` as a whole, non-negative number, with or without thousands
+    separators ("12,000", "12 000"); None when it is something else."""
+    raw = raw.strip()
     digits = (
         re.sub(r"[\s,._'’]", "", raw) if re.fullmatch(r"\d{1,3}([\s,._'’]\d{3})+", raw) else raw
     )
-    if not digits.isdigit():
-        raise ValidationError(f"'{name}': population '{raw}' is not a whole number")
-    return int(digits)
+    return int(digits) if digits.isdecimal() else None
 
 
 def _message(error: ValidationError) -> str:

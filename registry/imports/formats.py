@@ -16,7 +16,7 @@ from .osm import osm_source
 from .overpass import is_overpass, overpass_source
 from .records import Source, UnreadableFile, with_shared_tags
 
-_XML_ROOT = re.compile(rb"<(osmChange|osm)[\s>/]")
+OSM_XML_ROOT = re.compile(rb"<(osmChange|osm)[\s>/]")
 
 
 def open_source(
@@ -41,7 +41,7 @@ def _open(path: Path, csv_mapping: CsvMapping | None) -> Source:
     head = head_bytes(path)
     if not head.strip():
         raise UnreadableFile(f"{path}: the file is empty")
-    if _is_pbf(head):
+    if is_pbf(head):
         if compression:
             raise UnreadableFile(f"{path}: a compressed PBF; PBF is compressed already")
         return osm_source(path, "pbf", change_file=False)
@@ -64,14 +64,14 @@ def _open(path: Path, csv_mapping: CsvMapping | None) -> Source:
     return csv_source(path, csv_mapping)
 
 
-def _is_pbf(head: bytes) -> bool:
+def is_pbf(head: bytes) -> bool:
     """A PBF starts with a 4-byte header length and a BlobHeader whose first
     field is the string "OSMHeader"."""
     return len(head) > 16 and head[4] == 0x0A and b"OSMHeader" in head[5:20]
 
 
 def _xml_source(path: Path, head: bytes, compression: str) -> Source:
-    match = _XML_ROOT.search(head)
+    match = OSM_XML_ROOT.search(head)
     if not match:
         raise UnreadableFile(f"{path}: an XML file, but neither OSM XML nor osmChange")
     change_file = match[1] == b"osmChange"

@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.gis.geos import (
+    GEOSGeometry,
+    LineString,
+    MultiLineString,
+    MultiPolygon,
+    Polygon,
+)
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.text import slugify
@@ -73,6 +79,34 @@ def area_km2(boundary: MultiPolygon) -> float:
         return float(cursor.fetchone()[0])
 
 
+def area_from_rings(lines: list[list[tuple[float, float]]]) -> GEOSGeometry:
+    """The area that `lines` (longitude/latitude, in any order and
+    direction: a boundary relation's ways) enclose, a ring inside another
+    being a hole, rings that cross cut where they cross (PostGIS ST_Node,
+    ST_BuildArea); a ValidationError when they do not close into rings."""
+    linework = MultiLineString(
+        [LineString(line, srid=4326) for line in lines if len(line) >= 2], srid=4326
+    )
+    if linework.empty:
+        raise ValidationError("its ways have no length")
+    merged = linework.merged
+    lines_merged = [merged] if isinstance(merged, LineString) else list(merged)
+    open_lines = [line for line in lines_merged if not line.closed]
+    if open_lines:
+        lon, lat = open_lines[0].coords[-1]
+        raise ValidationError(
+            f"its ways do not join into closed rings (one ends at {lat:.5f}, {lon:.5f})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsEWKB(ST_BuildArea(ST_Node(ST_GeomFromEWKB(%s))))", [linework.ewkb]
+        )
+        built = cursor.fetchone()[0]
+    if built is None:
+        raise ValidationError("its rings enclose nothing")
+    return GEOSGeometry(memoryview(built))
+
+
 def parent_for(boundary: MultiPolygon, level: str) -> Area | None:
     """The smallest existing area of a coarser level, and larger than
     `boundary`, holding a point inside it (its point on surface, which a
@@ -80,7 +114,9 @@ def parent_for(boundary: MultiPolygon, level: str) -> Area | None:
     parent when a file is imported again."""
     coarser = [lvl for lvl, depth in LEVEL_DEPTH.items() if depth < LEVEL_DEPTH[AreaLevel(level)]]
     candidates = Area.objects.at_level(*coarser).filter(area_km2__gt=area_km2(boundary) * 1.01)
-    return candidates.containing(boundary.point_on_surface).first()
+    # Not the parent's boundary, which can weigh megabytes (a country's) and
+    # is not needed to be one.
+    return candidates.containing(boundary.point_on_surface).without_geometry().first()
 
 
 def unique_slug(name: str, *, parent: Area | None, code: str = "") -> str:
@@ -161,7 +197,12 @@ def _matching_area(*, name: str, level: str, parent: Area | None, code: str) -> 
 
 
 def _differs(area: Area, values: dict, boundary: MultiPolygon) -> bool:
-    if any(getattr(area, field) != value for field, value in values.items()):
+    # The parent compared by id: loading the current one would fetch its
+    # boundary for nothing.
+    parent = values["parent"]
+    if area.parent_id != (parent.pk if parent is not None else None):
+        return True
+    if any(getattr(area, field) != value for field, value in values.items() if field != "parent"):
         return True
     return not area.geometry.equals_exact(boundary, SAME_BOUNDARY_TOLERANCE)
 
