@@ -509,6 +509,11 @@ class QueryableCameraFilter(CameraFilter):
     `status`, `vendor` and `operator`, read exactly as `cameras/` reads
     them. Its bbox and time are OGC's own parameters (api/ogc/params.py)."""
 
+    status = CommaChoicesFilter(
+        method="filter_status",
+        choices=Status.choices,
+        label="Statuses (default reported,verified); hidden cameras are never listed here.",
+    )
     bbox = None
     near = None
     radius = None

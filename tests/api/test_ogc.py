@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.core.signals import request_started
 from openapi_spec_validator import validate
 
@@ -515,3 +516,22 @@ def test_gdal_passes_the_queryables_to_the_server(live_server):
 
     assert feature_count(report) == 6
     assert any("kind=ALPR" in query for path, query in served if path == ITEMS)
+
+
+def test_the_data_page_links_the_ogc_api_in_both_languages(client):
+    english = client.get("/data/").content.decode()
+    spanish = client.get("/es/data/").content.decode()
+
+    assert '<a href="/ogc/">OGC API – Features, for QGIS and GDAL</a>' in english
+    assert '<a href="/ogc/">OGC API – Features, para QGIS y GDAL</a>' in spanish
+
+
+def test_anonymous_clients_are_rate_limited_like_the_api(client, settings):
+    settings.API_ANON_RATE = "3/minute"
+    cache.clear()
+
+    statuses = [client.get(ITEMS).status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    assert int(client.get(OGC)["Retry-After"]) > 0
+    cache.clear()
