@@ -65,12 +65,11 @@ def conformance() -> dict:
 def collections(url: Url, footprint: Footprint) -> dict:
     return {
         "links": [link(url("collections"), "self", JSON, "This document")],
-        "collections": [collection(url, footprint, self_link=False)],
+        "collections": [collection(url, footprint)],
     }
 
 
-def collection(url: Url, footprint: Footprint, *, self_link: bool = True) -> dict:
-    rel = "self" if self_link else "alternate"
+def collection(url: Url, footprint: Footprint) -> dict:
     return {
         "id": COLLECTION,
         "title": "Surveillance cameras",
@@ -80,7 +79,7 @@ def collection(url: Url, footprint: Footprint, *, self_link: bool = True) -> dic
         "storageCrs": CRS84,
         "extent": extent(footprint),
         "links": [
-            link(url("collection"), rel, JSON, "The camera collection"),
+            link(url("collection"), "self", JSON, "The camera collection"),
             link(url("items"), "items", GEOJSON, "Cameras as GeoJSON"),
             link(url("landing"), "root", JSON, "The landing page"),
             link(

@@ -38,7 +38,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +81,14 @@ class FlipCoordinates(Func):
     """A geometry with its axes swapped: latitude first, as EPSG:4326 orders them."""
 
     function = "ST_FlipCoordinates"
+
+
+class StoredProperties(Func):
+    """The `properties` of a stored feature text, read as `json`, not
+    `jsonb`: the properties keep their order and their numbers' text."""
+
+    template = "((%(expressions)s)::json -> 'properties')"
+    output_field = JSONField()
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,7 @@ class CameraQuerySet(models.QuerySet):
             point = FlipCoordinates(point, output_field=models.PointField(srid=srid))
         precision = 7 if srid == 4326 else 2
         geometry = Cast(AsGeoJSON(point, precision=precision), JSONField())
-        properties = KeyTransform("properties", Cast("feature", JSONField()))
+        properties = StoredProperties(F("feature"))
         feature = Func(
             *(Value("type"), Value("Feature"), Value("id"), F("id")),
             *(Value("geometry"), geometry, Value("properties"), properties),
