@@ -12,7 +12,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 DOCS_BUILD = out=$$(NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir var/docs-site 2>&1) \
 	|| { echo "$$out"; echo "The documentation does not build: see above." >&2; exit 1; }
 
-.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -71,6 +71,12 @@ bench-hostile: setup
 bench-curation: export SIGHTLINE_BENCH = 1
 bench-curation: setup
 	$(PYTHON) bench/curation.py
+
+# GDAL's OGC API - Features driver reading 100,000 synthetic cameras from
+# gunicorn, whole and by bbox, at two page sizes: wall time, pages and server
+# time per page (a benchmark, not a test).
+bench-ogc: setup
+	$(PYTHON) -m bench.ogc
 
 # Runs the production stack (nginx, gunicorn with config.settings.prod,
 # PostgreSQL, Redis; 127.0.0.1 only) under a mixed open-loop load to find the

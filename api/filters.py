@@ -504,6 +504,35 @@ class ExportCameraFilter(CameraFilter):
     )
 
 
+class QueryableCameraFilter(CameraFilter):
+    """The queryables of the OGC API's camera collection (api/ogc): `kind`,
+    `status`, `vendor` and `operator`, read exactly as `cameras/` reads
+    them. Its bbox and time are OGC's own parameters (api/ogc/params.py)."""
+
+    status = CommaChoicesFilter(
+        method="filter_status",
+        choices=Status.choices,
+        label="Statuses (default reported,verified); hidden cameras are never listed here.",
+    )
+    bbox = None
+    near = None
+    radius = None
+    camera_type = None
+    area = None
+    restricted = None
+    capability = None
+    confirmed_since = None
+    changed_since = None
+    q = None
+
+    def __init__(self, *args, **kwargs):
+        # The OGC API is for everyone: no one sees hidden cameras there.
+        super().__init__(*args, moderator=False, **kwargs)
+
+
+QUERYABLES = tuple(QueryableCameraFilter.base_filters)
+
+
 def cameras_to_export(
     data: QueryDict, export: ExportFormat, *, moderator: bool
 ) -> QuerySet[Camera]:

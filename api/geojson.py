@@ -54,16 +54,21 @@ class Cursor:
 class Page:
     body: str
     next_cursor: Cursor | None
+    returned: int = 0
 
 
-def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Page:
-    """One page of features as a GeoJSON FeatureCollection text."""
+def feature_page(
+    queryset: QuerySet, *, limit: int, cursor: Cursor | None, column: str = "feature"
+) -> Page:
+    """One page of features as a GeoJSON FeatureCollection text, left open
+    for the caller's members. `column` holds each feature's text (an
+    annotation in another CRS, say)."""
     by_distance = "distance" in queryset.query.annotations
     if cursor is not None:
         queryset = _after(queryset, cursor, by_distance)
     if not by_distance:
         queryset = queryset.order_by("id")
-    columns = ["id", "feature", *(["distance"] if by_distance else [])]
+    columns = ["id", column, *(["distance"] if by_distance else [])]
     rows = list(queryset.values_list(*columns)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
@@ -72,7 +77,7 @@ def feature_page(queryset: QuerySet, *, limit: int, cursor: Cursor | None) -> Pa
         last = rows[-1]
         next_cursor = Cursor(last[0], last[2].m if by_distance else None)
     body = '{"type":"FeatureCollection","features":[' + ",".join(row[1] for row in rows) + "]"
-    return Page(body=body, next_cursor=next_cursor)
+    return Page(body=body, next_cursor=next_cursor, returned=len(rows))
 
 
 def _after(queryset: QuerySet, cursor: Cursor, by_distance: bool) -> QuerySet:

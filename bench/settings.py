@@ -1,10 +1,13 @@
 """Settings for bench/api.py's server: development settings against the
 bench database, one-request pages, no rate limit, the drf-gis baseline."""
 
+import os
+
 from config.settings.dev import *  # noqa: F403
 
-# The bench's own database beside the development one, dropped after a run.
-BENCH_DATABASE = "sightline_bench"
+# The bench's own database beside the development one, dropped after a run;
+# a benchmark serving a database of its own names it in the environment.
+BENCH_DATABASE = os.environ.get("SIGHTLINE_BENCH_DATABASE", "sightline_bench")
 DATABASES = {"default": {**DATABASES["default"], "NAME": BENCH_DATABASE}}  # noqa: F405
 DEBUG = False
 ROOT_URLCONF = "bench.urls"

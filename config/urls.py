@@ -9,6 +9,8 @@ from registry.views import operations, sharing, tiles
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    # OGC API - Features, for GIS clients (api/ogc).
+    path("ogc/", include("api.ogc.urls")),
     path(
         "tiles/cameras/<int:z>/<int:x>/<int:y>.mvt",
         tiles.camera_tile,

@@ -252,7 +252,7 @@ REST_FRAMEWORK = {
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "600/minute")
 
 # The API is open to every origin for reads; the site itself is not.
-CORS_URLS_REGEX = r"^/api/.*$"
+CORS_URLS_REGEX = r"^/(?:api|ogc)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.db.models import Extent
+from django.contrib.gis.db.models.functions import AsGeoJSON, Distance, Transform
 from django.contrib.gis.geos import Polygon
 from django.contrib.gis.measure import D
 from django.contrib.postgres.fields import ArrayField
@@ -26,14 +28,18 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    JSONField,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +77,31 @@ class Latitude(Func):
     output_field = FloatField()
 
 
+class FlipCoordinates(Func):
+    """A geometry with its axes swapped: latitude first, as EPSG:4326 orders them."""
+
+    function = "ST_FlipCoordinates"
+
+
+class StoredProperties(Func):
+    """The `properties` of a stored feature text, read as `json`, not
+    `jsonb`: the properties keep their order and their numbers' text."""
+
+    template = "((%(expressions)s)::json -> 'properties')"
+    output_field = JSONField()
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Where and when a set of cameras lies: the box around them
+    (min_lon, min_lat, max_lon, max_lat) and their first and last changes;
+    None for an empty set."""
+
+    bbox: tuple[float, float, float, float] | None
+    first_change: datetime | None
+    last_change: datetime | None
+
+
 class CameraQuerySet(models.QuerySet):
     def visible(self) -> CameraQuerySet:
         """What the public sees: everything but cameras hidden by moderation.
@@ -86,6 +117,43 @@ class CameraQuerySet(models.QuerySet):
         polygon = Polygon.from_bbox(bbox)
         polygon.srid = 4326
         return self.filter(location__intersects=polygon)
+
+    def changed_between(self, start: datetime | None, end: datetime | None) -> CameraQuerySet:
+        """Last changed at or after `start` and at or before `end` (either
+        may be None: open)."""
+        cameras = self
+        if start is not None:
+            cameras = cameras.filter(updated_at__gte=start)
+        if end is not None:
+            cameras = cameras.filter(updated_at__lte=end)
+        return cameras
+
+    def footprint(self) -> Footprint:
+        """The box around these cameras and when they last changed, first
+        and last: one aggregate pass."""
+        found = self.order_by().aggregate(
+            box=Extent("location"), first=Min("updated_at"), last=Max("updated_at")
+        )
+        return Footprint(found["box"], found["first"], found["last"])
+
+    def with_feature_in(self, srid: int, *, north_first: bool = False) -> CameraQuerySet:
+        """Annotates `feature_in_crs`: the stored feature text with its point
+        transformed to `srid` (latitude first with `north_first`, as
+        EPSG:4326 orders its axes); the properties as stored. Metres in
+        projected systems keep 2 decimals (centimetres), degrees 7."""
+        point = Transform("location", srid) if srid != 4326 else F("location")
+        if north_first:
+            point = FlipCoordinates(point, output_field=models.PointField(srid=srid))
+        precision = 7 if srid == 4326 else 2
+        geometry = Cast(AsGeoJSON(point, precision=precision), JSONField())
+        properties = StoredProperties(F("feature"))
+        feature = Func(
+            *(Value("type"), Value("Feature"), Value("id"), F("id")),
+            *(Value("geometry"), geometry, Value("properties"), properties),
+            function="json_build_object",
+            output_field=JSONField(),
+        )
+        return self.annotate(feature_in_crs=Cast(feature, TextField()))
 
     def in_area(self, area) -> CameraQuerySet:
         """Inside `area`'s boundary or on it. The boundary goes into the query
