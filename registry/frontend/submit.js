@@ -9,8 +9,14 @@
 // - a chosen photo is sent to /api/v1/photo-position/ (which stores
 //   nothing) and, if it knows where it was taken, its position and compass
 //   heading are offered before the server strips every metadata;
+// - the cameras already on the map are drawn (existingCameras.js): tapping
+//   one opens its popup, which offers to confirm it is still there rather
+//   than report it again, or to place the new camera there all the same;
+// - the place search box moves the map;
 // - the proof of work is solved in the background (proof-of-work.js).
 
+import { addExistingCameras, answerClick, pointerOverFeatures } from './existingCameras.js';
+import { placeSearchFor } from './place-search.js';
 import { focusErrorSummary, protectForm } from './proof-of-work.js';
 
 const L = window.L;
@@ -92,7 +98,13 @@ class SubmitMap {
     this.directions = parseDirections(directionsInput.value);
     this.handles = L.layerGroup().addTo(map);
     this.wedges = L.layerGroup().addTo(map);
-    map.on('click', (event) => this.place(event.latlng, { announce: true }));
+    this.existing = addExistingCameras(map);
+    map.on('click', (event) => {
+      const extra = (body, camera) => this.alreadyThere(body, camera, event.latlng);
+      if (this.existing && answerClick(map, this.existing, event.latlng, extra)) return;
+      this.place(event.latlng, { announce: true });
+    });
+    if (this.existing) pointerOverFeatures(map, this.existing);
     map.on('zoomend viewreset', () => this.drawDirections());
     const position = readPosition();
     if (position) {
@@ -103,6 +115,36 @@ class SubmitMap {
       map.setView([view.latitude, view.longitude], view.zoom, { animate: false });
     }
     this.renderList();
+  }
+
+  // The popup of a camera already on the map, on this page: it says so,
+  // and offers to confirm it rather than report it again.
+  alreadyThere(body, camera, latlng) {
+    const { config } = this.existing;
+    const strings = config.labels.strings;
+    const title = body.querySelector('.popup-title');
+    title.textContent = format(strings.already, { kind: title.textContent });
+    const details = body.querySelector('.popup-link').parentElement;
+    if (camera.status !== 'removed') {
+      const confirm = document.createElement('a');
+      confirm.className = 'popup-link popup-confirm';
+      confirm.href = config.stillThereUrl.replace('{id}', encodeURIComponent(camera.id));
+      confirm.textContent = strings.still_there;
+      const paragraph = document.createElement('p');
+      paragraph.append(confirm);
+      details.before(paragraph);
+    }
+    const another = document.createElement('button');
+    another.type = 'button';
+    another.className = 'button popup-another';
+    another.textContent = strings.another;
+    another.addEventListener('click', () => {
+      this.map.closePopup();
+      this.place(latlng, { announce: true });
+    });
+    const paragraph = document.createElement('p');
+    paragraph.append(another);
+    body.append(paragraph);
   }
 
   place(latlng, { write = true, announce = false } = {}) {
@@ -250,6 +292,7 @@ let submitMap = null;
 
 window.sightlineSubmitMap = function sightlineSubmitMap(map) {
   submitMap = new SubmitMap(map);
+  placeSearchFor('submit-search', map);
   map.getContainer().dataset.ready = 'true';
 };
 
