@@ -22,6 +22,8 @@ import { focusErrorSummary, protectForm } from './proof-of-work.js';
 const L = window.L;
 // Distance of a direction's handle from the camera, in screen pixels.
 const HANDLE_PIXELS = 84;
+// A camera already recorded this close to the pin is pointed out.
+const NEAR_METRES = 25;
 // Width of the wedge drawn for each direction, in degrees.
 const WEDGE_DEGREES = 60;
 const STREET_ZOOM = 18;
@@ -91,6 +93,20 @@ function csrfToken() {
 
 // ------------------------------------------------------------------ map
 
+// Under the map: a camera already recorded next to the pin.
+function nearNotice() {
+  let notice = document.getElementById('existing-near');
+  if (!notice) {
+    notice = document.createElement('p');
+    notice.id = 'existing-near';
+    notice.className = 'existing-near';
+    notice.setAttribute('role', 'status');
+    notice.hidden = true;
+    mapStatus.after(notice);
+  }
+  return notice;
+}
+
 class SubmitMap {
   constructor(map) {
     this.map = map;
@@ -104,7 +120,12 @@ class SubmitMap {
       if (this.existing && answerClick(map, this.existing, event.latlng, extra)) return;
       this.place(event.latlng, { announce: true });
     });
-    if (this.existing) pointerOverFeatures(map, this.existing);
+    if (this.existing) {
+      pointerOverFeatures(map, this.existing);
+      // Tiles arriving after the pin was placed (a photo's position, typed
+      // coordinates) may hold a camera next to it.
+      this.existing.layer.on('load', () => this.pointOutNear());
+    }
     map.on('zoomend viewreset', () => this.drawDirections());
     const position = readPosition();
     if (position) {
@@ -164,14 +185,56 @@ class SubmitMap {
       this.pin.on('dragend', () => {
         this.writePosition(this.pin.getLatLng());
         this.announcePlace();
+        this.pointOutNear();
       });
     } else {
       this.pin.setLatLng(latlng);
     }
     if (write) this.writePosition(latlng);
     if (announce) this.announcePlace();
+    this.pointOutNear();
     this.drawDirections();
     this.map.getContainer().dataset.placed = 'true';
+  }
+
+  // The nearest camera in place already drawn within NEAR_METRES of the pin
+  // (cameras are drawn one by one from street zooms), pointed out under the
+  // map with a link to confirm it.
+  pointOutNear() {
+    const notice = nearNotice();
+    if (!this.existing || !this.pin) {
+      notice.hidden = true;
+      return;
+    }
+    const { layer, config } = this.existing;
+    const here = this.pin.getLatLng();
+    let nearest = null;
+    let nearestMetres = NEAR_METRES;
+    for (const item of layer.items()) {
+      if (item.type !== 'camera' || item.camera.status === 'removed') continue;
+      const metres = this.map.distance(here, layer.latLngOf(item));
+      if (metres <= nearestMetres) {
+        nearest = item.camera;
+        nearestMetres = metres;
+      }
+    }
+    if (!nearest) {
+      notice.hidden = true;
+      notice.replaceChildren();
+      return;
+    }
+    const text = document.createElement('span');
+    text.textContent = `${format(messages.near, {
+      metres: Math.round(nearestMetres),
+      kind: config.labels.kinds[nearest.kind] || config.labels.strings.device,
+      id: nearest.id,
+    })} `;
+    const link = document.createElement('a');
+    link.href = config.stillThereUrl.replace('{id}', encodeURIComponent(nearest.id));
+    link.textContent = config.labels.strings.still_there;
+    notice.replaceChildren(text, link);
+    notice.hidden = false;
+    notice.dataset.camera = String(nearest.id);
   }
 
   announcePlace() {

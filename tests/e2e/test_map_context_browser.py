@@ -125,6 +125,19 @@ def test_the_report_page_shows_the_cameras_already_there_and_offers_to_confirm_o
     popup.get_by_role("button", name="It is another camera: place it here").click()
     page.wait_for_selector("#submit-map[data-placed]")
     assert float(page.input_value("#id_latitude")) == pytest.approx(camera.location.y, abs=1e-4)
+    # The camera next to the pin is pointed out under the map, for everyone.
+    near = page.locator("#existing-near")
+    assert near.is_visible()
+    assert near.get_attribute("role") == "status"
+    assert f"#{camera.pk}" in near.inner_text()
+    assert near.get_by_role("link", name="Still there? Confirm it").get_attribute("href") == (
+        f"/cameras/{camera.pk}/still-there/"
+    )
+    screenshot("near")
+    # Far from any camera, nothing is pointed out.
+    set_view(page, "submit-map", CHICAGO[0] + 0.01, CHICAGO[1], 19)
+    page.locator("#submit-map").click(position={"x": 60, "y": 60})
+    page.wait_for_function("() => document.getElementById('existing-near').hidden")
     assert console_errors == []
 
 
