@@ -18,7 +18,8 @@
   }
 
   window.sightlineModerationMap = function (map) {
-    var tiles = window.sightlineExistingCameras && window.sightlineExistingCameras(map);
+    // Under the overlays: the camera under review stays on top.
+    var tiles = window.sightlineExistingCameras && window.sightlineExistingCameras(map, { zIndex: 350 });
     window.sightlineCameraMap(map);
     var camera = JSON.parse(document.getElementById('camera-map-data').textContent);
     var data = JSON.parse(document.getElementById('moderation-map-data').textContent);
