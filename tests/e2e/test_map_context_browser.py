@@ -319,6 +319,7 @@ def gazetteer(tmp_path):
         ("/submit/", "#submit-search", "submit-map"),
         ("/exposure/", "#exposure-search", "exposure-map"),
     ],
+    ids=["report", "exposure"],
 )
 def test_the_place_search_moves_the_report_and_exposure_maps(
     page, live_server, gazetteer, console_errors, screenshot, path, search, map_id
