@@ -5,11 +5,17 @@
 //
 // The features of each loaded tile are kept so that clicks, the count in
 // view and the cones can be answered without another request.
+//
+// The server counts clusters per cell of each tile on its own, so two
+// bubbles from neighbouring cells (or tiles) can be closer than their radii.
+// Here the bubbles of all the tiles shown are merged wherever their circles
+// would touch (mergeClusters: counts summed, at their weighted centre), and
+// each merged bubble is drawn by the tile it falls in: no two overlap.
 
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 
-import { clusterRadius, drawCamera, drawCluster } from './symbols.js';
+import { clusterSymbol, drawCamera, drawCluster } from './symbols.js';
 
 const L = window.L;
 const CAMERA_RADIUS = 6;
@@ -17,6 +23,42 @@ const CAMERA_RADIUS = 6;
 // edge is drawn whole (tiles overlap with transparent margins).
 const PADDING = 32;
 const HIT_SLOP = 4;
+// Pixels kept free between two bubbles.
+const CLUSTER_GAP = 2;
+
+// Bubbles ({x, y, count, radius}) merged until no two circles come closer
+// than `gap`: the largest absorb their neighbours, the merged bubble sits
+// at the count-weighted centre and is sized for its new count, and the
+// passes repeat because a grown bubble may reach another.
+export function mergeClusters(bubbles, radiusOf, gap = CLUSTER_GAP) {
+  let current = bubbles.map((bubble) => ({ ...bubble, members: bubble.members || [bubble] }));
+  for (let changed = true; changed; ) {
+    changed = false;
+    current.sort((a, b) => b.count - a.count);
+    const kept = [];
+    for (const bubble of current) {
+      const into = kept.find((other) => {
+        const reach = other.radius + bubble.radius + gap;
+        const dx = other.x - bubble.x;
+        const dy = other.y - bubble.y;
+        return dx * dx + dy * dy < reach * reach;
+      });
+      if (!into) {
+        kept.push(bubble);
+        continue;
+      }
+      const count = into.count + bubble.count;
+      into.x = (into.x * into.count + bubble.x * bubble.count) / count;
+      into.y = (into.y * into.count + bubble.y * bubble.count) / count;
+      into.count = count;
+      into.radius = radiusOf(count);
+      into.members = into.members.concat(bubble.members);
+      changed = true;
+    }
+    current = kept;
+  }
+  return current;
+}
 
 function cameraFrom(properties) {
   const directions = properties.directions
@@ -66,7 +108,6 @@ function decode(buffer, coords, tileSize) {
       };
       if (kind === 'cluster') {
         item.count = Number(feature.properties.count) || 0;
-        item.radius = clusterRadius(item.count);
       } else {
         item.camera = cameraFrom(feature.properties);
         item.radius = CAMERA_RADIUS;
@@ -89,15 +130,28 @@ export const CameraTiles = L.GridLayer.extend({
     L.GridLayer.prototype.initialize.call(this, options);
     this._urlTemplate = urlTemplate;
     this._query = query;
-    this._loaded = new Map(); // tile key -> {coords, items}
+    this._loaded = new Map(); // tile key -> {coords, items, canvas, ratio}
     this._requests = new Map(); // tile key -> AbortController
+    this._bubbles = null; // merged clusters of the zoom shown, once computed
+    this._redrawFrame = null;
     this.on('tileunload', (event) => this._forget(event.coords));
+    // Drawn as tiles arrive (once a frame), and at once when all have.
+    this.on('load', () => {
+      if (this._redrawFrame !== null) window.cancelAnimationFrame(this._redrawFrame);
+      this._redrawFrame = null;
+      this._redraw();
+    });
+  },
+
+  _radiusOf(count) {
+    return clusterSymbol(count, this.options.language).radius;
   },
 
   setQuery(query) {
     if (query === this._query) return;
     this._query = query;
     this._loaded.clear();
+    this._bubbles = null;
     this.redraw();
   },
 
@@ -138,8 +192,11 @@ export const CameraTiles = L.GridLayer.extend({
       .then((buffer) => {
         const items = buffer && buffer.byteLength ? decode(buffer, coords, size.x) : [];
         this._requests.delete(key);
-        this._loaded.set(key, { coords, items });
-        this._draw(canvas, items, ratio);
+        for (const item of items) {
+          if (item.type === 'cluster') item.radius = this._radiusOf(item.count);
+        }
+        this._loaded.set(key, { coords, items, canvas, ratio });
+        this._changed();
         done(null, tile);
         this.fire('tiledata', { coords, items });
       })
@@ -151,13 +208,75 @@ export const CameraTiles = L.GridLayer.extend({
     return tile;
   },
 
-  _draw(canvas, items, ratio) {
-    const ctx = canvas.getContext('2d');
-    ctx.scale(ratio, ratio);
-    ctx.translate(PADDING, PADDING);
-    for (const item of items) {
-      if (item.type === 'cluster') drawCluster(ctx, item.count, item.x, item.y, this.options.language);
-      else drawCamera(ctx, item.camera, item.x, item.y, CAMERA_RADIUS);
+  // The loaded tiles changed: the merged bubbles must be worked out again
+  // and every tile redrawn (a bubble may have moved to another tile).
+  _changed() {
+    this._bubbles = null;
+    if (this._redrawFrame === null) {
+      this._redrawFrame = window.requestAnimationFrame(() => {
+        this._redrawFrame = null;
+        this._redraw();
+      });
+    }
+  },
+
+  // The clusters of the zoom shown, merged wherever they would overlap;
+  // each with the key of the loaded tile that draws it.
+  bubbles() {
+    const zoom = this._tileZoom;
+    if (this._bubbles && this._bubblesZoom === zoom) return this._bubbles;
+    this._bubblesZoom = zoom;
+    const size = this.getTileSize().x;
+    const clusters = [];
+    for (const [key, { coords, items }] of this._loaded) {
+      if (coords.z !== zoom) continue;
+      for (const item of items) {
+        if (item.type !== 'cluster') continue;
+        clusters.push({ x: item.globalX, y: item.globalY, count: item.count, radius: item.radius, key });
+      }
+    }
+    this._bubbles = mergeClusters(clusters, (count) => this._radiusOf(count)).map((bubble) => {
+      const heaviest = bubble.members.reduce((a, b) => (b.count > a.count ? b : a));
+      const home = this._tileCoordsToKey({ x: Math.floor(bubble.x / size), y: Math.floor(bubble.y / size), z: zoom });
+      const symbol = clusterSymbol(bubble.count, this.options.language);
+      return {
+        type: 'cluster',
+        count: bubble.count,
+        radius: bubble.radius,
+        label: symbol.text,
+        font: symbol.font,
+        globalX: bubble.x,
+        globalY: bubble.y,
+        merged: bubble.members.length,
+        key: this._loaded.has(home) ? home : heaviest.key,
+      };
+    });
+    return this._bubbles;
+  },
+
+  _redraw() {
+    if (!this._map) return;
+    const zoom = this._tileZoom;
+    const size = this.getTileSize().x;
+    const byTile = new Map();
+    for (const bubble of this.bubbles()) {
+      if (!byTile.has(bubble.key)) byTile.set(bubble.key, []);
+      byTile.get(bubble.key).push(bubble);
+    }
+    for (const [key, { coords, items, canvas, ratio }] of this._loaded) {
+      if (coords.z !== zoom) continue;
+      const ctx = canvas.getContext('2d');
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.setTransform(ratio, 0, 0, ratio, PADDING * ratio, PADDING * ratio);
+      for (const item of items) {
+        if (item.type === 'camera') drawCamera(ctx, item.camera, item.x, item.y, CAMERA_RADIUS);
+      }
+      for (const bubble of byTile.get(key) || []) {
+        const x = bubble.globalX - coords.x * size;
+        const y = bubble.globalY - coords.y * size;
+        drawCluster(ctx, bubble.count, x, y, this.options.language);
+      }
     }
   },
 
@@ -166,17 +285,19 @@ export const CameraTiles = L.GridLayer.extend({
     const request = this._requests.get(key);
     if (request) request.abort();
     this._requests.delete(key);
-    this._loaded.delete(key);
+    if (this._loaded.delete(key)) this._changed();
   },
 
   // Loaded features at the zoom now shown, with their position as a LatLng.
+  // Clusters are the merged bubbles, as drawn.
   *items() {
     if (!this._map) return;
     const zoom = this._tileZoom;
     for (const { coords, items } of this._loaded.values()) {
       if (coords.z !== zoom) continue;
-      for (const item of items) yield item;
+      for (const item of items) if (item.type === 'camera') yield item;
     }
+    yield* this.bubbles();
   },
 
   latLngOf(item) {

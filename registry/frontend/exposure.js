@@ -11,6 +11,8 @@
 // registry/cones.py, through the answer) and the cameras themselves.
 
 import { conePolygons } from './cones.js';
+import { addExistingCameras } from './existingCameras.js';
+import { placeSearchFor } from './place-search.js';
 import { kindStyle } from './symbols.js';
 
 const L = window.L;
@@ -280,6 +282,9 @@ window.sightlineExposureMap = function sightlineExposureMap(map) {
   const view = parseView(window.location.hash);
   const [lat, lon, zoom] = config.view;
   map.setView(view ? [view.lat, view.lon] : [lat, lon], view ? view.zoom : zoom, { animate: false });
+  // Under the overlays (400): the analysed route and its cameras stay on top.
+  addExistingCameras(map, { zIndex: 350 });
+  placeSearchFor('exposure-search', map);
   const answer = drawResult(map, config);
   centreMark(map);
   const drawing = new Drawing(map, config, document.getElementById('exposure-form'));

@@ -7,12 +7,15 @@
 // zoom/latitude/longitude.
 
 import { CameraTiles } from './cameraTiles.js';
+import { popupHtml } from './cameraPopup.js';
 import { conePolygons, coneShape } from './cones.js';
-import { placeSearch, resultBounds } from './place-search.js';
+import { placeSearchFor } from './place-search.js';
 import { clusterRadius, drawCamera, drawCluster, KIND_STYLES, symbolCanvas } from './symbols.js';
 
 const L = window.L;
 const MAX_CONES = 2000;
+// Phones, as in map.css: the filters become a bottom sheet, the legend starts closed.
+const PHONE = '(max-width: 40rem)';
 
 function readConfig() {
   return JSON.parse(document.getElementById('map-config').textContent);
@@ -48,43 +51,12 @@ export function formQuery(form) {
   return params.toString();
 }
 
-function escapeHtml(text) {
-  const element = document.createElement('span');
-  element.textContent = text == null ? '' : String(text);
-  return element.innerHTML;
-}
-
-function popupHtml(camera, config) {
-  const labels = config.labels;
-  const strings = labels.strings;
-  const rows = [
-    [strings.status, labels.statuses[camera.status] || camera.status],
-    [strings.vendor, camera.vendor || strings.unknown],
-    [strings.operator, camera.operator || strings.unknown],
-  ];
-  if (camera.camera_type) rows.push([strings.camera_type, labels.camera_types[camera.camera_type]]);
-  if (camera.directions.length) {
-    rows.push([strings.directions, camera.directions.map((d) => `${Math.round(d)}°`).join(', ')]);
-  }
-  rows.push([strings.last_confirmed, camera.last_confirmed || strings.never]);
-  const notes = [];
-  if (camera.restricted) notes.push(`<p class="popup-warning">${escapeHtml(strings.restricted)}</p>`);
-  if (camera.stale) notes.push(`<p class="popup-note">${escapeHtml(strings.stale)}</p>`);
-  const url = config.cameraUrl.replace('{id}', encodeURIComponent(camera.id));
-  return `
-    <h2 class="popup-title">${escapeHtml(labels.kinds[camera.kind] || strings.device)}</h2>
-    <dl class="popup-facts">${rows
-      .map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`)
-      .join('')}</dl>
-    ${notes.join('')}
-    <p><a class="popup-link" href="${url}">${escapeHtml(strings.details)}</a></p>`;
-}
-
 function legendControl(config) {
   const control = L.control({ position: 'bottomright' });
   control.onAdd = () => {
+    // Open on a wide screen, closed on a phone (the breakpoint of map.css).
     const container = L.DomUtil.create('details', 'map-legend leaflet-control');
-    container.open = window.matchMedia('(min-width: 48rem)').matches;
+    container.open = !window.matchMedia(PHONE).matches;
     const summary = L.DomUtil.create('summary', '', container);
     summary.textContent = config.labels.strings.legend;
     const list = L.DomUtil.create('ul', '', container);
@@ -209,20 +181,8 @@ window.sightlineMapInit = function sightlineMapInit(map) {
   legendControl(config).addTo(map);
   locateControl(config, announce).addTo(map);
 
-  // The place search flies the map to the place chosen (jumps, for those who
-  // asked for less motion).
-  const searchBox = document.getElementById('map-search');
-  if (searchBox) {
-    const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-    placeSearch(searchBox, (result) => {
-      const [west, south, east, north] = resultBounds(result);
-      const bounds = [[south, west], [north, east]];
-      const options = { maxZoom: result.kind === 'place' ? 13 : 17 };
-      if (still) map.fitBounds(bounds, options);
-      else map.flyToBounds(bounds, { ...options, duration: 1 });
-      container.dataset.place = result.label;
-    });
-  }
+  // The place search flies the map to the place chosen.
+  placeSearchFor('map-search', map);
 
   let firstDrawn = false;
   const refresh = () => {
@@ -260,7 +220,11 @@ window.sightlineMapInit = function sightlineMapInit(map) {
     cameras.setQuery(config.query);
     rememberView();
     const notice = document.getElementById('map-ignored');
-    if (notice) notice.hidden = true;
+    if (notice && !notice.hidden) {
+      // The notice sits above the map: the map grows into its place.
+      notice.hidden = true;
+      map.invalidateSize();
+    }
   };
   form.addEventListener('change', applyFilters);
   form.addEventListener('submit', (event) => {

@@ -153,3 +153,20 @@ export function resultBounds(result) {
   if (result.kind === 'place') half = result.population > 1000000 ? 0.15 : 0.05;
   return [lon - half, lat - half, lon + half, lat + half];
 }
+
+// Moves `map` to a chosen result: flies there, or jumps for those who asked
+// for less motion.
+export function showResult(map, result) {
+  const [west, south, east, north] = resultBounds(result);
+  const bounds = [[south, west], [north, east]];
+  const options = { maxZoom: result.kind === 'place' ? 13 : 17 };
+  if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) map.fitBounds(bounds, options);
+  else map.flyToBounds(bounds, { ...options, duration: 1 });
+  map.getContainer().dataset.place = result.label;
+}
+
+// The place search box `id` of the page, if it has one, moving `map`.
+export function placeSearchFor(id, map) {
+  const root = document.getElementById(id);
+  if (root) placeSearch(root, (result) => showResult(map, result));
+}

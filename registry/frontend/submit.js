@@ -9,13 +9,21 @@
 // - a chosen photo is sent to /api/v1/photo-position/ (which stores
 //   nothing) and, if it knows where it was taken, its position and compass
 //   heading are offered before the server strips every metadata;
+// - the cameras already on the map are drawn (existingCameras.js): tapping
+//   one opens its popup, which offers to confirm it is still there rather
+//   than report it again, or to place the new camera there all the same;
+// - the place search box moves the map;
 // - the proof of work is solved in the background (proof-of-work.js).
 
+import { addExistingCameras, answerClick, pointerOverFeatures } from './existingCameras.js';
+import { placeSearchFor } from './place-search.js';
 import { focusErrorSummary, protectForm } from './proof-of-work.js';
 
 const L = window.L;
 // Distance of a direction's handle from the camera, in screen pixels.
 const HANDLE_PIXELS = 84;
+// A camera already recorded this close to the pin is pointed out.
+const NEAR_METRES = 25;
 // Width of the wedge drawn for each direction, in degrees.
 const WEDGE_DEGREES = 60;
 const STREET_ZOOM = 18;
@@ -85,6 +93,20 @@ function csrfToken() {
 
 // ------------------------------------------------------------------ map
 
+// Under the map: a camera already recorded next to the pin.
+function nearNotice() {
+  let notice = document.getElementById('existing-near');
+  if (!notice) {
+    notice = document.createElement('p');
+    notice.id = 'existing-near';
+    notice.className = 'existing-near';
+    notice.setAttribute('role', 'status');
+    notice.hidden = true;
+    mapStatus.after(notice);
+  }
+  return notice;
+}
+
 class SubmitMap {
   constructor(map) {
     this.map = map;
@@ -92,7 +114,18 @@ class SubmitMap {
     this.directions = parseDirections(directionsInput.value);
     this.handles = L.layerGroup().addTo(map);
     this.wedges = L.layerGroup().addTo(map);
-    map.on('click', (event) => this.place(event.latlng, { announce: true }));
+    this.existing = addExistingCameras(map);
+    map.on('click', (event) => {
+      const extra = (body, camera) => this.alreadyThere(body, camera, event.latlng);
+      if (this.existing && answerClick(map, this.existing, event.latlng, extra)) return;
+      this.place(event.latlng, { announce: true });
+    });
+    if (this.existing) {
+      pointerOverFeatures(map, this.existing);
+      // Tiles arriving after the pin was placed (a photo's position, typed
+      // coordinates) may hold a camera next to it.
+      this.existing.layer.on('load', () => this.pointOutNear());
+    }
     map.on('zoomend viewreset', () => this.drawDirections());
     const position = readPosition();
     if (position) {
@@ -103,6 +136,36 @@ class SubmitMap {
       map.setView([view.latitude, view.longitude], view.zoom, { animate: false });
     }
     this.renderList();
+  }
+
+  // The popup of a camera already on the map, on this page: it says so,
+  // and offers to confirm it rather than report it again.
+  alreadyThere(body, camera, latlng) {
+    const { config } = this.existing;
+    const strings = config.labels.strings;
+    const title = body.querySelector('.popup-title');
+    title.textContent = format(strings.already, { kind: title.textContent });
+    const details = body.querySelector('.popup-link').parentElement;
+    if (camera.status !== 'removed') {
+      const confirm = document.createElement('a');
+      confirm.className = 'popup-link popup-confirm';
+      confirm.href = config.stillThereUrl.replace('{id}', encodeURIComponent(camera.id));
+      confirm.textContent = strings.still_there;
+      const paragraph = document.createElement('p');
+      paragraph.append(confirm);
+      details.before(paragraph);
+    }
+    const another = document.createElement('button');
+    another.type = 'button';
+    another.className = 'button popup-another';
+    another.textContent = strings.another;
+    another.addEventListener('click', () => {
+      this.map.closePopup();
+      this.place(latlng, { announce: true });
+    });
+    const paragraph = document.createElement('p');
+    paragraph.append(another);
+    body.append(paragraph);
   }
 
   place(latlng, { write = true, announce = false } = {}) {
@@ -122,14 +185,56 @@ class SubmitMap {
       this.pin.on('dragend', () => {
         this.writePosition(this.pin.getLatLng());
         this.announcePlace();
+        this.pointOutNear();
       });
     } else {
       this.pin.setLatLng(latlng);
     }
     if (write) this.writePosition(latlng);
     if (announce) this.announcePlace();
+    this.pointOutNear();
     this.drawDirections();
     this.map.getContainer().dataset.placed = 'true';
+  }
+
+  // The nearest camera in place already drawn within NEAR_METRES of the pin
+  // (cameras are drawn one by one from street zooms), pointed out under the
+  // map with a link to confirm it.
+  pointOutNear() {
+    const notice = nearNotice();
+    if (!this.existing || !this.pin) {
+      notice.hidden = true;
+      return;
+    }
+    const { layer, config } = this.existing;
+    const here = this.pin.getLatLng();
+    let nearest = null;
+    let nearestMetres = NEAR_METRES;
+    for (const item of layer.items()) {
+      if (item.type !== 'camera' || item.camera.status === 'removed') continue;
+      const metres = this.map.distance(here, layer.latLngOf(item));
+      if (metres <= nearestMetres) {
+        nearest = item.camera;
+        nearestMetres = metres;
+      }
+    }
+    if (!nearest) {
+      notice.hidden = true;
+      notice.replaceChildren();
+      return;
+    }
+    const text = document.createElement('span');
+    text.textContent = `${format(messages.near, {
+      metres: Math.round(nearestMetres),
+      kind: config.labels.kinds[nearest.kind] || config.labels.strings.device,
+      id: nearest.id,
+    })} `;
+    const link = document.createElement('a');
+    link.href = config.stillThereUrl.replace('{id}', encodeURIComponent(nearest.id));
+    link.textContent = config.labels.strings.still_there;
+    notice.replaceChildren(text, link);
+    notice.hidden = false;
+    notice.dataset.camera = String(nearest.id);
   }
 
   announcePlace() {
@@ -250,6 +355,7 @@ let submitMap = null;
 
 window.sightlineSubmitMap = function sightlineSubmitMap(map) {
   submitMap = new SubmitMap(map);
+  placeSearchFor('submit-search', map);
   map.getContainer().dataset.ready = 'true';
 };
 

@@ -129,8 +129,34 @@ export function formatCount(count, language) {
   );
 }
 
+// The widest a bubble may be: tiles' canvases reach 32 px past their edge.
+export const MAX_CLUSTER_RADIUS = 30;
+const LABEL_MARGIN = 4;
+let measuring = null;
+
+// A cluster bubble's label, its font and its radius: the radius grows from
+// clusterRadius(count) if the label would not fit inside it (a long count,
+// or a wordy compact number such as "12,3 mil"), and the font shrinks if
+// even the widest bubble is too narrow.
+export function clusterSymbol(count, language) {
+  const text = formatCount(count, language);
+  let radius = clusterRadius(count);
+  let size = radius > 16 ? 12 : 11;
+  if (!measuring) measuring = document.createElement('canvas').getContext('2d');
+  const width = (px) => {
+    measuring.font = `600 ${px}px system-ui, sans-serif`;
+    return measuring.measureText(text).width;
+  };
+  radius = Math.max(radius, width(size) / 2 + LABEL_MARGIN);
+  while (radius > MAX_CLUSTER_RADIUS && size > 8) {
+    size -= 1;
+    radius = Math.max(clusterRadius(count), width(size) / 2 + LABEL_MARGIN);
+  }
+  return { text, radius: Math.min(radius, MAX_CLUSTER_RADIUS), font: `600 ${size}px system-ui, sans-serif` };
+}
+
 export function drawCluster(ctx, count, x, y, language) {
-  const radius = clusterRadius(count);
+  const { text, radius, font } = clusterSymbol(count, language);
   ctx.save();
   ctx.beginPath();
   ctx.arc(x, y, radius, 0, 2 * Math.PI);
@@ -140,10 +166,10 @@ export function drawCluster(ctx, count, x, y, language) {
   ctx.strokeStyle = '#ffffff';
   ctx.stroke();
   ctx.fillStyle = '#ffffff';
-  ctx.font = `600 ${radius > 16 ? 12 : 11}px system-ui, sans-serif`;
+  ctx.font = font;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  ctx.fillText(formatCount(count, language), x, y + 0.5);
+  ctx.fillText(text, x, y + 0.5);
   ctx.restore();
 }
 

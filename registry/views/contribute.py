@@ -156,6 +156,10 @@ def _submit_messages() -> dict[str, str]:
         "removeDirection": _("Remove direction %(heading)s°"),
         "handleLabel": _("Direction %(heading)s°"),
         "placeFirst": _("Place the camera on the map first."),
+        "near": _(
+            "A camera is already on the map %(metres)s m from here: %(kind)s #%(id)s. If it is "
+            "the one you saw, confirm it is still there instead of reporting it again."
+        ),
     }
 
 

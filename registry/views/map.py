@@ -43,26 +43,42 @@ def _placeholder_url(url: str, number: str, placeholder: str) -> str:
     return f"{head}{{{placeholder}}}{tail}" if sep else url
 
 
-def _map_config(filters: MapFilters) -> dict:
-    tile_url = reverse("camera-tile", args=(0, 0, 0)).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
-    camera_url = _placeholder_url(reverse("registry:camera", args=(0,)), "0", "id")
+def camera_tiles_config() -> dict:
+    """What a map drawing the camera tiles needs: their address, the address
+    of a camera's page and the words of its popups (also used by the
+    smaller maps through the camera_tiles template tag)."""
     return {
-        "tileUrl": tile_url,
-        "cameraUrl": camera_url,
+        "tileUrl": reverse("camera-tile", args=(0, 0, 0)).replace(
+            "/0/0/0.mvt", "/{z}/{x}/{y}.mvt"
+        ),
+        "cameraUrl": _placeholder_url(reverse("registry:camera", args=(0,)), "0", "id"),
+        "stillThereUrl": _placeholder_url(
+            reverse("registry:camera-still-there", args=(0,)), "0", "id"
+        ),
+        "language": get_language() or settings.LANGUAGE_CODE,
+        "labels": _labels(),
+    }
+
+
+def _labels() -> dict:
+    return {
+        "kinds": {**dict(Kind.choices), "": _("surveillance device")},
+        "statuses": dict(Status.choices),
+        "camera_types": dict(CameraType.choices),
+        "strings": _strings(),
+    }
+
+
+def _map_config(filters: MapFilters) -> dict:
+    return {
+        **camera_tiles_config(),
         "query": filters.query_string(),
         "view": list(settings.MAP_DEFAULT_VIEW),
-        "language": get_language() or settings.LANGUAGE_CODE,
         "coneMinZoom": CONE_MIN_ZOOM,
         "cones": cones.defaults_for_browser(),
         "dataAttribution": _(
             "Cameras: Sightline contributors and © OpenStreetMap contributors (ODbL)"
         ),
-        "labels": {
-            "kinds": {**dict(Kind.choices), "": _("surveillance device")},
-            "statuses": dict(Status.choices),
-            "camera_types": dict(CameraType.choices),
-            "strings": _strings(),
-        },
     }
 
 
@@ -92,4 +108,9 @@ def _strings() -> dict[str, str]:
         "locate_failed": _("Your location is not available."),
         # %(count)s is filled in by the browser.
         "in_view": _("%(count)s cameras in view"),
+        # On the report page, a camera already on the map; %(kind)s is
+        # filled in by the browser.
+        "already": _("Already on the map: %(kind)s"),
+        "still_there": _("Still there? Confirm it"),
+        "another": _("It is another camera: place it here"),
     }

@@ -112,9 +112,10 @@ def test_a_moderator_approves_a_report_and_the_map_shows_it_verified(
     assert "no road or water data" in page.locator("#warnings-heading + ul + p").inner_text()
     page.wait_for_selector("#camera-map[data-drawn]")
     assert page.locator("#camera-map").get_attribute("data-nearby") == "1"
-    # The camera and its cone, and the camera nearby, which opens a popup.
-    assert page.locator("#camera-map path").count() == 3
-    assert page.locator("#camera-map path.leaflet-interactive").count() == 1
+    # The camera and its cone; the camera nearby (and the one under review,
+    # public once reported) drawn from the camera tiles as on the main map.
+    assert page.locator("#camera-map path").count() == 2
+    page.wait_for_selector("#camera-map[data-existing-cameras='2']")
     assert f"/cameras/{existing.pk}/" in page.locator(".nearby-table").inner_html()
     screenshot("item")
     screenshot("item-map", target=page.locator(".camera-layout"))

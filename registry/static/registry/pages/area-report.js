@@ -1,6 +1,8 @@
-// An area report's small map: the area's boundary and, when there are few
-// enough, its cameras as circles on one canvas, each opening a popup that
-// links to the camera's page. The tables of the report hold the same facts
+// An area report's small map: the area's boundary and the cameras in and
+// around it, drawn from the camera tiles as on the main map (build/
+// existing-cameras.js), each opening a popup that links to the camera's
+// page; without that script, the area's own cameras when there are few
+// enough, as circles on one canvas. The tables of the report hold the same facts
 // without the map. Also shows the report's print button, which needs script.
 (function () {
   'use strict';
@@ -40,7 +42,8 @@
   window.sightlineAreaMap = function (map) {
     var data = JSON.parse(document.getElementById('area-map-data').textContent);
     var boundary = L.geoJSON(data.boundary, { style: BOUNDARY_STYLE }).addTo(map);
-    if (data.cameras) {
+    var tiles = window.sightlineExistingCameras && window.sightlineExistingCameras(map);
+    if (!tiles && data.cameras) {
       drawCameras(map, data.cameras);
     }
     map.fitBounds(boundary.getBounds(), { padding: [8, 8], maxZoom: 18, animate: false });

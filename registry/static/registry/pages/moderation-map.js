@@ -1,6 +1,9 @@
 // The moderation item's small map: the camera under review with its cones
 // (drawn by camera-map.js), the public cameras near it, each linking to its
-// page, and a proposed new position when an edit suggests one. The table
+// page, and a proposed new position when an edit suggests one. The cameras
+// around are drawn from the camera tiles as on the main map (build/
+// existing-cameras.js), so those beyond the listed ones show too; the
+// listed ones are drawn as circles only without that script. The table
 // beside the map lists the same cameras for keyboards and screen readers.
 (function () {
   'use strict';
@@ -15,6 +18,8 @@
   }
 
   window.sightlineModerationMap = function (map) {
+    // Under the overlays: the camera under review stays on top.
+    var tiles = window.sightlineExistingCameras && window.sightlineExistingCameras(map, { zIndex: 350 });
     window.sightlineCameraMap(map);
     var camera = JSON.parse(document.getElementById('camera-map-data').textContent);
     var data = JSON.parse(document.getElementById('moderation-map-data').textContent);
@@ -23,9 +28,11 @@
     if (cones.getLayers().length) bounds.extend(cones.getBounds());
     data.nearby.forEach(function (other) {
       var position = L.latLng(other.latitude, other.longitude);
-      var marker = L.circleMarker(position, window.sightlineCameraStyle(other.kind, other.status, 5));
-      marker.bindPopup(function () { return popup(other, data); });
-      marker.addTo(map);
+      if (!tiles) {
+        var marker = L.circleMarker(position, window.sightlineCameraStyle(other.kind, other.status, 5));
+        marker.bindPopup(function () { return popup(other, data); });
+        marker.addTo(map);
+      }
       bounds.extend(position);
     });
     if (data.proposed) {

@@ -1,0 +1,16 @@
+// The existing cameras on the pages whose maps are plain scripts (an area's
+// report, a moderation item): window.sightlineExistingCameras(map) draws
+// them (existingCameras.js), a click on one opens its popup with a link to
+// its page, and on a cluster zooms in. Returns whether it drew them.
+// options.zIndex: their pane's, 450 (over the overlays) unless the page's
+// own drawing must stay on top.
+
+import { addExistingCameras, answerClick, pointerOverFeatures } from './existingCameras.js';
+
+window.sightlineExistingCameras = function sightlineExistingCameras(map, options = {}) {
+  const existing = addExistingCameras(map, options);
+  if (!existing) return false;
+  map.on('click', (event) => answerClick(map, existing, event.latlng));
+  pointerOverFeatures(map, existing);
+  return true;
+};
