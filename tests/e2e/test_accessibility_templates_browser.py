@@ -58,7 +58,9 @@ PASSWORD = "a-long-test-password-8"
 NOT_CHECKED: dict[str, str] = {}
 
 RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+  });
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
     targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
@@ -79,10 +81,19 @@ class Page:
     ready: str | None = None
     status: int = 200
     label: str = ""
+    then: str = ""  # a step taken on the page before checking it: one of STEPS
 
     @property
     def name(self) -> str:
         return self.label or (self.part or self.template).removeprefix("registry/")
+
+    @property
+    def checked_templates(self) -> set[str]:
+        """What the server must render for this page (the PDF's HTML is
+        rendered by the test, and Django's own error pages by no template)."""
+        if self.path.startswith("/__pdf__/"):
+            return set()
+        return {self.template, self.part} - {""}
 
 
 MAP_VIEW = "#16/41.8795/-87.6894"
@@ -114,9 +125,16 @@ PAGES = [
     Page("registry/area_report_pdf.html", "/__pdf__/{area}/", label="area_report_pdf.html"),
     Page("registry/exposure.html", f"/exposure/{MAP_VIEW}", ready="#exposure-map[data-ready]"),
     Page("registry/about.html", "/about/"),
+    Page("registry/about.html", "/about/", then="menu", label="about.html (menu open)"),
     Page("registry/privacy.html", "/privacy/"),
     Page("registry/data.html", "/data/"),
     Page("registry/accounts/login.html", "/accounts/login/"),
+    Page(
+        "registry/accounts/login.html",
+        "/accounts/login/",
+        then="wrong-password",
+        label="accounts/login.html (wrong password)",
+    ),
     Page("registry/accounts/signup.html", "/accounts/signup/"),
     Page("registry/contribute/submit.html", "/submit/", ready="#submit-map[data-ready]"),
     Page(
@@ -133,15 +151,20 @@ PAGES = [
     Page("registry/contribute/refused.html", "/submit/?note=%01", status=400),
     Page("api/swagger_ui.html", "/api/v1/docs/", ready="#swagger-ui .opblock"),
     Page("api/browsable_api.html", "/api/v1/vendors/"),
+    # No 404.html: Django's own page.
+    Page("", "/no-such-page/", status=404, label="404 (Django's page)"),
     Page("registry/accounts/me.html", "/accounts/me/", who="member"),
     Page("registry/moderation/forbidden.html", "/moderation/", who="member", status=403),
     Page("registry/moderation/queue.html", "/moderation/", who="moderator"),
-    Page(
-        "registry/moderation/queue.html",
-        "/moderation/merge-candidates/",
-        who="moderator",
-        label="moderation/queue.html (merge candidates)",
-    ),
+    *[
+        Page(
+            "registry/moderation/queue.html",
+            f"/moderation/{kind}/",
+            who="moderator",
+            label=f"moderation/queue.html ({kind})",
+        )
+        for kind in ("edit-suggestions", "removal-reports", "import-conflicts", "merge-candidates")
+    ],
     Page(
         "registry/moderation/item.html",
         "/moderation/submissions/{submission}/",
@@ -188,8 +211,9 @@ PAGES = [
     Page("registry/moderation/area_upload.html", "/moderation/areas/upload/", who="moderator"),
     Page(
         "registry/moderation/area_upload.html",
-        "/moderation/areas/upload/#preview",
+        "/moderation/areas/upload/",
         who="moderator",
+        then="preview",
         label="moderation/area_upload.html (preview)",
     ),
     Page(
@@ -219,7 +243,7 @@ def full_page_templates() -> set[str]:
 
 
 def test_every_full_page_template_is_checked_with_axe():
-    checked = {page.template for page in PAGES} | set(NOT_CHECKED)
+    checked = {page.template for page in PAGES if page.template} | set(NOT_CHECKED)
     assert full_page_templates() - checked == set()
     assert checked - full_page_templates() == set()
     # Each kind of item moderators decide has its own part of the item page.
@@ -324,6 +348,41 @@ def pdf_html(slug: str) -> str:
 # ------------------------------------------------------------------ the run
 
 
+def upload_preview(browser_page):
+    """A boundary file chosen and previewed: its shapes and their counts."""
+    file = {
+        "name": "districts.geojson",
+        "mimeType": "application/geo+json",
+        "buffer": districts_geojson(),
+    }
+    browser_page.set_input_files("input[name=file]", file)
+    browser_page.fill("input[name=name_field]", "NAME")
+    browser_page.fill("input[name=population_field]", "POP")
+    with browser_page.expect_navigation() as sent:
+        browser_page.get_by_role("button", name="Preview").click()
+    assert sent.value.status == 200
+    browser_page.locator("[id^=preview-shape-]").first.wait_for(state="attached")
+
+
+def wrong_password(browser_page):
+    browser_page.fill("input[name=username]", "resident")
+    browser_page.fill("input[name=password]", "not-the-password")
+    with browser_page.expect_navigation():
+        browser_page.locator("form:has(input[name=password]) [type=submit]").click()
+    browser_page.locator(".errorlist, #error-summary").first.wait_for()
+
+
+def open_menu(browser_page):
+    """The site's menu opened, where it folds behind a button (phones)."""
+    button = browser_page.locator(".menu-toggle")
+    if button.is_visible():
+        button.click()
+        browser_page.locator("#site-menu").wait_for()
+
+
+STEPS = {"preview": upload_preview, "wrong-password": wrong_password, "menu": open_menu}
+
+
 def check_page(browser_page, base: str, page: Page, values: dict) -> list[dict]:
     path = page.path.format(**values)
     if path.startswith("/__pdf__/"):
@@ -332,26 +391,12 @@ def check_page(browser_page, base: str, page: Page, values: dict) -> list[dict]:
             f"{base}{path}",
             lambda route: route.fulfill(status=200, content_type="text/html", body=html),
         )
-    response = browser_page.goto(f"{base}{path.removesuffix('#preview')}")
-    if path.endswith("#preview"):
-        browser_page.set_input_files(
-            "input[name=file]",
-            {
-                "name": "districts.geojson",
-                "mimeType": "application/geo+json",
-                "buffer": districts_geojson(),
-            },
-        )
-        browser_page.fill("input[name=name_field]", "NAME")
-        browser_page.fill("input[name=population_field]", "POP")
-        with browser_page.expect_navigation():
-            browser_page.get_by_role("button", name="Preview").click()
-        browser_page.locator("[id^=preview-shape-]").first.wait_for(state="attached")
-    else:
-        assert response.status == page.status, f"{path}: {response.status}"
+    response = browser_page.goto(f"{base}{path}")
+    assert response.status == page.status, f"{path}: {response.status}"
     if page.ready:
         browser_page.locator(page.ready).first.wait_for(state="attached")
-    browser_page.evaluate(AXE.read_text())  # not a script tag: the CSP allows none inline
+    if page.then:
+        STEPS[page.then](browser_page)
     return browser_page.evaluate(RUN_AXE, TAGS)
 
 
@@ -378,6 +423,8 @@ def test_every_page_template_has_no_serious_axe_violations(browser, live_server,
     try:
         for width, (x, y) in WIDTHS.items():
             context = browser.new_context(viewport={"width": x, "height": y})
+            # Into every page as it opens, by the browser (the CSP allows no inline script).
+            context.add_init_script(path=AXE)
             browser_page = context.new_page()
             browser_page.set_default_timeout(15_000)
             browser_page.route(BASE_TILES, lambda route: route.abort())
@@ -392,10 +439,7 @@ def test_every_page_template_has_no_serious_axe_violations(browser, live_server,
                 found = check_page(browser_page, live_server.url, page, data["values"])
                 results.setdefault(page.name, {})[width] = found
                 seconds.setdefault(page.name, {})[width] = round(time.monotonic() - started, 2)
-                expected = {page.template, page.part} - {""}
-                if page.path.startswith("/__pdf__/"):
-                    expected = set()  # rendered here, not by the server
-                if not expected <= set(rendered):
+                if not page.checked_templates <= set(rendered):
                     not_rendered.append(f"{page.name} at {width}")
             context.close()
     finally:
