@@ -11,8 +11,8 @@
 2. Prints one row per page: the template, its serious and critical
    violations at each width (the test allows none), and its moderate and
    minor ones (rules violated, desktop/phone), then the rules behind the
-   moderate and minor ones with the elements they name, and the time each
-   width took.
+   moderate and minor ones with the elements they name, the partial
+   templates no checked page drew, and the time each width took.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def table(report: dict) -> list[str]:
         "|---|---|---:|---:|---:|---:|",
     ]
     for name, page in report.items():
-        cells = [name, page["template"]]
+        cells = [name, page["template"] or "(Django's own)"]
         cells += [str(count(page.get(width, []), SERIOUS)) for width in WIDTHS]
         for impacts in (("moderate",), ("minor",)):
             cells.append("/".join(str(count(page.get(width, []), impacts)) for width in WIDTHS))
@@ -81,10 +81,12 @@ def main() -> None:
     options = parser.parse_args()
     status = 0
     if not options.no_run:
+        options.report.unlink(missing_ok=True)  # never the last run's figures for this one's
         status = run_test()
     if not options.report.is_file():
         sys.exit(f"No report at {options.report}: the test did not get as far as writing it.")
-    report = json.loads(options.report.read_text())
+    found = json.loads(options.report.read_text())
+    report = found["pages"]
     print(f"axe-core on {len(report)} pages at {' and '.join(WIDTHS)} widths")
     print()
     print("\n".join(table(report)))
@@ -97,6 +99,11 @@ def main() -> None:
         print(f"{title}: {'none' if not lines else ''}".rstrip())
         if lines:
             print("\n".join(lines))
+    print()
+    partials = found["partials_not_rendered"]
+    print(f"Partial templates no checked page drew (with the test's data): {len(partials)}")
+    for name in partials:
+        print(f"    {name}")
     seconds = {width: sum(page["seconds"][width] for page in report.values()) for width in WIDTHS}
     print()
     print("Time: " + ", ".join(f"{width} {total:.0f} s" for width, total in seconds.items()))
