@@ -2,9 +2,10 @@
 phone's (360 by 740): WCAG 2.0 and 2.1 A and AA plus axe's best practices, no
 serious or critical violation allowed. Each page below names the template
 it renders; the run checks that it did render it (Django's
-template_rendered signal), and a companion test checks that every
-full-page template in the repository is on the list, so a new page is
-checked as soon as it exists.
+template_rendered signal) and that every partial template in the
+repository was drawn by some page checked, and a companion test checks
+that every full-page template is on the list: a new template fails the
+run until a page with it is checked.
 
 Every violation found, of any impact, is written to
 var/artifacts/accessibility.json for `python -m bench.accessibility`."""
@@ -515,6 +516,8 @@ def test_every_page_template_has_no_serious_axe_violations(browser, live_server,
     report = {"pages": pages, "partials_not_rendered": unchecked}
     REPORT.write_text(json.dumps(report, indent=1, ensure_ascii=False))
     assert not_rendered == []
+    # A template no checked page draws is a template axe never saw.
+    assert unchecked == []
     serious = {
         f"{name} at {width}": [
             f"{v['id']} ({v['impact']}): {v['help']} — {'; '.join(v['targets'])}"
