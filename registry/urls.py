@@ -3,11 +3,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, areas, contribute, data, exposure, map, moderation, pages, sharing
+from .views import (
+    accounts,
+    areas,
+    contribute,
+    data,
+    embed,
+    exposure,
+    map,
+    moderation,
+    pages,
+    sharing,
+)
 
 app_name = "registry"
 urlpatterns = [
     path("", map.map_page, name="map"),
+    # The one page other sites may frame.
+    path("embed/", embed.embed, name="embed"),
     path("cameras/", pages.camera_list, name="cameras"),
     path("cameras/<int:pk>/", pages.camera_detail, name="camera"),
     path(

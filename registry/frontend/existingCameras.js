@@ -18,13 +18,14 @@ function readConfig() {
 // markers' 600, so that a page's own pins and handles stay on top), keeps
 // the counts drawn in view in the map container's data-existing-* attributes,
 // and returns {layer, config}, or null if the page has no configuration.
-export function addExistingCameras(map, { zIndex = 450 } = {}) {
+// `query`: the map's filters as a query string (all cameras when empty).
+export function addExistingCameras(map, { zIndex = 450, query = '' } = {}) {
   const config = readConfig();
   if (!config) return null;
   const pane = map.createPane('existing-cameras');
   pane.style.zIndex = zIndex;
   pane.style.pointerEvents = 'none';
-  const layer = new CameraTiles(config.tileUrl, '', { language: config.language, pane: 'existing-cameras' });
+  const layer = new CameraTiles(config.tileUrl, query, { language: config.language, pane: 'existing-cameras' });
   layer.addTo(map);
   const container = map.getContainer();
   const count = () => {

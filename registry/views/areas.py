@@ -30,6 +30,7 @@ from registry.reports.tables import TABLES_BY_NAME, csv_text
 from registry.services.reports import area_pdf_request, area_pdf_retry
 from registry.tasks import render_area_pdf
 
+from .embed import embed_snippet
 from .pages.listing import with_query
 from .sharing import area_lines, area_share
 
@@ -101,6 +102,7 @@ def area_detail(request, slug: str):
     context["map_data"] = _leaflet_data(context)
     context["camera_downloads"] = _camera_downloads(area)
     context["share"] = area_share(request, area, area_lines(area))
+    context.update(embed_snippet(request, query={"area": area.slug}, snippet_id="area-embed"))
     return render(request, "registry/area_detail.html", context)
 
 

@@ -15,6 +15,7 @@ from registry.filters import PUBLIC_STATUSES, MapFilters
 from registry.models import CameraType, Capability, Kind, Operator, Status, Vendor
 
 from .. import cones
+from .embed import embed_snippet
 
 # Cones are drawn from this zoom on (street level: a 30 m cone is ~25 px).
 CONE_MIN_ZOOM = 16
@@ -32,6 +33,9 @@ def map_page(request):
         "vendors": Vendor.objects.order_by("name").only("slug", "name"),
         "operators": Operator.objects.order_by("name").only("slug", "name"),
         "map_config": _map_config(filters),
+        **embed_snippet(
+            request, query=filters.as_query(), snippet_id="map-embed", follow_location=True
+        ),
     }
     return render(request, "registry/map.html", context)
 

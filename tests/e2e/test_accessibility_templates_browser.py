@@ -144,6 +144,7 @@ PAGES = [
     Page("registry/about.html", "/about/", then="menu", label="about.html (menu open)"),
     Page("registry/privacy.html", "/privacy/"),
     Page("registry/data.html", "/data/"),
+    Page("registry/embed.html", "/embed/?area={area}", ready="#embed-map[data-existing-total]"),
     Page("registry/accounts/login.html", "/accounts/login/"),
     Page(
         "registry/accounts/login.html",
