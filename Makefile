@@ -12,7 +12,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 DOCS_BUILD = out=$$(NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir var/docs-site 2>&1) \
 	|| { echo "$$out"; echo "The documentation does not build: see above." >&2; exit 1; }
 
-.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc bench-embed setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -94,6 +94,14 @@ bench-load: setup
 bench-tasks: export SIGHTLINE_BENCH_LOAD = 1
 bench-tasks: setup
 	$(PYTHON) bench/tasks.py
+
+# The embeddable map in a frame of another origin in headless Chromium, over
+# 100,000 cameras: its weight and the time to its cameras drawn (a
+# benchmark, not a test).
+bench-embed: export SIGHTLINE_BENCH = 1
+bench-embed: export SIGHTLINE_BROWSER_TESTS = 1
+bench-embed: setup
+	$(PYTHON) -m bench.embed
 
 system-packages:
 	@deploy/system-packages
