@@ -3,7 +3,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, areas, contribute, data, exposure, map, moderation, pages
+from .views import (
+    accounts,
+    areas,
+    contribute,
+    data,
+    exposure,
+    feeds,
+    map,
+    moderation,
+    pages,
+)
 
 app_name = "registry"
 urlpatterns = [
@@ -30,6 +40,9 @@ urlpatterns = [
     path("operators/<slug:slug>/", pages.operator_detail, name="operator"),
     path("areas/", areas.area_list, name="areas"),
     path("areas/<slug:slug>/", areas.area_detail, name="area"),
+    path("areas/<slug:slug>/feed.atom", feeds.area_feed, name="area-feed"),
+    path("feeds/cameras.atom", feeds.camera_feed, name="camera-feed"),
+    path("watches/<str:key>/feed.atom", feeds.watch_feed, name="watch-feed"),
     path("areas/<slug:slug>/report.pdf", areas.area_pdf, name="area-pdf"),
     path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
     path("exposure/", exposure.exposure_page, name="exposure"),

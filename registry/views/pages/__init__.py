@@ -106,6 +106,7 @@ def camera_list(request):
         "map_url": with_query(reverse("registry:map"), filters.as_query()),
         "download_url": with_query(reverse("api:download-geojson"), query),
         "csv_url": with_query(reverse("api:download-csv"), query),
+        "feed_url": with_query(reverse("registry:camera-feed"), query),
         **filter_choices(),
     }
     return render(request, "registry/camera_list.html", context)
