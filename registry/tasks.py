@@ -323,3 +323,28 @@ def render_area_pdf(*, pdf_id: int, site_url: str) -> dict:
     from registry.services.reports import area_pdf_render
 
     return area_pdf_render(pdf_id=pdf_id, site_url=site_url)
+
+
+@task(takes_context=True)
+@retried
+def send_watch_confirmation(*, subscription_id: int) -> dict:
+    """The confirmation email of a new subscription (the only email sent
+    before it is confirmed)."""
+    from registry.services.digests import confirmation_send
+
+    return {"sent": confirmation_send(subscription_id=subscription_id)}
+
+
+@task()
+def watch_round(*, every: float = 0) -> dict:
+    """The watches' news: the digests that are due. With `every`, the next
+    round is queued that many seconds on, whatever happened to this one."""
+    from registry.services.digests import digests_send
+
+    try:
+        digests = digests_send()
+        return {"digests": digests.sent, "expired": digests.expired, "deliveries": []}
+    finally:
+        # The immediate backend cannot wait: it would go round for ever.
+        if every > 0 and watch_round.get_backend().supports_defer:
+            _enqueue_later(watch_round, timedelta(seconds=every), every=every)

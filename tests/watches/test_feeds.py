@@ -138,3 +138,4 @@ def test_the_area_page_and_the_list_link_to_their_feeds(client):
     assert f'<a href="{feed_url}"' in page
     listing = client.get(reverse("registry:cameras") + "?kind=ALPR").content.decode()
     assert 'type="application/atom+xml" href="/feeds/cameras.atom?kind=ALPR"' in listing
+    assert '<a href="/watch/?kind=ALPR">' in listing
