@@ -1,4 +1,4 @@
-"""`manage.py watches`: the watches' news (the digests due),
+"""`manage.py watches`: the watches' news (digests due, webhook deliveries),
 now, or queued for the worker; `--every SECONDS` keeps a round queued every
 SECONDS (the worker's service starts it; see docs/watching.md)."""
 
@@ -12,8 +12,8 @@ from registry import tasks
 
 class Command(BaseCommand):
     help = (
-        "Send the email digests that are due; or queue that for the worker, once "
-        "(--background) or for ever (--every)."
+        "Send the email digests that are due and queue the webhooks' news; or queue that "
+        "for the worker, once (--background) or for ever (--every)."
     )
 
     def add_arguments(self, parser):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         result = tasks.watch_round.call()
         self.stdout.write(
             f"{result['digests']} digests sent, {result['expired']} unconfirmed subscriptions "
-            f"deleted."
+            f"deleted, {len(result['deliveries'])} webhook deliveries queued."
         )
 
     def keep_going(self, every: float) -> None:
