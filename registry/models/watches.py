@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .areas import Area
 from .choices import Kind, Status
-from .history import Revision
+from .history import Changeset, Revision
 
 
 class WatchEvent(models.TextChoices):
@@ -78,8 +78,19 @@ class RevisionEvents(QuerySet):
         return self.filter(camera_id__in=cameras.values("id"))
 
     def latest(self, *, since: datetime, limit: int) -> list[Revision]:
-        """The newest `limit` events since `since`, newest first."""
-        return list(self.filter(created_at__gte=since).order_by("-id")[:limit])
+        """The newest `limit` events since `since`, newest first. Revisions
+        have no index on their time, but their changesets do, and a revision
+        is written with its changeset: the window starts at the first
+        changeset since `since`, a range of the revisions' changeset index."""
+        first = (
+            Changeset.objects.filter(created_at__gte=since)
+            .order_by("created_at", "id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if first is None:
+            return []
+        return list(self.filter(changeset_id__gte=first).order_by("-id")[:limit])
 
     def after(self, revision_id: int, *, limit: int) -> list[Revision]:
         """The first `limit` events after revision `revision_id`, oldest first."""
