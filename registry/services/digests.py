@@ -289,10 +289,7 @@ def _send_digest(subscription: Subscription, events: list, *, more: bool, connec
             "unsubscribe_url": headers["List-Unsubscribe"][1:-1],
         }
         body = render_to_string("registry/watch/digest_email.txt", context)
-        subject = _("Sightline: %(count)s camera changes in %(place)s") % {
-            "count": len(events),
-            "place": subscription.watch,
-        }
+        subject = _("Sightline: camera changes in %(place)s") % {"place": subscription.watch}
     message = EmailMessage(
         subject=subject,
         body=body,
