@@ -49,9 +49,12 @@ class Command(BaseCommand):
         if every <= 0:
             self.stderr.write("--every takes a number of seconds above 0.")
             return
+        # Only a queued round counts: one left RUNNING by a worker that was
+        # killed will never queue its next, and a worker stopped gracefully
+        # finishes its round, which queues the next, before it exits.
         queued = DBTaskResult.objects.filter(
             task_path=f"{tasks.__name__}.watch_round",
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            status=TaskResultStatus.READY,
             args_kwargs__kwargs__every__gt=0,
         )
         if queued.exists():
