@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -318,7 +318,8 @@ def camera_path(revision: Revision) -> str:
 def entry_id(host: str, revision: Revision) -> str:
     """A stable, unique id for one event (RFC 4151 tag URI): the same event
     has the same id in every feed, digest and webhook."""
-    day = timezone.localdate(revision.created_at).isoformat()
+    # The UTC date, so that a change of TIME_ZONE changes no id.
+    day = revision.created_at.astimezone(UTC).date().isoformat()
     return f"tag:{host},{day}:camera/{revision.camera_id}/version/{revision.version}"
 
 

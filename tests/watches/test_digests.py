@@ -195,3 +195,26 @@ def test_the_privacy_page_says_what_is_kept(client, settings):
     page = client.get(reverse("registry:privacy")).content.decode()
     assert 'id="watching-heading"' in page
     assert f"{settings.WATCH_CONFIRM_HOURS} hours" in page
+
+
+def test_a_route_corridor_can_be_watched_by_email(client):
+    route = '{"type":"LineString","coordinates":[[-87.699,41.88],[-87.690,41.88]]}'
+    response = client.post(
+        reverse("registry:watch"),
+        {"email": "cyclist@example.org", "frequency": "weekly", "route": route, "width": "50"},
+    )
+    assert response.status_code == 200
+    watch = Subscription.objects.get().watch
+    assert watch.area is None and watch.route_width_m == 50
+    assert watch.region.contains(inside()) and not watch.region.contains(outside())
+
+
+def test_a_route_without_a_width_is_a_400_naming_it(client):
+    route = '{"type":"LineString","coordinates":[[-87.699,41.88],[-87.690,41.88]]}'
+    response = client.post(
+        reverse("registry:watch"),
+        {"email": "cyclist@example.org", "frequency": "weekly", "route": route},
+    )
+    assert response.status_code == 400
+    assert "Give the corridor" in response.content.decode()
+    assert not Subscription.objects.exists() and not Watch.objects.exists()
