@@ -88,10 +88,12 @@ def _feed_response(
     request: HttpRequest, *, title: str, alternate: str, events: list[Revision]
 ) -> HttpResponse:
     self_url = request.build_absolute_uri()
+    about = _("Cameras added, removed, verified and changed, newest first.")
     feed = Atom1Feed(
         title=title,
         link=request.build_absolute_uri(alternate),
-        description=_("Cameras added, removed, verified and changed, newest first."),
+        description=about,
+        subtitle=about,
         feed_url=self_url,
         feed_guid=self_url,
         author_name="Sightline",

@@ -53,6 +53,7 @@ def test_the_feed_has_what_the_validator_asks_for(client):
     assert feed.feed.id
     assert feed.feed.updated
     assert feed.feed.author == "Sightline"
+    assert feed.feed.subtitle == "Cameras added, removed, verified and changed, newest first."
     links = {link.rel: link.href for link in feed.feed.links}
     assert links["self"] == f"http://testserver{url}"
     assert links["alternate"] == f"http://testserver/areas/{area.slug}/"
