@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,8 @@ TOLD_FIELDS = (
     "last_confirmed",
     "capabilities",
 )
+# Between the clocks of the app's hosts and the database's.
+CLOCK_MARGIN = timedelta(milliseconds=500)
 HEADLINES = {
     WatchEvent.ADDED: lambda: _("Camera added"),
     WatchEvent.REMOVED: lambda: _("Camera removed"),
@@ -215,13 +218,34 @@ def feed_events(
 
 
 def watch_events_after(watch: Watch, revision_id: int, *, limit: int) -> list[Revision]:
-    """The watch's events after revision `revision_id`, oldest first."""
-    return (
+    """The watch's settled events after revision `revision_id`, oldest first:
+    those no transaction still writing can come before (`settled_before`),
+    so that a cursor past them never skips one committed later."""
+    events = (
         revision_events()
         .of_cameras(watch_cameras(watch))
         .of_events(watch.watched_events)
         .after(revision_id, limit=limit)
     )
+    horizon = settled_before()
+    return list(takewhile(lambda event: event.created_at < horizon, events))
+
+
+def settled_before() -> datetime:
+    """Revisions written before this moment all have smaller ids than any a
+    transaction still under way will commit. Ids are taken in time order,
+    but a long transaction (an import) commits its ids after later, shorter
+    ones: a transaction that has written something holds the horizon back
+    to its start. The margin covers the app's and the database's clocks."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        (oldest_writer,) = cursor.fetchone()
+    now = timezone.now()
+    horizon = min(oldest_writer, now) if oldest_writer is not None else now
+    return horizon - CLOCK_MARGIN
 
 
 def latest_revision_id() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
@@ -41,3 +42,11 @@ def history(location: Point) -> Camera:
     camera = camera_update(camera=camera, actor=None, reason="closer look", kind="ALPR")
     camera = camera_set_status(camera=camera, status="verified", actor=None, reason="checked")
     return camera_remove(camera=camera, removed_on=date(2026, 1, 2), actor=None, reason="gone")
+
+
+def settled() -> None:
+    """Waits out the margin between clocks that news wait for
+    (registry/services/watches.py, CLOCK_MARGIN)."""
+    from registry.services.watches import CLOCK_MARGIN
+
+    time.sleep(CLOCK_MARGIN.total_seconds() + 0.1)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from registry.models import Subscription, Watch
 from registry.services.digests import digests_send, unsubscribe_token
 from tests.servers import SmtpServer, wait_until
-from tests.watches.helpers import add, inside, outside, town
+from tests.watches.helpers import add, inside, outside, settled, town
 
 # The worker closes its connection after each task: the tests commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,12 +75,14 @@ def test_subscribe_confirm_digest_and_one_click_unsubscribe(client, smtp):
 
     # Before confirming, news send nothing.
     add(inside())
+    settled()
     call_command("watches", stdout=StringIO())
     assert len(smtp.messages) == 1
 
     assert client.get(link_in(confirmation, "confirm")).status_code == 200
     camera = add(inside(1), kind="ALPR")
     add(outside())
+    settled()
     call_command("watches", stdout=StringIO())
     assert arrived(smtp, 2)
     digest = smtp.messages[1]
@@ -93,6 +95,7 @@ def test_subscribe_confirm_digest_and_one_click_unsubscribe(client, smtp):
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # Nothing new: nothing sent.
+    settled()
     call_command("watches", stdout=StringIO())
     assert not arrived(smtp, 3)
 
@@ -144,6 +147,7 @@ def test_a_daily_digest_waits_a_day(client, smtp):
     add(inside())
     digests_send()
     assert smtp.messages == []
+    settled()
     digests_send(now=timezone.now() + timedelta(days=1, minutes=1))
     assert arrived(smtp, 1)
 

@@ -21,7 +21,7 @@ from registry.services.watches import Where, watch_create
 from registry.services.webhooks import check_url, sign, webhook_create
 from tests.registry.test_stalled_tasks import database_url
 from tests.servers import stop_process, wait_until
-from tests.watches.helpers import add, history, inside, outside, town
+from tests.watches.helpers import add, history, inside, outside, settled, town
 from tests.watches.receiver import Receiver, verify
 
 ROOT = Path(__file__).parents[2]
@@ -43,6 +43,7 @@ def test_a_signed_payload_reaches_the_receiver():
         receiver.secret = hook.secret
         camera = history(inside())
         add(outside())
+        settled()
         call_command("watches", stdout=StringIO())
         run_worker()
         assert wait_until(lambda: receiver.received, seconds=5)
@@ -57,6 +58,7 @@ def test_a_signed_payload_reaches_the_receiver():
     assert delivery.state == DeliveryState.DELIVERED
     assert list(delivery.attempt_log.values_list("number", "status_code")) == [(1, 200)]
     # Told once: the next round has nothing new.
+    settled()
     call_command("watches", stdout=StringIO())
     assert WebhookDelivery.objects.count() == 1
 
@@ -65,6 +67,7 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_logged():
     with Receiver(secret="not the hook's") as receiver:
         hook_for(receiver.url)
         add(inside())
+        settled()
         call_command("watches", stdout=StringIO())
         run_worker()
     assert receiver.received and not receiver.received[0]["valid"]
@@ -93,6 +96,7 @@ def test_a_failing_receiver_gets_retries_with_growing_delays(tmp_path):
     with Receiver(status=500) as receiver:
         receiver.secret = hook_for(receiver.url).secret
         add(inside())
+        settled()
         call_command("watches", stdout=StringIO())
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
@@ -126,6 +130,7 @@ def test_payload_lists_filtered_events_only():
         receiver.secret = hook.secret
         add(inside(), kind="camera")
         alpr = add(inside(1), kind="ALPR")
+        settled()
         call_command("watches", stdout=StringIO())
         run_worker()
     events = receiver.received[0]["payload"]["events"]
@@ -169,3 +174,27 @@ def test_staff_add_a_hook_in_the_admin(admin_client):
     page = admin_client.get(f"/admin/registry/webhook/{hook.pk}/change/").content.decode()
     assert hook.secret in page
     assert "hook__id__exact" in page
+
+
+def test_a_change_waits_for_an_older_transaction_still_writing():
+    """An import running across a round commits its revisions after later,
+    shorter changes: none of them may be skipped."""
+    import psycopg
+    from django.db import connection
+
+    from registry.services.watches import watch_events_after
+
+    watch = watch_create(where=Where(area=town()), filters=MapFilters())
+    config = connection.settings_dict
+    with psycopg.connect(
+        dbname=config["NAME"], user=config["USER"], host=config["HOST"] or None,
+        port=config["PORT"] or None, password=config["PASSWORD"] or None,
+    ) as importer:  # fmt: skip
+        importer.execute("SELECT txid_current()")  # a transaction that has written
+        time.sleep(0.6)
+        add(inside())
+        time.sleep(0.6)
+        assert watch_events_after(watch, 0, limit=10) == []
+        importer.rollback()
+    time.sleep(0.6)
+    assert len(watch_events_after(watch, 0, limit=10)) == 1
