@@ -12,7 +12,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 DOCS_BUILD = out=$$(NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir var/docs-site 2>&1) \
 	|| { echo "$$out"; echo "The documentation does not build: see above." >&2; exit 1; }
 
-.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc bench-embed setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc bench-embed bench-watches setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -102,6 +102,13 @@ bench-embed: export SIGHTLINE_BENCH = 1
 bench-embed: export SIGHTLINE_BROWSER_TESTS = 1
 bench-embed: setup
 	$(PYTHON) -m bench.embed
+
+# Times an area's Atom feed and email digest with 10,000 cameras, and a
+# camera's change to its webhook's delivery with a worker running (a
+# benchmark, not a test).
+bench-watches: export SIGHTLINE_BENCH = 1
+bench-watches: setup
+	$(PYTHON) -m bench.watches
 
 system-packages:
 	@deploy/system-packages

@@ -323,3 +323,47 @@ def render_area_pdf(*, pdf_id: int, site_url: str) -> dict:
     from registry.services.reports import area_pdf_render
 
     return area_pdf_render(pdf_id=pdf_id, site_url=site_url)
+
+
+@task(takes_context=True)
+@retried
+def send_watch_confirmation(*, subscription_id: int) -> dict:
+    """The confirmation email of a new subscription (the only email sent
+    before it is confirmed)."""
+    from registry.services.digests import confirmation_send
+
+    return {"sent": confirmation_send(subscription_id=subscription_id)}
+
+
+@task()
+def watch_round(*, every: float = 0) -> dict:
+    """The watches' news: digests that are due, and new webhook deliveries,
+    each queued as `deliver_webhook`. With `every`, the next round is queued
+    that many seconds on, whatever happened to this one."""
+    from registry.services.digests import digests_send
+    from registry.services.webhooks import deliveries_queue
+
+    try:
+        digests = digests_send()
+        deliveries = deliveries_queue()
+        for delivery_id in deliveries:
+            deliver_webhook.enqueue(delivery_id=delivery_id)
+        return {"digests": digests.sent, "expired": digests.expired, "deliveries": deliveries}
+    finally:
+        # The immediate backend cannot wait: it would go round for ever.
+        if every > 0 and watch_round.get_backend().supports_defer:
+            _enqueue_later(watch_round, timedelta(seconds=every), every=every)
+
+
+@task()
+def deliver_webhook(*, delivery_id: int) -> dict:
+    """One try of a webhook delivery; after a failure, the next try is
+    queued after the delivery's backoff (registry/services/webhooks.py)."""
+    from registry.services.webhooks import delivery_try
+
+    tried = delivery_try(delivery_id=delivery_id)
+    if tried is None:
+        return {"skipped": True}
+    if tried.retry_in is not None:
+        _enqueue_later(deliver_webhook, tried.retry_in, delivery_id=delivery_id)
+    return {"state": tried.state, "status": tried.status_code}

@@ -10,10 +10,12 @@ from .views import (
     data,
     embed,
     exposure,
+    feeds,
     map,
     moderation,
     pages,
     sharing,
+    watches,
 )
 
 app_name = "registry"
@@ -43,6 +45,12 @@ urlpatterns = [
     path("operators/<slug:slug>/", pages.operator_detail, name="operator"),
     path("areas/", areas.area_list, name="areas"),
     path("areas/<slug:slug>/", areas.area_detail, name="area"),
+    path("areas/<slug:slug>/feed.atom", feeds.area_feed, name="area-feed"),
+    path("feeds/cameras.atom", feeds.camera_feed, name="camera-feed"),
+    path("watch/", watches.subscribe, name="watch"),
+    path("watch/confirm/<str:token>/", watches.confirm, name="watch-confirm"),
+    path("watch/unsubscribe/<str:token>/", watches.unsubscribe, name="watch-unsubscribe"),
+    path("watches/<str:key>/feed.atom", feeds.watch_feed, name="watch-feed"),
     path("areas/<slug:slug>/report.pdf", areas.area_pdf, name="area-pdf"),
     path("areas/<slug:slug>/<slug:table>.csv", areas.area_csv, name="area-csv"),
     # Link previews (Open Graph, Twitter cards) of the pages above.

@@ -1,6 +1,7 @@
 """Real servers on private sockets, for the tests and the benchmarks: a
 PostgreSQL cluster of its own (initdb in a folder), redis-server, gunicorn
-with deploy/gunicorn.conf.py and nginx with deploy/nginx/sightline.conf.
+with deploy/gunicorn.conf.py, nginx with deploy/nginx/sightline.conf, and
+an SMTP server (aiosmtpd) in a thread.
 
 Each listens on a Unix socket inside its folder or on a free port of
 127.0.0.1, never another address, and each `stop()` ends only the process it
@@ -373,6 +374,37 @@ class Nginx:
         if self.process is not None:
             stop_process(self.process)
             self.process = None
+
+
+# ------------------------------------------------------------------------ SMTP
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, in a thread
+    of the test's process, keeping every message it receives in `messages`
+    (parsed, with their headers)."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
 
 # ------------------------------------------------------------------- processes

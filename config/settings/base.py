@@ -636,3 +636,50 @@ def tasks_setting(backend: str) -> dict:
 TASKS = tasks_setting(os.environ.get("TASKS_BACKEND", "database"))
 TASKS_MAX_ATTEMPTS = int(os.environ.get("TASKS_MAX_ATTEMPTS", "3"))
 TASKS_RETRY_SECONDS = float(os.environ.get("TASKS_RETRY_SECONDS", "30"))
+
+# Watches (docs/watching.md): Atom feeds, email digests and webhooks of the
+# cameras added, removed, verified and changed in an area. SITE_URL is the
+# site's address for the links in emails and webhooks, which the worker
+# writes without a request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A feed holds the latest WATCH_FEED_ENTRIES events of the last WATCH_FEED_DAYS.
+WATCH_FEED_ENTRIES = int(os.environ.get("WATCH_FEED_ENTRIES", "100"))
+WATCH_FEED_DAYS = int(os.environ.get("WATCH_FEED_DAYS", "30"))
+# A drawn area or route, as GeoJSON, in bytes (the exposure analysis' limits
+# on points, length and surface apply too); a route's corridor, in metres.
+WATCH_MAX_GEOJSON_BYTES = int(os.environ.get("WATCH_MAX_GEOJSON_BYTES", "100000"))
+WATCH_MAX_CORRIDOR_METRES = float(os.environ.get("WATCH_MAX_CORRIDOR_METRES", "1000"))
+# Email digests: an unconfirmed subscription is deleted after
+# WATCH_CONFIRM_HOURS; one address may ask for WATCH_SUBSCRIBE_PER_ADDRESS
+# subscriptions a day and hold WATCH_MAX_SUBSCRIPTIONS_PER_ADDRESS; one area
+# may get WATCH_SUBSCRIBE_PER_AREA requests an hour. A digest tells of at
+# most WATCH_DIGEST_MAX_EVENTS events (and says how many more).
+WATCH_CONFIRM_HOURS = int(os.environ.get("WATCH_CONFIRM_HOURS", "48"))
+WATCH_SUBSCRIBE_PER_ADDRESS = int(os.environ.get("WATCH_SUBSCRIBE_PER_ADDRESS", "5"))
+WATCH_MAX_SUBSCRIPTIONS_PER_ADDRESS = int(
+    os.environ.get("WATCH_MAX_SUBSCRIPTIONS_PER_ADDRESS", "20")
+)
+WATCH_SUBSCRIBE_PER_AREA = int(os.environ.get("WATCH_SUBSCRIBE_PER_AREA", "30"))
+WATCH_DIGEST_MAX_EVENTS = int(os.environ.get("WATCH_DIGEST_MAX_EVENTS", "200"))
+# The worker looks for news this often (`manage.py watches --every`).
+WATCH_ROUND_SECONDS = float(os.environ.get("WATCH_ROUND_SECONDS", "60"))
+# Webhooks: tries per delivery, the wait before the second (doubling after
+# each), each try's timeout, and how long the delivery log is kept. Hooks
+# must use https and reach a public address unless these allow otherwise
+# (tests and a private network only).
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SECONDS", "30"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_LOG_DAYS = int(os.environ.get("WEBHOOK_LOG_DAYS", "30"))
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+
+# Outgoing email (the digests), through Django's SMTP backend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sightline <sightline@localhost>")

@@ -19,3 +19,7 @@ API_ANON_RATE = "100000/minute"
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.environ.get("SIGHTLINE_TEST_DATABASE", "test_sightline")  # noqa: F405
 }
+# The webhook tests' receiver listens on http://127.0.0.1.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+SITE_URL = "https://sightline.example.org"

@@ -35,8 +35,21 @@ from .places import Place, PlaceName
 from .reports import AreaReportPdf, PdfStatus
 from .safeguards import IdempotentRequest, SpentProof
 from .tiles import TileCell
+from .watches import (
+    ALL_EVENTS,
+    DeliveryState,
+    Frequency,
+    Subscription,
+    Watch,
+    WatchEvent,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    revision_events,
+)
 
 __all__ = [
+    "ALL_EVENTS",
     "ANONYMOUS",
     "LEVEL_DEPTH",
     "Area",
@@ -49,9 +62,11 @@ __all__ = [
     "Changeset",
     "Confirmation",
     "Dataset",
+    "DeliveryState",
     "EditSuggestion",
     "Evidence",
     "EvidenceKind",
+    "Frequency",
     "IdempotentRequest",
     "ImportConflict",
     "Kind",
@@ -74,10 +89,17 @@ __all__ = [
     "SpentProof",
     "Status",
     "Submission",
+    "Subscription",
     "TileCell",
     "Vendor",
     "VendorRestriction",
     "VerifiedBy",
     "Visibility",
+    "Watch",
+    "WatchEvent",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "Zone",
+    "revision_events",
 ]

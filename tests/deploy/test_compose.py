@@ -76,13 +76,16 @@ def test_each_runs_its_units_command_where_the_unit_does(service):
 
 def test_the_worker_first_requeues_the_tasks_a_stopped_worker_left_running():
     """The unit's ExecStartPre= before each start, and the service's command
-    before db_worker (which replaces the shell, so it gets the signals)."""
+    before db_worker (which replaces the shell, so it gets the signals); then
+    the watches' repeating round is queued, unless one is already."""
     worker = unit("worker")
     sweep = f"{CHECKOUT}/.venv/bin/python manage.py tasks --requeue-stalled"
+    rounds = f"{CHECKOUT}/.venv/bin/python manage.py watches --every"
 
-    assert worker["ExecStartPre"] == [sweep]
+    assert worker["ExecStartPre"] == [sweep, rounds]
+    before = f"{in_checkout(sweep)} && {in_checkout(rounds)}"
     assert SERVICES["worker"]["command"] == [
-        "sh", "-c", f"{in_checkout(sweep)} && exec {in_checkout(worker['ExecStart'][0])}"
+        "sh", "-c", f"{before} && exec {in_checkout(worker['ExecStart'][0])}"
     ]  # fmt: skip
 
 

@@ -107,6 +107,8 @@ def camera_list(request):
         "map_url": with_query(reverse("registry:map"), filters.as_query()),
         "download_url": with_query(reverse("api:download-geojson"), query),
         "csv_url": with_query(reverse("api:download-csv"), query),
+        "feed_url": with_query(reverse("registry:camera-feed"), query),
+        "watch_url": with_query(reverse("registry:watch"), query),
         **filter_choices(),
     }
     return render(request, "registry/camera_list.html", context)
@@ -370,7 +372,11 @@ def privacy(request):
     return render(
         request,
         "registry/privacy.html",
-        {"tile_host": tile_host(), "geocoder_host": geocoder_host},
+        {
+            "tile_host": tile_host(),
+            "geocoder_host": geocoder_host,
+            "watch_confirm_hours": settings.WATCH_CONFIRM_HOURS,
+        },
     )
 
 
