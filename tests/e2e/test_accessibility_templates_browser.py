@@ -29,6 +29,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import translation
 
+from registry.filters import MapFilters
 from registry.models import Area, ImportConflict, MergeCandidate
 from registry.reports.areas import area_report
 from registry.reports.context import area_url, report_context
@@ -39,8 +40,10 @@ from registry.services.contributions import (
     removal_report_add,
     submission_create,
 )
+from registry.services.digests import confirm_token, subscription_create, unsubscribe_token
 from registry.services.history import open_changeset
 from registry.services.review import submission_approve
+from registry.services.watches import Where, watch_create
 from registry.views.contribute import SENT_COOKIE, SENT_SALT
 from tests.area_layouts import at_km, make_layout
 from tests.e2e.conftest import ARTIFACTS, BASE_TILES
@@ -145,6 +148,10 @@ PAGES = [
     Page("registry/privacy.html", "/privacy/"),
     Page("registry/data.html", "/data/"),
     Page("registry/embed.html", "/embed/?area={area}", ready="#embed-map[data-existing-total]"),
+    Page("registry/watch/subscribe.html", "/watch/?area={area}"),
+    Page("registry/watch/check_email.html", "/watch/?area={area}", then="subscribe"),
+    Page("registry/watch/confirmed.html", "/watch/confirm/{confirm_token}/"),
+    Page("registry/watch/unsubscribe.html", "/watch/unsubscribe/{unsubscribe_token}/"),
     Page("registry/accounts/login.html", "/accounts/login/"),
     Page(
         "registry/accounts/login.html",
@@ -351,6 +358,13 @@ def data(db, django_user_model, settings, tmp_path):
     merge = MergeCandidate.objects.create(
         camera=imported, duplicate_of=camera, distance=5.0, changeset=changeset
     )
+    watch = watch_create(where=Where(area=layout.city), filters=MapFilters())
+    confirming = subscription_create(
+        watch=watch, email="to-confirm@example.org", frequency="daily", language="en"
+    )
+    subscribed = subscription_create(
+        watch=watch, email="reader@example.org", frequency="weekly", language="en"
+    )
     return {
         "values": {
             "camera": camera.pk,
@@ -365,6 +379,8 @@ def data(db, django_user_model, settings, tmp_path):
             "removal": removal.pk,
             "conflict": conflict.pk,
             "merge": merge.pk,
+            "confirm_token": confirm_token(confirming),
+            "unsubscribe_token": unsubscribe_token(subscribed),
         },
         # Along the street past the two cameras in place in the districts.
         "route": json.dumps(
@@ -436,7 +452,16 @@ def open_menu(browser_page, data):
         browser_page.locator("#site-menu").wait_for()
 
 
+def subscribe(browser_page, data):
+    """The watch form sent: the page asking to check one's email."""
+    browser_page.get_by_label("Email address").fill("new-reader@example.org")
+    with browser_page.expect_navigation():
+        browser_page.get_by_role("button", name="Send me a confirmation email").click()
+    browser_page.locator("main h1").wait_for()
+
+
 STEPS = {
+    "subscribe": subscribe,
     "preview": upload_preview,
     "wrong-password": wrong_password,
     "menu": open_menu,
