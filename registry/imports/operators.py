@@ -44,9 +44,9 @@ class NewOperator:
 
 INSERT_OPERATORS = (
     "INSERT INTO registry_operator (name, slug, aliases, wikidata, website, operator_type, "
-    "origin, reviewed, first_source, created_at, updated_at) "
+    "origin, reviewed, first_source, former_slugs, created_at, updated_at) "
     "SELECT n.name, n.slug, '{}', n.wikidata, '', n.operator_type, %(origin)s, false, "
-    "%(source)s, %(now)s, %(now)s "
+    "%(source)s, '{}', %(now)s, %(now)s "
     "FROM unnest(%(names)s::text[], %(slugs)s::text[], %(wikidata)s::text[], "
     "%(types)s::text[]) AS n(name, slug, wikidata, operator_type) "
     "RETURNING slug, id"
