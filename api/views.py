@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -27,6 +28,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from registry.models import Camera, Operator, Revision, Status, Vendor
@@ -39,6 +41,7 @@ from .camera_edits import FORBIDDEN as EDIT_FORBIDDEN
 from .camera_edits import CameraEditSerializer
 from .filters import CameraFilter, in_utc
 from .geojson import Cursor, feature_page
+from .renderers import GEOJSON_RENDERERS
 from .serializers import (
     CameraCollectionSerializer,
     CameraFeatureSerializer,
@@ -56,6 +59,20 @@ from .serializers import (
 )
 
 GEOJSON = "application/geo+json"
+
+
+class GeoJSONSchema(AutoSchema):
+    """The schema of an endpoint with GEOJSON_RENDERERS (api.renderers): its errors are
+    documented as what they are, `application/json` only."""
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        if media_types is None and not str(status_code).startswith("2"):
+            media_types = ["application/json"]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
 ERROR_400 = OpenApiResponse(
     ValidationErrorSerializer,
     description="A parameter is invalid; the body names it: {parameter: [problem]}.",
@@ -245,6 +262,8 @@ class CameraListView(generics.GenericAPIView):
     queryset = Camera.objects.all()
     filter_backends = [DjangoFilterBackend]
     filterset_class = CameraFilter
+    renderer_classes = GEOJSON_RENDERERS
+    schema = GeoJSONSchema()
 
     @extend_schema(
         operation_id="cameras_list",
@@ -284,6 +303,9 @@ def visible_camera(request, pk: int) -> Camera:
 
 
 class CameraDetailView(APIView):
+    renderer_classes = GEOJSON_RENDERERS
+    schema = GeoJSONSchema()
+
     @extend_schema(
         responses={
             (200, GEOJSON): OpenApiResponse(
@@ -512,6 +534,10 @@ class OperatorDetailView(generics.RetrieveAPIView):
 class StatsView(CameraListView):
     """Counts by kind, vendor, operator and status, for the registry or any
     filter the camera list takes (a bbox, say)."""
+
+    # Counts are JSON, not GeoJSON.
+    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+    schema = AutoSchema()
 
     @extend_schema(
         operation_id="stats",
