@@ -4,11 +4,14 @@ the registry's own areas and operators, and the streets in cameras'
 `addr:*` tags; with GEOCODER_URL set, street addresses are also asked of a
 Nominatim-compatible service (registry.geocoder).
 
-Names are compared by a search key computed in Python (`search_key`): case
-folded, accents and other marks dropped, punctuation turned into spaces. The
-gazetteer's keys are stored so that a prefix LIKE on a btree answers; short
-prefixes look among the larger places first (a partial index), so that no
-query sorts tens of thousands of rows."""
+Names are compared by a search key: case folded, accents and other marks
+dropped, punctuation turned into spaces. The gazetteer's keys are computed in
+Python (`search_key`) and stored, so that a prefix LIKE on a btree answers;
+short prefixes look among the larger places first (a partial index), so that
+no query sorts tens of thousands of rows. The registry's own areas, operators
+and camera streets change with every edit: they are compared by the
+database's `registry_search_key` (registry.models.search), which their
+indexes are built on."""
 
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ from pathlib import Path
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Envelope
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lower
 from django.urls import reverse
 
 from .bulk import copy_rows
 from .models import Area, Camera, Operator, Place, PlaceName
+from .models.search import SearchKey
 
 MAX_QUERY_LENGTH = 100
 MAX_RESULTS = 20
@@ -184,6 +187,10 @@ class Result:
     position: tuple[float, float] | None = None
     bbox: tuple[float, float, float, float] | None = None
     url: str = ""
+    # An area's or an operator's slug, and the filter of the map, the camera
+    # list and the API's camera list that narrows them to it.
+    slug: str = ""
+    filter: dict[str, str] = field(default_factory=dict)
     country_code: str = ""
     population: int | None = None
     extra: dict = field(default_factory=dict)
@@ -251,14 +258,40 @@ def search_gazetteer(key: str, *, limit: int) -> list[Result]:
     ]
 
 
-def search_areas(text: str, *, limit: int) -> list[Result]:
+def search_keys(*texts: str) -> list[str]:
+    """The database's search keys of `texts` (registry.models.search), the
+    same function the registry's names are indexed by."""
+    columns = ", ".join(["registry_search_key(%s)"] * len(texts))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", list(texts))
+        return [key or "" for key in cursor.fetchone()]
+
+
+def word_start(key: str) -> Q:
+    """A name (its search key annotated as `key`) that starts with `key`, or
+    has a later word that does; found through a trigram index."""
+    return Q(key__startswith=key) | Q(key__contains=f" {key}")
+
+
+def match_rank(key: str) -> Case:
+    """0: the whole name; 1: its start; 2: a later word's start."""
+    return Case(
+        When(key=key, then=Value(0)),
+        When(key__startswith=key, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def search_areas(key: str, *, limit: int) -> list[Result]:
     areas = (
-        Area.objects.filter(Q(name__istartswith=text) | Q(name__icontains=f" {text}"))
-        .annotate(box=Envelope("geometry"))
+        Area.objects.alias(key=SearchKey("name"))
+        .filter(word_start(key))
+        .annotate(rank=match_rank(key), box=Envelope("geometry"))
         .defer("geometry")
         .select_related("parent")
         .defer("parent__geometry")
-        .order_by("area_km2")[:limit]
+        .order_by("rank", "area_km2", "pk")[:limit]
     )
     results = []
     for area in areas:
@@ -272,43 +305,68 @@ def search_areas(text: str, *, limit: int) -> list[Result]:
                 label=label,
                 bbox=area.box.extent,
                 url=reverse("registry:area", args=[area.slug]),
-                extra={"level": area.level, "slug": area.slug},
+                slug=area.slug,
+                filter={"area": area.slug},
+                extra={"level": area.level, "rank": area.rank},
             )
         )
     return results
 
 
-def search_operators(text: str, *, limit: int) -> list[Result]:
+def search_operators(key: str, *, limit: int) -> list[Result]:
+    """Operators by a word of their name, each with the box around its
+    cameras (one query for all of them); an operator without a camera the
+    public sees is left out."""
+    operators = list(
+        Operator.objects.alias(key=SearchKey("name"))
+        .filter(word_start(key))
+        .annotate(rank=match_rank(key))
+        .order_by("rank", "name", "pk")
+        .only("pk", "name", "slug")[: limit * 2]
+    )
+    boxes = dict(
+        Camera.objects.visible()
+        .filter(operator__in=operators)
+        .order_by()
+        .values("operator")
+        .annotate(box=Extent("location"))
+        .values_list("operator", "box")
+    )
     results = []
-    for operator in Operator.objects.filter(name__icontains=text).order_by("name")[:limit]:
-        extent = (
-            Camera.objects.visible().filter(operator=operator).aggregate(box=Extent("location"))
-        )
-        if not extent["box"]:
+    for operator in operators:
+        if not boxes.get(operator.pk):
             continue
         results.append(
             Result(
                 kind="operator",
                 name=operator.name,
                 label=operator.name,
-                bbox=extent["box"],
+                bbox=boxes[operator.pk],
                 url=reverse("registry:operator", args=[operator.slug]),
-                extra={"slug": operator.slug},
+                slug=operator.slug,
+                filter={"operator": operator.slug},
+                extra={"rank": operator.rank},
             )
         )
-    return results
+    return results[:limit]
 
 
-def search_addresses(text: str, *, limit: int) -> list[Result]:
-    """Streets of the cameras' `addr:street` tags starting with `text` (a
-    leading house number is read as one), one result per street and town."""
+def house_number(text: str) -> tuple[str, str]:
+    """A leading house number and the street after it; none: ("", text)."""
     number, _, street = text.partition(" ")
     if not (number[:1].isdigit() and street):
-        number, street = "", text
+        return "", text
+    return number, street
+
+
+def search_addresses(key: str, *, number: str = "", limit: int) -> list[Result]:
+    """Streets of the cameras' `addr:street` tags whose search key starts
+    with `key` (with `number`, only the cameras at that house number), one
+    result per street and town."""
     cameras = (
         Camera.objects.visible()
-        .annotate(street=Lower(KT("tags__addr:street")))
-        .filter(street__startswith=street.lower())
+        .alias(street=SearchKey(KT("tags__addr:street")))
+        .filter(street__startswith=key)
         .values_list("tags", "location")[:200]
     )
     groups: dict[tuple[str, str], list] = {}
@@ -321,7 +379,7 @@ def search_addresses(text: str, *, limit: int) -> list[Result]:
     for (street_name, place), members in list(groups.items())[:limit]:
         xs = [location.x for _, location in members]
         ys = [location.y for _, location in members]
-        tags = members[0][1] and members[0][0]
+        tags = members[0][0]
         label = " ".join(part for part in (number, street_name) if part)
         label = ", ".join(
             part
@@ -355,11 +413,14 @@ def search(text: str, *, limit: int = 10, geocoder=None) -> list[Result]:
     key = search_key(text)
     if not key:
         return []
-    own = [
-        *search_areas(text, limit=3),
-        *search_operators(text, limit=3),
-        *search_addresses(text, limit=3),
-    ]
+    number, street = house_number(text)
+    own_key, street_key = search_keys(text, street)
+    own = []
+    if own_key:
+        own += search_areas(own_key, limit=3)
+        own += search_operators(own_key, limit=3)
+    if street_key:
+        own += search_addresses(street_key, number=number, limit=3)
     results = search_gazetteer(key, limit=limit)
     # An exact name of the registry's own beats a gazetteer place's prefix.
     exact_places = [result for result in results if result.extra["rank"] == 0]

@@ -4,8 +4,11 @@ exposure figures are computed for."""
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from .search import SearchKey
 
 
 class AreaLevel(models.TextChoices):
@@ -121,7 +124,12 @@ class Area(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(area_km2__gte=0), name="area_km2_positive"),
         ]
-        indexes = [models.Index(fields=["level", "code"], name="area_level_code")]
+        indexes = [
+            models.Index(fields=["level", "code"], name="area_level_code"),
+            # The place search: a name's words by their start, accents and case
+            # ignored (registry.places).
+            GinIndex(OpClass(SearchKey("name"), name="gin_trgm_ops"), name="area_name_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name

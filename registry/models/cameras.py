@@ -52,6 +52,7 @@ from .choices import (
 )
 from .datasets import Dataset
 from .organisations import Operator, Vendor, VendorRestriction
+from .search import SearchKey
 
 
 def validate_finite(value: float) -> None:
@@ -475,10 +476,11 @@ class Camera(models.Model):
                 name="camera_operator",
             ),
             models.Index(fields=["dataset", "source_ref"], name="camera_source_record"),
-            # The place search's prefix match on a camera's street (registry.places).
+            # The place search's prefix match on a camera's street, accents and
+            # case ignored (registry.places).
             models.Index(
-                OpClass(Lower(KT("tags__addr:street")), name="text_pattern_ops"),
-                name="camera_addr_street",
+                OpClass(SearchKey(KT("tags__addr:street")), name="text_pattern_ops"),
+                name="camera_addr_street_search",
             ),
         ]
 

@@ -4,6 +4,7 @@ reads shared by both."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Value
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.names import name_key
 
 from .choices import HIDDEN_STATUS, Kind, OperatorOrigin, OperatorType, RestrictionRegime
+from .search import SearchKey
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
 
@@ -194,6 +196,11 @@ class Operator(Organisation):
                 condition=~models.Q(wikidata=""),
                 name="operator_wikidata_unique",
             )
+        ]
+        indexes = [
+            # The place search: a name's words by their start, accents and case
+            # ignored (registry.places).
+            GinIndex(OpClass(SearchKey("name"), name="gin_trgm_ops"), name="operator_name_search"),
         ]
 
 
