@@ -268,16 +268,17 @@ def search_keys(*texts: str) -> list[str]:
 
 
 def word_start(key: str) -> Q:
-    """A name (its search key annotated as `key`) that starts with `key`, or
-    has a later word that does; found through a trigram index."""
-    return Q(key__startswith=key) | Q(key__contains=f" {key}")
+    """A name (its stored search key, `name_key`) that starts with `key`, or
+    has a later word that does: the first through a prefix index, the second
+    through a trigram index."""
+    return Q(name_key__startswith=key) | Q(name_key__contains=f" {key}")
 
 
 def match_rank(key: str) -> Case:
     """0: the whole name; 1: its start; 2: a later word's start."""
     return Case(
-        When(key=key, then=Value(0)),
-        When(key__startswith=key, then=Value(1)),
+        When(name_key=key, then=Value(0)),
+        When(name_key__startswith=key, then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
@@ -285,8 +286,7 @@ def match_rank(key: str) -> Case:
 
 def search_areas(key: str, *, limit: int) -> list[Result]:
     areas = (
-        Area.objects.alias(key=SearchKey("name"))
-        .filter(word_start(key))
+        Area.objects.filter(word_start(key))
         .annotate(rank=match_rank(key), box=Envelope("geometry"))
         .defer("geometry")
         .select_related("parent")
@@ -318,8 +318,7 @@ def search_operators(key: str, *, limit: int) -> list[Result]:
     cameras (one query for all of them); an operator without a camera the
     public sees is left out."""
     operators = list(
-        Operator.objects.alias(key=SearchKey("name"))
-        .filter(word_start(key))
+        Operator.objects.filter(word_start(key))
         .annotate(rank=match_rank(key))
         .order_by("rank", "name", "pk")
         .only("pk", "name", "slug")[: limit * 2]

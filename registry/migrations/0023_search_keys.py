@@ -1,8 +1,10 @@
 """The place search compares the registry's own names (areas, operators,
 camera streets) accents and case ignored: `registry_search_key(text)`, an
 IMMUTABLE wrapper around unaccent (which is only STABLE, its dictionary being
-looked up by name at each call) that indexes can be built on; trigram
-indexes (pg_trgm) find a name by the start of any of its words. Both
+looked up by name at each call) that generated columns and indexes can be
+built on. Areas and operators keep their names' keys in a column, with a
+prefix index and a trigram index (pg_trgm) to find a name by the start of
+any of its words; camera streets are indexed by their key's prefix. Both
 extensions are trusted: the database's owner may create them."""
 
 import django.contrib.postgres.indexes
@@ -57,36 +59,61 @@ class Migration(migrations.Migration):
             model_name="camera",
             name="camera_addr_street",
         ),
+        migrations.AddField(
+            model_name="area",
+            name="name_key",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=registry.models.search.SearchKey("name"),
+                output_field=models.CharField(max_length=200),
+                verbose_name="search key",
+            ),
+        ),
+        migrations.AddField(
+            model_name="operator",
+            name="name_key",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=registry.models.search.SearchKey("name"),
+                output_field=models.CharField(max_length=200),
+                verbose_name="search key",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="area",
+            index=models.Index(
+                fields=["name_key"], name="area_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="area",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name_key"], name="area_name_search", opclasses=["gin_trgm_ops"]
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="operator",
+            index=models.Index(
+                fields=["name_key"], name="operator_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="operator",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name_key"], name="operator_name_search", opclasses=["gin_trgm_ops"]
+            ),
+        ),
         # Django 5.2 wraps an expression's operator class in parentheses,
-        # which PostgreSQL refuses: the indexes are created by hand.
+        # which PostgreSQL refuses: this index is created by hand.
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                migrations.RunSQL(
-                    "CREATE INDEX area_name_search ON registry_area "
-                    "USING gin (registry_search_key(name) gin_trgm_ops)",
-                    "DROP INDEX area_name_search",
-                ),
                 migrations.RunSQL(
                     "CREATE INDEX camera_addr_street_search ON registry_camera "
                     "(registry_search_key(tags ->> 'addr:street') text_pattern_ops)",
                     "DROP INDEX camera_addr_street_search",
                 ),
-                migrations.RunSQL(
-                    "CREATE INDEX operator_name_search ON registry_operator "
-                    "USING gin (registry_search_key(name) gin_trgm_ops)",
-                    "DROP INDEX operator_name_search",
-                ),
             ],
             state_operations=[
-                migrations.AddIndex(
-                    model_name="area",
-                    index=django.contrib.postgres.indexes.GinIndex(
-                        django.contrib.postgres.indexes.OpClass(
-                            registry.models.search.SearchKey("name"), name="gin_trgm_ops"
-                        ),
-                        name="area_name_search",
-                    ),
-                ),
                 migrations.AddIndex(
                     model_name="camera",
                     index=models.Index(
@@ -99,15 +126,6 @@ class Migration(migrations.Migration):
                             name="text_pattern_ops",
                         ),
                         name="camera_addr_street_search",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="operator",
-                    index=django.contrib.postgres.indexes.GinIndex(
-                        django.contrib.postgres.indexes.OpClass(
-                            registry.models.search.SearchKey("name"), name="gin_trgm_ops"
-                        ),
-                        name="operator_name_search",
                     ),
                 ),
             ],

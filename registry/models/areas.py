@@ -4,7 +4,7 @@ exposure figures are computed for."""
 from __future__ import annotations
 
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,13 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
         _("slug"), max_length=200, unique=True, help_text=_("The area's address: /areas/<slug>/.")
+    )
+    # Kept by PostgreSQL: the name's search key (registry.models.search).
+    name_key = models.GeneratedField(
+        expression=SearchKey("name"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        verbose_name=_("search key"),
     )
     level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
     parent = models.ForeignKey(
@@ -126,9 +133,12 @@ class Area(models.Model):
         ]
         indexes = [
             models.Index(fields=["level", "code"], name="area_level_code"),
-            # The place search: a name's words by their start, accents and case
-            # ignored (registry.places).
-            GinIndex(OpClass(SearchKey("name"), name="gin_trgm_ops"), name="area_name_search"),
+            # The place search: a name by its start, or any word's, accents and
+            # case ignored (registry.places).
+            models.Index(
+                fields=["name_key"], opclasses=["varchar_pattern_ops"], name="area_name_prefix"
+            ),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="area_name_search"),
         ]
 
     def __str__(self) -> str:

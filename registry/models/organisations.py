@@ -4,7 +4,7 @@ reads shared by both."""
 from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, Value
@@ -179,6 +179,13 @@ class Operator(Organisation):
             "Records made from the data start unreviewed."
         ),
     )
+    # Kept by PostgreSQL: the name's search key (registry.models.search).
+    name_key = models.GeneratedField(
+        expression=SearchKey("name"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        verbose_name=_("search key"),
+    )
     first_source = models.CharField(
         _("first source"),
         max_length=200,
@@ -198,9 +205,14 @@ class Operator(Organisation):
             )
         ]
         indexes = [
-            # The place search: a name's words by their start, accents and case
-            # ignored (registry.places).
-            GinIndex(OpClass(SearchKey("name"), name="gin_trgm_ops"), name="operator_name_search"),
+            # The place search: a name by its start, or any word's, accents and
+            # case ignored (registry.places).
+            models.Index(
+                fields=["name_key"],
+                opclasses=["varchar_pattern_ops"],
+                name="operator_name_prefix",
+            ),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="operator_name_search"),
         ]
 
 
