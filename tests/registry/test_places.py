@@ -64,8 +64,8 @@ def test_load_places_command_loads_the_shipped_gazetteer():
 def test_exact_names_first_then_the_larger(gazetteer):
     assert labels(search("york")) == [
         "York, ENG, United Kingdom",
-        "York, PA, United States",
-        "New York City, NY, United States",
+        "York, Pennsylvania, United States",
+        "New York City, New York, United States",
     ]
     assert labels(search("London"))[:3] == [
         "London, ENG, United Kingdom",
