@@ -254,6 +254,20 @@ class NearestPlace:
         return self.metres / 1000
 
     @classmethod
+    def of_point(cls, point) -> NearestPlace | None:
+        """The place nearest `point` (one query)."""
+        place = Place.objects.nearest(point)
+        if place is None:
+            return None
+        return cls(
+            name=place.name,
+            label=place_label(place),
+            country_code=place.country_code,
+            geonameid=place.geonameid,
+            metres=place.distance.m,
+        )
+
+    @classmethod
     def from_annotation(cls, data: dict | None) -> NearestPlace | None:
         if not data:
             return None

@@ -44,6 +44,12 @@ class AreaQuerySet(models.QuerySet):
         smallest first."""
         return self.filter(geometry__intersects=geometry).order_by("area_km2", "pk")
 
+    def named_like(self, key: str) -> AreaQuerySet:
+        """Whose name's search key holds `key`, a search key itself
+        (registry.models.search): accents and case ignored, through the
+        trigram index."""
+        return self.filter(name_key__contains=key)
+
     def without_geometry(self) -> AreaQuerySet:
         """Lists rarely need boundaries, which can weigh megabytes."""
         return self.defer("geometry")
