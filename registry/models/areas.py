@@ -6,6 +6,9 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
+from django.db.models import Value
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from .search import SearchKey
@@ -44,11 +47,12 @@ class AreaQuerySet(models.QuerySet):
         smallest first."""
         return self.filter(geometry__intersects=geometry).order_by("area_km2", "pk")
 
-    def named_like(self, key: str) -> AreaQuerySet:
-        """Whose name's search key holds `key`, a search key itself
-        (registry.models.search): accents and case ignored, through the
-        trigram index."""
-        return self.filter(name_key__contains=key)
+    def named_like(self, text: str) -> AreaQuerySet:
+        """Whose name holds `text`, accents and case ignored: their search
+        keys compared (registry.models.search), through the trigram index.
+        None for a text without a key (all marks or punctuation)."""
+        key = SearchKey(Value(text))
+        return self.filter(GreaterThan(Length(key), 0), name_key__contains=key)
 
     def without_geometry(self) -> AreaQuerySet:
         """Lists rarely need boundaries, which can weigh megabytes."""

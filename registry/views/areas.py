@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from registry.exports import ATTRIBUTION, wants_byte_order_mark
 from registry.filters import Ignored, parse_lon_lat
 from registry.models import Area, AreaLevel, AreaReportPdf, PdfStatus
-from registry.places import NearestPlace, search_gazetteer, search_key, search_keys
+from registry.places import NearestPlace, search_gazetteer, search_key
 from registry.reports.cached import cached_area_report
 from registry.reports.context import area_url, report_context
 from registry.reports.maps import geojson
@@ -77,8 +77,7 @@ def area_list(request):
         context["at_place"] = place
         context["at_areas"] = list(areas.containing(at).select_related("parent"))
     if query:
-        (key,) = search_keys(query)
-        found = areas.named_like(key) if key else areas.none()
+        found = areas.named_like(query)
         results = list(found.select_related("parent").order_by("name")[: SEARCH_RESULTS_SHOWN + 1])
         context["results"] = results[:SEARCH_RESULTS_SHOWN]
         context["more_results"] = len(results) > SEARCH_RESULTS_SHOWN
