@@ -304,6 +304,13 @@ def check_lon_lat(lon: float, lat: float) -> None:
         )
 
 
+def plain_decimal(value: float, places: int = 6) -> str:
+    """`value` as a plain decimal that parse_numbers reads back, to `places`
+    decimals (6: about 10 cm), without trailing zeros."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def parse_lon_lat(value: str, what: str = "near") -> Point:
     """`lon,lat` in WGS 84 decimal degrees, as a point."""
     lon, lat = parse_numbers(value, 2, what)
@@ -358,7 +365,7 @@ class Near:
     def as_query(self) -> dict[str, str]:
         if not self.point:
             return {}
-        query = {"near": f"{round(self.point.x, 6):g},{round(self.point.y, 6):g}"}
+        query = {"near": f"{plain_decimal(self.point.x)},{plain_decimal(self.point.y)}"}
         if self.radius != DEFAULT_RADIUS_METRES:
             query["radius"] = f"{self.radius:g}"
         return query

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from registry.exports import ATTRIBUTION, wants_byte_order_mark
-from registry.filters import Ignored, parse_lon_lat
+from registry.filters import Ignored, parse_lon_lat, plain_decimal
 from registry.models import Area, AreaLevel, AreaReportPdf, PdfStatus
 from registry.places import NearestPlace, search_gazetteer, search_key
 from registry.reports.cached import cached_area_report
@@ -117,7 +117,7 @@ def read_point(data, parameter: str, ignored: list[Ignored]) -> Point | None:
 
 
 def point_query(lon: float, lat: float) -> str:
-    return f"{round(lon, 5):g},{round(lat, 5):g}"
+    return f"{plain_decimal(lon, 5)},{plain_decimal(lat, 5)}"
 
 
 # ------------------------------------------------------------- the report
