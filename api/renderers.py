@@ -12,12 +12,13 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
 
 class GeoJSONRenderer(renderers.JSONRenderer):
     """JSON as `application/geo+json` (RFC 7946), so that a client asking for
-    it (`Accept: application/geo+json`, or `?format=geojson`) is answered
-    instead of refused with a 406. An error is no GeoJSON: it keeps
+    it (`Accept: application/geo+json`) is answered instead of refused with
+    a 406. Its format is JSON's, so that no `?format=` parameter is added:
+    the media type is the one way to ask. An error is no GeoJSON: it keeps
     `application/json`."""
 
     media_type = "application/geo+json"
-    format = "geojson"
+    format = "json"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         response = (renderer_context or {}).get("response")

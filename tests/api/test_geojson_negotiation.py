@@ -1,6 +1,6 @@
-"""A client asking for GeoJSON by name (`Accept: application/geo+json`, or
-`?format=geojson`) gets it from the endpoints that answer with it, with the
-same paging and filters; an error stays plain JSON."""
+"""A client asking for GeoJSON by name (`Accept: application/geo+json`)
+gets it from the endpoints that answer with it, with the same paging and
+filters; an error stays plain JSON."""
 
 import json
 
@@ -56,10 +56,15 @@ def test_geojson_and_json_are_both_acceptable(client, cameras, accept):
     assert json.loads(detail.content)["type"] == "Feature"
 
 
-def test_format_geojson_in_the_query(client, cameras):
-    response = client.get("/api/v1/cameras/", {"format": "geojson"})
-    assert response.status_code == 200
-    assert response["Content-Type"] == GEOJSON
+def test_the_schema_adds_no_format_parameter(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/v1/cameras/", "/api/v1/cameras/{id}/", "/api/v1/areas/{slug}/"):
+        names = [
+            parameter["name"] for parameter in schema["paths"][path]["get"].get("parameters", [])
+        ]
+        assert "format" not in names
+        errors = schema["paths"][path]["get"]["responses"]["404" if "{" in path else "400"]
+        assert list(errors["content"]) == ["application/json"]
 
 
 def test_an_error_asked_as_geojson_is_json(client, cameras):
