@@ -468,6 +468,9 @@ def search_addresses(street: str, *, number: str = "", limit: int) -> list[Resul
         Camera.objects.visible()
         .alias(street=SearchKey(KT("tags__addr:street")))
         .filter(GreaterThan(Length(key), 0), street__startswith=key)
+        # No order: by id, PostgreSQL would walk the primary key and compute
+        # the street's key of every camera until it found enough.
+        .order_by()
         .values_list("tags", "location")[:STREET_CAMERAS_READ]
     )
     groups: dict[tuple[str, str], list] = {}
