@@ -35,8 +35,17 @@ from registry.reports.maps import simplified
 from registry.reports.tables import TABLES
 
 from .filters import CommaChoicesFilter, SlugsFilter
+from .renderers import GEOJSON_RENDERERS
 from .serializers import OutputSerializer, PositionField, constant
-from .views import ERROR_400, GEOJSON, NOT_FOUND, THROTTLED, QueryParams, WholeNumberField
+from .views import (
+    ERROR_400,
+    GEOJSON,
+    NOT_FOUND,
+    THROTTLED,
+    GeoJSONSchema,
+    QueryParams,
+    WholeNumberField,
+)
 
 # Largest `offset` accepted: PostgreSQL's OFFSET is a bigint, and no list of
 # areas comes near this.
@@ -289,6 +298,9 @@ AREA_FEATURE_EXAMPLE = {
 
 
 class AreaDetailView(APIView):
+    renderer_classes = GEOJSON_RENDERERS
+    schema = GeoJSONSchema()
+
     @extend_schema(
         operation_id="area",
         parameters=[AreaDetailParams],

@@ -3,14 +3,11 @@ django-filter: a bad value is a 400 naming the parameter, never a 500."""
 
 from __future__ import annotations
 
-import math
-import re
 from datetime import UTC, datetime
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.core import validators
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
@@ -21,6 +18,15 @@ from drf_spectacular.plumbing import build_parameter_type
 from drf_spectacular.utils import OpenApiParameter
 
 from registry.exports import ExportFormat
+from registry.filters import (
+    DEFAULT_RADIUS_METRES,
+    MAX_RADIUS_METRES,
+    MIN_RADIUS_METRES,
+    RadiusField,
+    check_lon_lat,
+    parse_lon_lat,
+    parse_numbers,
+)
 from registry.models import (
     Area,
     Camera,
@@ -38,40 +44,16 @@ from registry.services.moderators import is_moderator
 DEFAULT_STATUSES = (Status.REPORTED, Status.VERIFIED)
 
 
-# Coordinates as the API reads them: plain decimals (no exponent, no "+",
-# no spaces), longitude within -180..180 and latitude within -90..90. The
-# schema publishes the same patterns, so a client can check before sending.
-DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+# Coordinates as the API reads them (registry.filters.parse_numbers): plain
+# decimals (no exponent, no "+", no spaces), longitude within -180..180 and
+# latitude within -90..90. The schema publishes the same patterns, so a
+# client can check before sending.
 LONGITUDE = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
 LATITUDE = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
 BBOX_PATTERN = rf"^{LONGITUDE},{LATITUDE},{LONGITUDE},{LATITUDE}$"
 LON_LAT_PATTERN = rf"^{LONGITUDE},{LATITUDE}$"
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 BLANK = "Give a value, or leave the parameter out."
-
-
-def _numbers(value: str, count: int, what: str) -> list[float]:
-    parts = value.split(",")
-    if len(parts) != count:
-        raise forms.ValidationError(f"{what} needs {count} comma-separated numbers.")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        raise forms.ValidationError(f"{what} must be numbers.") from None
-    if not all(math.isfinite(number) for number in numbers):
-        raise forms.ValidationError(f"{what} must be finite numbers.")
-    if not all(DECIMAL.fullmatch(part) for part in parts):
-        raise forms.ValidationError(
-            f"{what} takes plain decimals such as -87.63: no spaces, exponent or + sign."
-        )
-    return numbers
-
-
-def _check_lon_lat(lon: float, lat: float) -> None:
-    if not -180 <= lon <= 180:
-        raise forms.ValidationError(f"Longitude {lon} is outside -180..180.")
-    if not -90 <= lat <= 90:
-        raise forms.ValidationError(f"Latitude {lat} is outside -90..90.")
 
 
 class NotBlankMixin:
@@ -96,9 +78,9 @@ class BboxField(NotBlankMixin, forms.CharField):
         value = super().to_python(value)
         if not value:  # absent
             return None
-        min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "bbox")
-        _check_lon_lat(min_lon, min_lat)
-        _check_lon_lat(max_lon, max_lat)
+        min_lon, min_lat, max_lon, max_lat = parse_numbers(value, 4, "bbox")
+        check_lon_lat(min_lon, min_lat)
+        check_lon_lat(max_lon, max_lat)
         if min_lon >= max_lon or min_lat >= max_lat:
             raise forms.ValidationError(
                 "bbox must be minlon,minlat,maxlon,maxlat with min below max."
@@ -123,9 +105,7 @@ class LonLatField(NotBlankMixin, forms.CharField):
         value = super().to_python(value)
         if not value:  # absent
             return None
-        lon, lat = _numbers(value, 2, "near")
-        _check_lon_lat(lon, lat)
-        return Point(lon, lat, srid=4326)
+        return parse_lon_lat(value, "near")
 
 
 class BboxFilter(django_filters.Filter):
@@ -205,6 +185,10 @@ class NotBlankDecimalField(NotBlankMixin, forms.DecimalField):
     pass
 
 
+class NotBlankRadiusField(NotBlankMixin, RadiusField):
+    pass
+
+
 class NumberFilter(django_filters.NumberFilter):
     """A number; `min_value` and `max_value` are published in the schema."""
 
@@ -217,6 +201,12 @@ class NumberFilter(django_filters.NumberFilter):
         if self.extra.get("max_value") is not None:
             schema["maximum"] = self.extra["max_value"]
         return schema
+
+
+class RadiusFilter(NumberFilter):
+    """Metres around `near`, read as the camera list page reads them."""
+
+    field_class = NotBlankRadiusField
 
 
 class CommaSeparatedInput(forms.TextInput):
@@ -379,11 +369,13 @@ class CameraFilter(django_filters.FilterSet):
         method="filter_near",
         label="lon,lat (WGS 84 decimals): cameras within `radius` metres, nearest first.",
     )
-    radius = NumberFilter(
+    radius = RadiusFilter(
         method="filter_noop",
-        min_value=1,
-        max_value=50_000,
-        label="Metres around `near` (default 1000, at most 50000).",
+        min_value=MIN_RADIUS_METRES,
+        max_value=MAX_RADIUS_METRES,
+        label=(
+            f"Metres around `near` (default {DEFAULT_RADIUS_METRES}, at most {MAX_RADIUS_METRES})."
+        ),
     )
     kind = CommaChoicesFilter(
         choices=Kind.choices, label="surveillance:type values, comma-separated."
@@ -448,7 +440,7 @@ class CameraFilter(django_filters.FilterSet):
     def filter_near(self, qs, name, value):
         if value is None:
             return qs
-        metres = float(self.form.cleaned_data.get("radius") or 1000)
+        metres = float(self.form.cleaned_data.get("radius") or DEFAULT_RADIUS_METRES)
         return qs.near(value, metres)
 
     def filter_noop(self, qs, name, value):

@@ -61,7 +61,22 @@ class PlaceResultSerializer(serializers.Serializer):
         allow_null=True,
         help_text="[minlon, minlat, maxlon, maxlat], WGS 84 degrees, or null.",
     )
-    url = serializers.CharField(help_text="The result's page in Sightline, or empty.")
+    url = serializers.CharField(
+        help_text="The result's page in Sightline (an area's, an operator's), or empty."
+    )
+    slug = serializers.CharField(
+        help_text="An area's or an operator's slug (/api/v1/areas/, /api/v1/operators/); "
+        "else empty."
+    )
+    filter = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=(
+            "The query parameters that narrow the map (/), the camera list (/cameras/) and "
+            'GET /api/v1/cameras/ to this answer: {"area": slug} for an area, '
+            '{"operator": slug} for an operator; empty for a place or an address, whose '
+            "`bbox` or `position` says where to go."
+        ),
+    )
     country_code = serializers.CharField(help_text="ISO 3166-1 alpha-2, or empty.")
     population = serializers.IntegerField(allow_null=True, help_text="A place's; else null.")
 
@@ -82,9 +97,23 @@ EXAMPLE = {
             "position": [11.57549, 48.13743],
             "bbox": None,
             "url": "",
+            "slug": "",
+            "filter": {},
             "country_code": "DE",
             "population": 1260391,
-        }
+        },
+        {
+            "kind": "area",
+            "name": "München",
+            "label": "München, Bayern",
+            "position": None,
+            "bbox": [11.36078, 48.06162, 11.72291, 48.24812],
+            "url": "https://sightline.example/areas/munchen/",
+            "slug": "munchen",
+            "filter": {"area": "munchen"},
+            "country_code": "",
+            "population": None,
+        },
     ],
     "attribution": SOURCE,
 }
@@ -100,7 +129,9 @@ class PlaceSearchView(APIView):
             "The best matches for `q` first: towns and cities of 1,000 people or more "
             "(GeoNames, CC BY 4.0) by name or alternate name, matched from the start of the "
             "name or of one of its words, exact names before prefixes, larger places "
-            "first; the registry's own areas, operators and camera streets; and, when the "
+            "first; the registry's own areas, operators and camera streets (their `addr:street` "
+            "tags), by the start of any word of their name, accents and case ignored, each "
+            "with the filter that lists its cameras; and, when the "
             "site has a geocoder configured, addresses it finds for a street address "
             "(the text of `q` is then sent to it)."
         ),
@@ -128,6 +159,8 @@ class PlaceSearchView(APIView):
                     "position": list(result.position) if result.position else None,
                     "bbox": list(result.bbox) if result.bbox else None,
                     "url": request.build_absolute_uri(result.url) if result.url else "",
+                    "slug": result.slug,
+                    "filter": result.filter,
                     "country_code": result.country_code,
                     "population": result.population,
                 }

@@ -317,6 +317,18 @@ class CameraFieldSourcesSerializer(serializers.Serializer):
         return {name: FieldSourceSerializer(required=False) for name in SOURCED_FIELDS}
 
 
+class NearestPlaceSerializer(serializers.Serializer):
+    """The gazetteer's place nearest a camera (GeoNames, CC BY 4.0)."""
+
+    name = serializers.CharField()
+    label = serializers.CharField(help_text="The name with its region and country, to show.")
+    country_code = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    geonameid = serializers.IntegerField(help_text="Its GeoNames id.")
+    distance_m = serializers.FloatField(
+        source="metres", min_value=0, help_text="Metres from the place's point (its centre)."
+    )
+
+
 class CameraPropertiesSerializer(OutputSerializer):
     vendor = VendorSummarySerializer(read_only=True, allow_null=True, help_text="null: unknown.")
     operator = OperatorSummarySerializer(
@@ -347,6 +359,13 @@ class CameraPropertiesSerializer(OutputSerializer):
         help_text="How many people confirmed it still there (each account or receipt once, "
         "anonymous ones included): support, which alone verifies nothing.",
     )
+    place = NearestPlaceSerializer(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The town or city of the gazetteer nearest the camera; null when the site "
+        "has no gazetteer loaded.",
+    )
 
     class Meta:
         model = Camera
@@ -373,6 +392,7 @@ class CameraPropertiesSerializer(OutputSerializer):
             "first_seen",
             "last_confirmed",
             "confirmed_by",
+            "place",
             "osm_type",
             "osm_id",
             "osm_url",

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -27,10 +28,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from registry.models import Camera, Operator, Revision, Status, Vendor
 from registry.models.organisations import OperatorQuerySet
+from registry.places import NearestPlace
 from registry.services.editing import camera_edit
 from registry.services.moderators import check_moderator
 from registry.services.moderators import is_moderator as moderator_role
@@ -40,6 +43,7 @@ from .camera_edits import FORBIDDEN as EDIT_FORBIDDEN
 from .camera_edits import CameraEditSerializer
 from .filters import CameraFilter, in_utc
 from .geojson import Cursor, feature_page
+from .renderers import GEOJSON_RENDERERS
 from .serializers import (
     CameraCollectionSerializer,
     CameraFeatureSerializer,
@@ -57,6 +61,20 @@ from .serializers import (
 )
 
 GEOJSON = "application/geo+json"
+
+
+class GeoJSONSchema(AutoSchema):
+    """The schema of an endpoint with GEOJSON_RENDERERS (api.renderers): its errors are
+    documented as what they are, `application/json` only."""
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        if media_types is None and not str(status_code).startswith("2"):
+            media_types = ["application/json"]
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
 ERROR_400 = OpenApiResponse(
     ValidationErrorSerializer,
     description="A parameter is invalid; the body names it: {parameter: [problem]}.",
@@ -246,6 +264,8 @@ class CameraListView(generics.GenericAPIView):
     queryset = Camera.objects.all()
     filter_backends = [DjangoFilterBackend]
     filterset_class = CameraFilter
+    renderer_classes = GEOJSON_RENDERERS
+    schema = GeoJSONSchema()
 
     @extend_schema(
         operation_id="cameras_list",
@@ -285,6 +305,9 @@ def visible_camera(request, pk: int) -> Camera:
 
 
 class CameraDetailView(APIView):
+    renderer_classes = GEOJSON_RENDERERS
+    schema = GeoJSONSchema()
+
     @extend_schema(
         responses={
             (200, GEOJSON): OpenApiResponse(
@@ -371,8 +394,10 @@ class CameraDetailView(APIView):
             Camera.objects.select_related("vendor", "operator", "dataset")
             .prefetch_related("vendor__restrictions", "capabilities__evidence", "evidence")
             .annotate(revision_count=Count("revisions"))
+            .with_nearest_place()
             .get(pk=pk)
         )
+        camera.place = NearestPlace.from_annotation(camera.nearest_place)
         # One camera, one query: the list and the downloads leave sources out.
         camera.field_sources = Revision.objects.field_sources([pk]).get(pk, {})
         camera.confirmed_by = camera.confirmations.people()
@@ -530,6 +555,10 @@ class OperatorDetailView(generics.RetrieveAPIView):
 class StatsView(CameraListView):
     """Counts by kind, vendor, operator and status, for the registry or any
     filter the camera list takes (a bbox, say)."""
+
+    # Counts are JSON, not GeoJSON.
+    renderer_classes = api_settings.DEFAULT_RENDERER_CLASSES
+    schema = AutoSchema()
 
     @extend_schema(
         operation_id="stats",

@@ -9,9 +9,13 @@ what this module ignores (see `MapFilters.from_query`'s callers)."""
 from __future__ import annotations
 
 import datetime
+import math
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
+from django import forms
+from django.contrib.gis.geos import Point
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -252,3 +256,115 @@ def _bbox(raw: str) -> tuple[float, float, float, float] | None:
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         return None
     return (west, south, east, north)
+
+
+# ------------------------------------------------------------ coordinates
+#
+# One parse of coordinates and radii for the API's camera list
+# (api/filters.py) and the camera list page: the same values are accepted,
+# and the same message says what is wrong with the others.
+
+# Plain decimals: no exponent, no "+", no spaces.
+DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+MIN_RADIUS_METRES = 1
+MAX_RADIUS_METRES = 50_000
+DEFAULT_RADIUS_METRES = 1_000
+
+
+def parse_numbers(value: str, count: int, what: str) -> list[float]:
+    """`count` comma-separated plain decimals; `what` names them in errors."""
+    parts = value.split(",")
+    if len(parts) != count:
+        raise forms.ValidationError(
+            _("%(what)s needs %(count)s comma-separated numbers.") % {"what": what, "count": count}
+        )
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        raise forms.ValidationError(_("%(what)s must be numbers.") % {"what": what}) from None
+    if not all(math.isfinite(number) for number in numbers):
+        raise forms.ValidationError(_("%(what)s must be finite numbers.") % {"what": what})
+    if not all(DECIMAL.fullmatch(part) for part in parts):
+        raise forms.ValidationError(
+            _("%(what)s takes plain decimals such as -87.63: no spaces, exponent or + sign.")
+            % {"what": what}
+        )
+    return numbers
+
+
+def check_lon_lat(lon: float, lat: float) -> None:
+    if not -180 <= lon <= 180:
+        raise forms.ValidationError(
+            _("Longitude %(value)s is outside -180..180.") % {"value": f"{lon:g}"}
+        )
+    if not -90 <= lat <= 90:
+        raise forms.ValidationError(
+            _("Latitude %(value)s is outside -90..90.") % {"value": f"{lat:g}"}
+        )
+
+
+def plain_decimal(value: float, places: int = 6) -> str:
+    """`value` as a plain decimal that parse_numbers reads back, to `places`
+    decimals (6: about 10 cm), without trailing zeros."""
+    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def parse_lon_lat(value: str, what: str = "near") -> Point:
+    """`lon,lat` in WGS 84 decimal degrees, as a point."""
+    lon, lat = parse_numbers(value, 2, what)
+    check_lon_lat(lon, lat)
+    return Point(lon, lat, srid=4326)
+
+
+class RadiusField(forms.DecimalField):
+    """Metres around `near`: MIN_RADIUS_METRES to MAX_RADIUS_METRES."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", MIN_RADIUS_METRES)
+        kwargs.setdefault("max_value", MAX_RADIUS_METRES)
+        super().__init__(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Near:
+    """Cameras around a point, nearest first (`?near=lon,lat`, optionally
+    `&radius=` metres), as the API's camera list takes them; what the camera
+    list's "Near me" button sets."""
+
+    point: Point | None = None
+    radius: float = DEFAULT_RADIUS_METRES
+
+    @classmethod
+    def from_query(cls, data: QueryDict, ignored: list[Ignored]) -> Near:
+        raw = (data.get("near") or "").strip()
+        if not raw:
+            return cls()
+        try:
+            point = parse_lon_lat(raw)
+        except forms.ValidationError as error:
+            ignored.append(Ignored("near", raw, " ".join(error.messages)))
+            return cls()
+        radius = DEFAULT_RADIUS_METRES
+        raw_radius = (data.get("radius") or "").strip()
+        if raw_radius:
+            try:
+                radius = float(RadiusField().clean(raw_radius))
+            except forms.ValidationError as error:
+                ignored.append(Ignored("radius", raw_radius, " ".join(error.messages)))
+        return cls(point=point, radius=radius)
+
+    def __bool__(self) -> bool:
+        return self.point is not None
+
+    def apply(self, cameras: CameraQuerySet) -> CameraQuerySet:
+        """Within the radius, nearest first, with `distance` annotated."""
+        return cameras.near(self.point, self.radius) if self.point else cameras
+
+    def as_query(self) -> dict[str, str]:
+        if not self.point:
+            return {}
+        query = {"near": f"{plain_decimal(self.point.x)},{plain_decimal(self.point.y)}"}
+        if self.radius != DEFAULT_RADIUS_METRES:
+            query["radius"] = f"{self.radius:g}"
+        return query

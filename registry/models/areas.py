@@ -4,8 +4,14 @@ exposure figures are computed for."""
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator
+from django.db.models import Value
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
+
+from .search import SearchKey
 
 
 class AreaLevel(models.TextChoices):
@@ -41,6 +47,13 @@ class AreaQuerySet(models.QuerySet):
         smallest first."""
         return self.filter(geometry__intersects=geometry).order_by("area_km2", "pk")
 
+    def named_like(self, text: str) -> AreaQuerySet:
+        """Whose name holds `text`, accents and case ignored: their search
+        keys compared (registry.models.search), through the trigram index.
+        None for a text without a key (all marks or punctuation)."""
+        key = SearchKey(Value(text))
+        return self.filter(GreaterThan(Length(key), 0), name_key__contains=key)
+
     def without_geometry(self) -> AreaQuerySet:
         """Lists rarely need boundaries, which can weigh megabytes."""
         return self.defer("geometry")
@@ -53,6 +66,13 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
         _("slug"), max_length=200, unique=True, help_text=_("The area's address: /areas/<slug>/.")
+    )
+    # Kept by PostgreSQL: the name's search key (registry.models.search).
+    name_key = models.GeneratedField(
+        expression=SearchKey("name"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        verbose_name=_("search key"),
     )
     level = models.CharField(_("level"), max_length=10, choices=AreaLevel.choices)
     parent = models.ForeignKey(
@@ -121,7 +141,15 @@ class Area(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(area_km2__gte=0), name="area_km2_positive"),
         ]
-        indexes = [models.Index(fields=["level", "code"], name="area_level_code")]
+        indexes = [
+            models.Index(fields=["level", "code"], name="area_level_code"),
+            # The place search: a name by its start, or any word's, accents and
+            # case ignored (registry.places).
+            models.Index(
+                fields=["name_key"], opclasses=["varchar_pattern_ops"], name="area_name_prefix"
+            ),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="area_name_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -39,7 +39,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, JSONObject, Lower, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +58,8 @@ from .choices import (
 )
 from .datasets import Dataset
 from .organisations import Operator, Vendor, VendorQuerySet
+from .places import Place
+from .search import SearchKey
 
 
 def validate_finite(value: float) -> None:
@@ -100,6 +102,16 @@ class Footprint:
     bbox: tuple[float, float, float, float] | None
     first_change: datetime | None
     last_change: datetime | None
+
+
+class KNN(Func):
+    """`a <-> b`: PostGIS's distance that a GiST index orders by, nearest
+    first (GeometryDistance refuses an OuterRef)."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    arity = 2
+    output_field = FloatField()
 
 
 class CameraQuerySet(models.QuerySet):
@@ -180,6 +192,36 @@ class CameraQuerySet(models.QuerySet):
             .filter(distance__lte=D(m=metres))
             .order_by("distance", "id")
         )
+
+    def with_nearest_place(self) -> CameraQuerySet:
+        """Annotates `nearest_place`: the gazetteer's place nearest the
+        camera, as a dict (id, geonameid, name, admin1_code, country_code,
+        population, metres on the sphere), or None without a gazetteer. For
+        each camera the places' GiST index is walked nearest first (the KNN
+        operator `<->`) and stops at the first: a page of cameras costs one
+        query, whatever its length. Nearest in degrees, which at high
+        latitudes can pass over a place a little nearer east or west."""
+        nearest = (
+            Place.objects.alias(knn=KNN(F("location"), OuterRef("location")))
+            .order_by("knn")
+            .values(
+                json=JSONObject(
+                    id="id",
+                    geonameid="geonameid",
+                    name="name",
+                    admin1_code="admin1_code",
+                    country_code="country_code",
+                    population="population",
+                    metres=Func(
+                        F("location"),
+                        OuterRef("location"),
+                        function="ST_DistanceSphere",
+                        output_field=FloatField(),
+                    ),
+                )
+            )[:1]
+        )
+        return self.annotate(nearest_place=Subquery(nearest, output_field=models.JSONField()))
 
     def with_country(self) -> CameraQuerySet:
         """Annotates `country`: the ISO 3166-1 code of the country area
@@ -549,10 +591,11 @@ class Camera(models.Model):
                 name="camera_operator",
             ),
             models.Index(fields=["dataset", "source_ref"], name="camera_source_record"),
-            # The place search's prefix match on a camera's street (registry.places).
+            # The place search's prefix match on a camera's street, accents and
+            # case ignored (registry.places).
             models.Index(
-                OpClass(Lower(KT("tags__addr:street")), name="text_pattern_ops"),
-                name="camera_addr_street",
+                OpClass(SearchKey(KT("tags__addr:street")), name="text_pattern_ops"),
+                name="camera_addr_street_search",
             ),
         ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.names import name_key
 
 from .choices import HIDDEN_STATUS, Kind, OperatorOrigin, OperatorType, RestrictionRegime
+from .search import SearchKey
 
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", _("A Wikidata id looks like Q108485435."))
 
@@ -178,6 +179,13 @@ class Operator(Organisation):
             "Records made from the data start unreviewed."
         ),
     )
+    # Kept by PostgreSQL: the name's search key (registry.models.search).
+    name_key = models.GeneratedField(
+        expression=SearchKey("name"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        verbose_name=_("search key"),
+    )
     first_source = models.CharField(
         _("first source"),
         max_length=200,
@@ -205,7 +213,17 @@ class Operator(Organisation):
                 name="operator_wikidata_unique",
             )
         ]
-        indexes = [GinIndex(fields=["former_slugs"], name="operator_former_slugs")]
+        indexes = [
+            # The place search: a name by its start, or any word's, accents and
+            # case ignored (registry.places).
+            models.Index(
+                fields=["name_key"],
+                opclasses=["varchar_pattern_ops"],
+                name="operator_name_prefix",
+            ),
+            GinIndex(fields=["name_key"], opclasses=["gin_trgm_ops"], name="operator_name_search"),
+            GinIndex(fields=["former_slugs"], name="operator_former_slugs"),
+        ]
 
 
 # Counts the public sees leave hidden cameras out, like every other read.

@@ -11,7 +11,19 @@ milliseconds; PostgreSQL's unaccent extension is not needed."""
 from __future__ import annotations
 
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.utils.translation import gettext_lazy as _
+
+
+class PlaceQuerySet(models.QuerySet):
+    def nearest(self, point) -> Place | None:
+        """The place nearest `point`, found through the GiST index (KNN),
+        with its `distance` from it annotated."""
+        return (
+            self.annotate(distance=Distance("location", point))
+            .order_by(GeometryDistance("location", point))
+            .first()
+        )
 
 
 class Place(models.Model):
@@ -29,6 +41,8 @@ class Place(models.Model):
     )
     population = models.BigIntegerField(_("population"), default=0)
     location = models.PointField(_("location"), srid=4326)
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("place")

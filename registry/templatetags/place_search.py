@@ -12,7 +12,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("registry/includes/place_search.html")
-def place_search(id: str) -> dict:
+def place_search(id: str, label: str = "") -> dict:
     strings = {
         "found_one": _("One answer; choose it with the arrow keys and Enter."),
         "found": _("%(count)s answers; choose one with the arrow keys and Enter."),
@@ -28,6 +28,6 @@ def place_search(id: str) -> dict:
     }
     return {
         "id": id,
-        "label": _("Find a place"),
+        "label": label or _("Find a place"),
         "place_search_strings": json.dumps(strings, ensure_ascii=False),
     }

@@ -11,6 +11,8 @@ says so; an unknown area or table is a 404."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +24,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from registry.exports import ATTRIBUTION, wants_byte_order_mark
+from registry.filters import Ignored, parse_lon_lat, plain_decimal
 from registry.models import Area, AreaLevel, AreaReportPdf, PdfStatus
+from registry.places import NearestPlace, search_gazetteer, search_key
 from registry.reports.cached import cached_area_report
 from registry.reports.context import area_url, report_context
 from registry.reports.maps import geojson
@@ -38,6 +42,9 @@ from .sharing import area_lines, area_share
 # report lists them all.
 CHILDREN_LISTED = 50
 SEARCH_RESULTS_SHOWN = 100
+# The gazetteer's places a search by name offers, each linking to the areas
+# that hold it.
+PLACES_SHOWN = 5
 # While a PDF is on its way, its page asks again this often.
 PDF_REFRESH_SECONDS = 3
 LEVEL_HEADINGS = {
@@ -54,19 +61,33 @@ LEVEL_HEADINGS = {
 
 
 def area_list(request):
-    """Top-level areas by level, each with its first parts; or, with `q`,
-    the areas whose name holds it. (Camera counts are left to the reports:
-    counting every country's cameras took 1.7 s on the development machine.)"""
+    """Top-level areas by level, each with its first parts; with `q`, the
+    areas whose name holds it and the gazetteer's places named like it
+    (accents and case ignored); with `at=lon,lat` (a place chosen), the
+    areas holding that point, smallest first. (Camera counts are left to the
+    reports: counting every country's cameras took 1.7 s on the development
+    machine.)"""
     # PostgreSQL text cannot hold NUL: a pasted one would be an error page.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    ignored: list[Ignored] = []
+    at = read_point(request.GET, "at", ignored)
     areas = Area.objects.without_geometry()
-    context = {"query": query, "level_groups": [], "results": None}
+    context = {"query": query, "level_groups": [], "results": None, "ignored": ignored}
+    if at is not None:
+        place = NearestPlace.of_point(at)
+        context["at"] = at
+        context["at_place"] = place
+        context["at_areas"] = list(areas.containing(at).select_related("parent"))
     if query:
-        found = areas.filter(name__icontains=query).select_related("parent").order_by("name")
-        results = list(found[: SEARCH_RESULTS_SHOWN + 1])
+        found = areas.named_like(query)
+        results = list(found.select_related("parent").order_by("name")[: SEARCH_RESULTS_SHOWN + 1])
         context["results"] = results[:SEARCH_RESULTS_SHOWN]
         context["more_results"] = len(results) > SEARCH_RESULTS_SHOWN
-    else:
+        context["places"] = [
+            (place, with_query(reverse("registry:areas"), {"at": point_query(*place.position)}))
+            for place in search_gazetteer(search_key(query), limit=PLACES_SHOWN)
+        ]
+    elif at is None:
         children = areas.order_by("name")[:CHILDREN_LISTED]
         top = (
             areas.filter(parent=None)
@@ -82,6 +103,23 @@ def area_list(request):
         ]
     context["area_count"] = Area.objects.count()
     return render(request, "registry/area_list.html", context)
+
+
+def read_point(data, parameter: str, ignored: list[Ignored]) -> Point | None:
+    """`parameter` as lon,lat, read as the camera list and the API read
+    `near`; a bad one is ignored with a notice."""
+    raw = (data.get(parameter) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_lon_lat(raw, parameter)
+    except ValidationError as error:
+        ignored.append(Ignored(parameter, raw, " ".join(error.messages)))
+        return None
+
+
+def point_query(lon: float, lat: float) -> str:
+    return f"{plain_decimal(lon, 5)},{plain_decimal(lat, 5)}"
 
 
 # ------------------------------------------------------------- the report

@@ -35,14 +35,45 @@ def test_the_best_matches_first(client, gazetteer):
             "position": [-0.12574, 51.50853],
             "bbox": None,
             "url": "",
+            "slug": "",
+            "filter": {},
             "country_code": "GB",
             "population": 8961989,
         }
     ]
     names = [r["label"] for r in client.get("/api/v1/places/", {"q": "YORK"}).json()["results"]]
-    assert names[:2] == ["York, ENG, United Kingdom", "York, PA, United States"]
+    assert names[:2] == ["York, ENG, United Kingdom", "York, Pennsylvania, United States"]
     limited = client.get("/api/v1/places/", {"q": "york", "limit": "1"}).json()["results"]
     assert len(limited) == 1
+
+
+def test_each_answer_says_what_it_is_and_where_to_go(client, gazetteer):
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+    from registry.models import Area
+    from tests.factories import CameraFactory, OperatorFactory
+
+    Area.objects.create(
+        name="München", slug="munchen", level="city", area_km2=310,
+        geometry=MultiPolygon(Polygon.from_bbox((11.36, 48.06, 11.72, 48.25)), srid=4326),
+    )  # fmt: skip
+    operator = OperatorFactory(name="Münchner Verkehrsgesellschaft", slug="mvg")
+    CameraFactory(location=Point(11.5, 48.1, srid=4326), operator=operator)
+    CameraFactory(location=Point(11.6, 48.2, srid=4326), tags={"addr:street": "Münchner Straße"})
+    results = client.get("/api/v1/places/", {"q": "munch"}).json()["results"]
+    by_kind = {result["kind"]: result for result in results}
+    assert set(by_kind) == {"place", "area", "operator", "address"}
+    assert by_kind["place"]["position"] == [11.57549, 48.13743]
+    area = by_kind["area"]
+    assert (area["slug"], area["filter"]) == ("munchen", {"area": "munchen"})
+    assert area["url"] == "http://testserver/areas/munchen/"
+    assert area["bbox"] == pytest.approx([11.36, 48.06, 11.72, 48.25])
+    operator = by_kind["operator"]
+    assert (operator["slug"], operator["filter"]) == ("mvg", {"operator": "mvg"})
+    assert operator["url"] == "http://testserver/operators/mvg/"
+    address = by_kind["address"]
+    assert address["label"] == "Münchner Straße" and address["position"] == [11.6, 48.2]
+    assert (address["slug"], address["filter"]) == ("", {})
 
 
 @pytest.mark.parametrize(
@@ -121,6 +152,8 @@ def test_street_addresses_are_asked_of_the_geocoder(client, gazetteer, nominatim
             "position": [-0.1276, 51.5033],
             "bbox": [-0.1277, 51.5032, -0.1275, 51.5034],
             "url": "",
+            "slug": "",
+            "filter": {},
             "country_code": "",
             "population": None,
         }
@@ -145,3 +178,27 @@ def test_no_geocoder_by_default(client, gazetteer, nominatim, settings):
     assert settings.GEOCODER_URL == ""
     client.get("/api/v1/places/", {"q": "10 Downing Street"})
     assert Nominatim.queries == []
+
+
+def test_a_camera_names_its_nearest_place(client, gazetteer):
+    from django.contrib.gis.geos import Point
+
+    from tests.factories import CameraFactory
+
+    camera = CameraFactory(location=Point(-1.08, 53.99, srid=4326))
+    response = client.get(f"/api/v1/cameras/{camera.pk}/")
+    place = response.json()["properties"]["place"]
+    assert {key: place[key] for key in ("name", "label", "country_code", "geonameid")} == {
+        "name": "York",
+        "label": "York, ENG, United Kingdom",
+        "country_code": "GB",
+        "geonameid": 2633352,
+    }
+    assert place["distance_m"] == pytest.approx(3_600, abs=50)
+
+
+def test_no_gazetteer_no_place(client):
+    from tests.factories import CameraFactory
+
+    camera = CameraFactory()
+    assert client.get(f"/api/v1/cameras/{camera.pk}/").json()["properties"]["place"] is None

@@ -58,13 +58,31 @@ def test_opening_a_report_from_the_list_of_areas(
 
 def test_the_list_search_finds_an_area(page, live_server, layout, console_errors, screenshot):
     page.goto(f"{live_server.url}/areas/")
-    page.get_by_label("Find an area by name").fill("east")
-    page.get_by_role("button", name="Search").click()
-
-    page.wait_for_url(re.compile(r"/areas/\?q=east$"))
-    assert page.get_by_role("link", name="East Side", exact=True).is_visible()
+    box = page.get_by_role("combobox", name="Find an area by its name or by a place in it")
+    box.fill("east")
+    page.get_by_role("option", name=re.compile("East Side")).wait_for()
     screenshot("search")
+    box.press("ArrowDown")
+    box.press("Enter")
+
+    page.wait_for_url(re.compile(r"/areas/east-side/$"))
     assert console_errors == []
+
+
+def test_the_list_search_without_javascript(browser, live_server, layout):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/areas/")
+        page.get_by_role("searchbox", name="Find an area by its name or by a place in it").fill(
+            "east"
+        )
+        page.get_by_role("button", name="Search").click()
+
+        page.wait_for_url(re.compile(r"/areas/\?q=east$"))
+        assert page.get_by_role("link", name="East Side", exact=True).is_visible()
+    finally:
+        context.close()
 
 
 def test_the_report_fits_a_phone(page, live_server, layout, console_errors, screenshot):

@@ -127,7 +127,9 @@ def test_the_list_is_a_table_of_cameras_linking_to_their_pages(client):
     response = client.get("/cameras/")
 
     assertContains(response, "<caption")
-    assertContains(response, '<th scope="col"', count=6)
+    assertContains(
+        response, '<th scope="col"', count=7
+    )  # camera, place, kind, vendor, operator, status, confirmed
     assertContains(response, f'<th scope="row"><a href="/cameras/{alpr.pk}/">#{alpr.pk}</a></th>')
     assert listed_ids(response) == [alpr.pk, dome.pk]
     assertContains(response, "2 cameras match these filters.")

@@ -64,8 +64,8 @@ def test_load_places_command_loads_the_shipped_gazetteer():
 def test_exact_names_first_then_the_larger(gazetteer):
     assert labels(search("york")) == [
         "York, ENG, United Kingdom",
-        "York, PA, United States",
-        "New York City, NY, United States",
+        "York, Pennsylvania, United States",
+        "New York City, New York, United States",
     ]
     assert labels(search("London"))[:3] == [
         "London, ENG, United Kingdom",
@@ -137,3 +137,62 @@ def test_areas_operators_and_streets_of_the_registry(gazetteer):
 def test_hidden_cameras_give_no_street(gazetteer):
     CameraFactory(tags={"addr:street": "Secret Lane"}, status="hidden")
     assert search("secret lane") == []
+
+
+def test_the_registrys_names_ignore_accents_and_case(gazetteer):
+    Area.objects.create(
+        name="São Paulo", slug="sao-paulo-city", level="city",
+        geometry=square(-46.7, -23.6), area_km2=1521,
+    )  # fmt: skip
+    Area.objects.create(
+        name="Landkreis München", slug="landkreis-munchen", level="district",
+        geometry=square(11.5, 48.0), area_km2=664,
+    )  # fmt: skip
+    Area.objects.create(
+        name="Grünwald", slug="grunwald", level="district",
+        geometry=square(11.5, 48.0), area_km2=28,
+    )  # fmt: skip
+    operator = OperatorFactory(name="Polizei MÜNCHEN", slug="polizei-munchen")
+    CameraFactory(location=Point(11.57, 48.13, srid=4326), operator=operator)
+    CameraFactory(
+        location=Point(-46.63, -23.55, srid=4326),
+        tags={"addr:street": "Avenida São João", "addr:housenumber": "439"},
+    )
+
+    def own(text, kind):
+        return [result.label for result in search(text) if result.kind == kind]
+
+    assert own("sao paulo", "area") == ["São Paulo"]
+    assert own("SÃO PAU", "area") == ["São Paulo"]
+    assert own("Munchen", "area") == ["Landkreis München"]  # a later word
+    assert own("munchen", "operator") == ["Polizei MÜNCHEN"]
+    assert own("polizei münchen", "operator") == ["Polizei MÜNCHEN"]
+    assert own("grunw", "area") == ["Grünwald"]
+    assert own("avenida sao joao", "address") == ["Avenida São João"]
+    assert own("439 AVENIDA SÃO", "address") == ["439 Avenida São João"]
+    # The start of a word, not any part of one.
+    assert own("unchen", "area") == own("aulo", "area") == own("venida", "address") == []
+    assert own("sao-paulo", "area") == ["São Paulo"]  # punctuation is a space
+
+
+def test_an_exact_name_comes_before_a_longer_one(gazetteer):
+    for name, km2 in (("Yorkton Heights", 5), ("York", 270), ("North York", 176)):
+        Area.objects.create(
+            name=name, slug=name.lower().replace(" ", "-"), level="city",
+            geometry=square(-1.1, 53.9), area_km2=km2,
+        )  # fmt: skip
+    areas = [result.label for result in search("york", limit=20) if result.kind == "area"]
+    assert areas == ["York", "Yorkton Heights", "North York"]
+
+
+def test_operators_bbox_in_one_query(gazetteer, django_assert_max_num_queries):
+    for index in range(3):
+        operator = OperatorFactory(name=f"Yorvik Operator {index}", slug=f"yorvik-{index}")
+        CameraFactory(location=Point(-1.0 - index, 53.0, srid=4326), operator=operator)
+        CameraFactory(location=Point(-1.5 - index, 53.5, srid=4326), operator=operator)
+    OperatorFactory(name="Yorvik Without Cameras", slug="yorvik-none")
+    with django_assert_max_num_queries(8):
+        results = [result for result in search("yorvik") if result.kind == "operator"]
+    assert [result.slug for result in results] == ["yorvik-0", "yorvik-1", "yorvik-2"]
+    assert results[1].bbox == pytest.approx((-2.5, 53.0, -2.0, 53.5))
+    assert results[1].filter == {"operator": "yorvik-1"}

@@ -9,6 +9,8 @@ never counted."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,8 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import cones
-from registry.filters import PUBLIC_STATUSES, Ignored, MapFilters, Within
+from registry.filters import PUBLIC_STATUSES, Ignored, MapFilters, Near, Within
 from registry.models import (
+    Area,
     Camera,
     CameraCapability,
     CameraType,
@@ -39,12 +42,21 @@ from registry.models import (
 )
 from registry.models.cameras import CAMERA_SORT_KEYS
 from registry.models.organisations import OperatorQuerySet, VendorQuerySet
+from registry.places import NearestPlace
 from registry.reports.maps import MAP_POINTS_MAX, map_points
 from registry.services.moderators import is_moderator
 
 from ..sharing import camera_share, organisation_share
 from .countries import country_table
-from .listing import Sort, pagination, read_page, read_sort, sort_columns, with_query
+from .listing import (
+    Column,
+    Sort,
+    pagination,
+    read_page,
+    read_sort,
+    sort_columns,
+    with_query,
+)
 from .wording import (
     describe_coordinates,
     describe_direction,
@@ -68,6 +80,8 @@ CAMERA_COLUMNS = [
     ("last_confirmed", gettext_lazy("Last confirmed")),
 ]
 DEFAULT_CAMERA_SORT = Sort("id")
+# The distances "Near me" offers to look within, in metres.
+NEAR_RADII = (1_000, 5_000, 20_000, 50_000)
 ORGANISATION_SORT_KEYS = ("name", "count")
 DEFAULT_ORGANISATION_SORT = Sort("name")
 
@@ -79,30 +93,54 @@ def camera_list(request):
     filters = MapFilters.from_query(request.GET)
     ignored = list(filters.ignored)
     within = Within.from_query(request.GET, ignored)
+    near = Near.from_query(request.GET, ignored)
     sort = read_sort(request.GET, CAMERA_SORT_KEYS, DEFAULT_CAMERA_SORT, ignored)
+    # Near a point, the nearest come first unless the address asks for a sort.
+    nearest_first = bool(near) and not request.GET.get("sort", "").strip()
     cameras = (
-        within.apply(filters.cameras())
+        near.apply(within.apply(filters.cameras()))
         .select_related("vendor", "operator")
         .defer("feature", "tags")
         .with_staleness()
         .with_vendor_restricted()
-        .ordered_by(sort.key, descending=sort.descending)
+        .with_nearest_place()
     )
+    if not nearest_first:
+        cameras = cameras.ordered_by(sort.key, descending=sort.descending)
     page = read_page(Paginator(cameras, CAMERAS_PER_PAGE), request.GET, ignored)
-    query = {**filters.as_query(), **within.as_query()}
+    rows = list(page.object_list)
+    for camera in rows:
+        camera.place = NearestPlace.from_annotation(camera.nearest_place)
+    query = {**filters.as_query(), **within.as_query(), **near.as_query()}
     sorted_query = query if sort == DEFAULT_CAMERA_SORT else {**query, "sort": sort.parameter}
+    columns = sort_columns(CAMERA_COLUMNS, sort, query)
+    if nearest_first:
+        # No column is the order: the distance is.
+        columns = [replace(column, aria_sort="") for column in columns]
+    columns.insert(1, Column(label=_("Place")))
+    if near:
+        columns.insert(2, Column(label=_("Distance")))
     context = {
         "filters": filters,
         "within": within,
+        "near": near,
+        "nearest_first": nearest_first,
+        "radius_km": near.radius / 1000,
+        "near_me_strings": json.dumps(near_me_strings(), ensure_ascii=False),
+        "radius_choices": [
+            (metres / 1000, with_query(reverse("registry:cameras"), {**query, "radius": metres}))
+            for metres in NEAR_RADII
+            if metres != near.radius
+        ],
         "without_place_url": with_query(reverse("registry:cameras"), filters.as_query()),
         "ignored": ignored,
         "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
         "sort": sort,
         "sorted_query": sorted_query,
         "sort_label": dict(CAMERA_COLUMNS)[sort.key],
-        "columns": sort_columns(CAMERA_COLUMNS, sort, query),
+        "columns": columns,
         "pagination": pagination(page, sorted_query),
-        "cameras": page.object_list,
+        "cameras": rows,
         # The map shows the world: its view, not a bbox, says where.
         "map_url": with_query(reverse("registry:map"), filters.as_query()),
         "download_url": with_query(reverse("api:download-geojson"), query),
@@ -112,6 +150,24 @@ def camera_list(request):
         **filter_choices(),
     }
     return render(request, "registry/camera_list.html", context)
+
+
+def near_me_strings() -> dict[str, str]:
+    """What the "Cameras near me" button (registry/frontend/camera-list.js)
+    says, in the page's language."""
+    return {
+        "locating": _("Finding where you are…"),
+        "unsupported": _(
+            "This browser cannot tell where you are. Search for a place above instead."
+        ),
+        "denied": _(
+            "Sightline was not allowed to know where you are. Allow location for this site "
+            "in your browser, or search for a place above instead."
+        ),
+        "unavailable": _(
+            "Your position could not be found. Try again, or search for a place above instead."
+        ),
+    }
 
 
 def filter_choices() -> dict:
@@ -131,6 +187,7 @@ def camera_detail(request, pk: int):
     capabilities = CameraCapability.objects.prefetch_related("evidence").order_by("capability")
     camera = get_object_or_404(
         cameras.with_staleness()
+        .with_nearest_place()
         .select_related("vendor__parent", "operator", "dataset")
         .prefetch_related(
             "vendor__restrictions",
@@ -146,6 +203,8 @@ def camera_detail(request, pk: int):
         "camera": camera,
         "stale_after_days": settings.CAMERA_STALE_AFTER_DAYS,
         "coordinates": describe_coordinates(*camera.location.coords),
+        "place": NearestPlace.from_annotation(camera.nearest_place),
+        "areas": list(Area.objects.containing(camera.location).without_geometry()),
         "facing": [describe_direction(direction) for direction in camera.directions],
         "tilt": describe_tilt(camera.tilt),
         "height": describe_height(camera.height),
