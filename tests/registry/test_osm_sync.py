@@ -9,7 +9,11 @@ from io import StringIO
 import osmium
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from registry import tasks
 from registry.models import Camera, Changeset, ReplicationState, Status
 from tests.replication import START, ReplicationFeed, node, relation, way
 
@@ -214,3 +218,109 @@ def test_start_makes_a_diff_the_next_one_applied(feed):
 def test_start_beyond_the_feed_is_refused(feed):
     with pytest.raises(CommandError, match="--start 9: the feed's diffs run from 1 to 3"):
         sync("--start", "9")
+
+
+def test_the_staff_page_shows_where_the_sync_stands(feed, client, moderator):
+    sync()
+    feed.write_diff(4, [node(1, camera_tags("camera"))])
+    sync()
+    client.force_login(moderator)
+
+    page = client.get(reverse("registry:moderation-osm-sync")).content.decode()
+
+    assert feed.server is not None
+    assert f"127.0.0.1:{feed.server.server_port}" in page
+    assert "<td>4</td>" in page
+    assert "1 created" in page
+
+
+def test_the_staff_page_shows_the_last_error(feed, client, moderator):
+    sync()
+    feed.write_diff(4, [node(1, camera_tags("camera"))])
+    feed.truncate(4)
+    with pytest.raises(CommandError):
+        sync()
+    client.force_login(moderator)
+
+    page = client.get(reverse("registry:moderation-osm-sync")).content.decode()
+
+    assert "diff 4 is truncated or corrupt" in page
+
+
+def test_the_staff_page_refuses_everyone_else(client, django_user_model):
+    assert client.get(reverse("registry:moderation-osm-sync")).status_code == 302
+    client.force_login(django_user_model.objects.create_user("someone", password="x"))
+
+    assert client.get(reverse("registry:moderation-osm-sync")).status_code == 403
+
+
+def test_manage_py_tasks_shows_where_the_sync_stands(feed):
+    sync()
+    out = StringIO()
+
+    call_command("tasks", stdout=out)
+
+    assert "OpenStreetMap sync:" in out.getvalue()
+    assert "at diff 3" in out.getvalue()
+
+
+def run_worker() -> None:
+    """What `manage.py db_worker` does, until no task is due."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", stdout=StringIO())
+
+
+def queue() -> list[tuple[str, str]]:
+    rows = DBTaskResult.objects.order_by("enqueued_at")
+    return [(row.task_path.rsplit(".", 1)[-1], row.status) for row in rows]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_follows_the_feed_on_its_schedule(feed, settings):
+    settings.OSM_SYNC_EVERY = 60
+    out = StringIO()
+
+    call_command("tasks", "--requeue-stalled", stdout=out)  # as the worker's service starts
+    call_command("tasks", "--requeue-stalled", stdout=StringIO())
+
+    assert "osm_sync queued to run at" in out.getvalue()
+    assert queue() == [("osm_sync", "READY")]  # once, however often the worker starts
+    due = DBTaskResult.objects.get().run_after
+    assert timezone.now() + timedelta(seconds=50) < due < timezone.now() + timedelta(seconds=61)
+    DBTaskResult.objects.update(run_after=timezone.now())
+    run_worker()
+    assert queue() == [("osm_sync", "SUCCESSFUL"), ("osm_sync", "READY")]  # and the next
+    assert state().sequence == 3
+    feed.write_diff(4, [node(1, camera_tags("camera"))])
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+    run_worker()
+
+    assert Camera.objects.filter(osm_id=1).exists()
+    assert state().sequence == 4
+    assert queue()[-1] == ("osm_sync", "READY")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_run_that_meets_a_bad_diff_fails_and_the_schedule_goes_on(feed, settings):
+    settings.OSM_SYNC_EVERY = 60
+    sync()
+    feed.write_diff(4, [node(1, camera_tags("camera"))])
+    feed.truncate(4)
+    tasks.osm_sync.enqueue()
+
+    run_worker()
+
+    assert queue() == [("osm_sync", "FAILED"), ("osm_sync", "READY")]
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert failed.exception_class_path == "registry.tasks.OsmSyncFailed"
+    assert "diff 4 is truncated or corrupt" in failed.traceback
+    assert state().sequence == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_osm_sync_every_nothing_is_scheduled(settings):
+    settings.OSM_SYNC_EVERY = 0
+
+    call_command("tasks", "--requeue-stalled", stdout=StringIO())
+
+    assert not DBTaskResult.objects.exists()
