@@ -153,9 +153,11 @@ def _set_position(
 
 
 def _record_check(state: ReplicationState, newest) -> None:
-    ReplicationState.objects.filter(pk=state.pk).update(
-        feed_sequence=newest.sequence, checked_at=timezone.now()
-    )
+    """The feed answered: its newest diff, and an error that named no diff
+    (the feed could not be read) is over."""
+    states = ReplicationState.objects.filter(pk=state.pk)
+    states.update(feed_sequence=newest.sequence, checked_at=timezone.now())
+    states.filter(last_error_sequence__isnull=True).update(last_error="", last_error_at=None)
 
 
 def _record_error(state_id: int, error: FeedError) -> None:
@@ -187,7 +189,7 @@ def _apply_batch(feed: Feed, state_id: int, newest) -> dict[str, Any] | None:
             state.last_error = batch.stopped_by
             state.last_error_sequence = batch.last + 1
             state.last_error_at = state.last_batch_at
-        elif state.last_error_sequence is not None and state.sequence >= state.last_error_sequence:
+        elif state.sequence >= (state.last_error_sequence or 0):
             state.last_error, state.last_error_sequence, state.last_error_at = "", None, None
         state.save()
     return state.last_batch

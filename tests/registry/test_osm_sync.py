@@ -172,6 +172,20 @@ def test_a_truncated_diff_is_an_error_and_nothing_of_its_batch_is_written(feed):
     assert state().last_error_sequence == 5
 
 
+def test_a_feed_that_cannot_be_read_is_an_error_until_it_answers_again(feed):
+    sync()
+    top = feed.folder / "state.txt"
+    hidden = top.rename(feed.folder / "state.kept")
+
+    with pytest.raises(CommandError, match="cannot read the feed's state"):
+        sync()
+
+    assert "cannot read the feed's state" in state().last_error
+    hidden.rename(top)
+    sync()
+    assert state().last_error == ""
+
+
 def test_bootstrap_loads_an_extract_and_follows_from_its_replication_timestamp(feed, tmp_path):
     extract = tmp_path / "region.osm.pbf"
     header = osmium.io.Header()
