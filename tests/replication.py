@@ -115,6 +115,11 @@ class ReplicationFeed:
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self.server_url
+
+    @property
+    def server_url(self) -> str:
+        assert self.server is not None, "not served"
         return f"http://127.0.0.1:{self.server.server_port}/"
 
     def stop(self) -> None:

@@ -206,6 +206,34 @@ def test_bootstrap_loads_an_extract_and_follows_from_its_replication_timestamp(f
     assert state().sequence == 4
 
 
+def test_bootstrap_takes_the_extract_s_own_sequence_when_cut_from_the_same_feed(feed, tmp_path):
+    extract = tmp_path / "region.osm.pbf"
+    header = osmium.io.Header()
+    header.set("osmosis_replication_timestamp", START.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    header.set("osmosis_replication_sequence_number", "2")
+    header.set("osmosis_replication_base_url", feed.server_url.rstrip("/"))
+    writer = osmium.SimpleWriter(str(extract), header=header)
+    writer.add_node(node(9, camera_tags("camera"), lon=-87.3))
+    writer.close()
+
+    out = sync("--bootstrap", str(extract))
+
+    assert "following the feed from diff 3" in out
+    assert state().sequence == 3
+
+
+def test_a_diff_larger_than_the_limit_is_refused_and_named(feed, settings):
+    sync()
+    feed.write_diff(4, [node(1, camera_tags("camera")), *UNRELATED])
+    settings.OSM_SYNC_MAX_DIFF_MB = 0
+
+    with pytest.raises(CommandError, match=r"diff 4 is larger than 0 MB.*OSM_SYNC_MAX_DIFF_MB"):
+        sync()
+
+    assert state().sequence == 3
+    assert not Camera.objects.exists()
+
+
 def test_bootstrap_refuses_an_extract_without_a_replication_timestamp(feed, tmp_path):
     extract = tmp_path / "plain.osm.pbf"
     writer = osmium.SimpleWriter(str(extract))
