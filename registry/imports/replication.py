@@ -153,7 +153,12 @@ def write_relevant_changes(batch: Batch, held: HeldObjects, target: Path) -> Non
     object that passes both appears twice; the import keeps one)."""
     with tempfile.TemporaryDirectory(prefix="sightline-sync-") as folder:
         merged = str(Path(folder) / "merged.opl")
-        _write(target=merged, format="opl", source=batch.diffs.reader.apply)
+        writer = osmium.SimpleWriter(osmium.io.File(merged, "opl"))
+        try:
+            # The reader can be applied once only: its buffers are emptied.
+            batch.diffs.reader.apply(writer, simplify=True)
+        finally:
+            writer.close()
         writer = osmium.SimpleWriter(osmium.io.File(str(target), "osc"))
         try:
             osmium.apply(merged, osmium.filter.KeyFilter(*SURVEILLANCE_KEYS), writer)
@@ -161,14 +166,6 @@ def write_relevant_changes(batch: Batch, held: HeldObjects, target: Path) -> Non
                 osmium.apply(merged, *_held_filters(held), writer)
         finally:
             writer.close()
-
-
-def _write(*, target: str, format: str, source) -> None:
-    writer = osmium.SimpleWriter(osmium.io.File(target, format))
-    try:
-        source(writer, simplify=True)
-    finally:
-        writer.close()
 
 
 def _held_filters(held: HeldObjects) -> list[osmium.filter.BaseFilter]:
