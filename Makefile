@@ -12,7 +12,7 @@ LOCAL_DB := $(if $(DATABASE_URL),,local-db)
 DOCS_BUILD = out=$$(NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir var/docs-site 2>&1) \
 	|| { echo "$$out"; echo "The documentation does not build: see above." >&2; exit 1; }
 
-.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc bench-embed bench-watches setup system-packages python-env frontend local-db data stop lint
+.PHONY: run test docs bench bench-tiles bench-exposure bench-hostile bench-load bench-tasks bench-curation bench-ogc bench-embed bench-watches bench-osm-sync setup system-packages python-env frontend local-db data stop lint
 
 run: setup data
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
@@ -109,6 +109,13 @@ bench-embed: setup
 bench-watches: export SIGHTLINE_BENCH = 1
 bench-watches: setup
 	$(PYTHON) -m bench.watches
+
+# Follows a replication feed served from 127.0.0.1 into a scratch database:
+# one planet-minutely-sized diff, a day of minutely diffs after downtime, and
+# the lag with the worker running (a benchmark, not a test; ~15 minutes).
+bench-osm-sync: export SIGHTLINE_BENCH = 1
+bench-osm-sync: setup
+	$(PYTHON) -m bench.osm_sync
 
 system-packages:
 	@deploy/system-packages

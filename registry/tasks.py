@@ -31,6 +31,12 @@ about the try, and reads its status again once it has it, so a sweep never
 touches a live task however long it runs, and two sweeps never queue one
 attempt twice.
 
+Periodic work (OSM_SYNC_EVERY: following OpenStreetMap) needs no scheduler
+of its own: each run queues the next, with `run_after`, before it starts, so
+a worker lost mid-run does not end the schedule; `schedule_periodic` queues a
+run where none is queued, and the worker's service runs it before each start
+(`manage.py tasks --requeue-stalled`).
+
 Development runs each task at once, in the process that asks for it
 (TASKS_BACKEND=immediate, config/settings/dev.py), so `make run` needs no
 worker; the database backend, with its worker, is the default elsewhere."""
@@ -367,3 +373,60 @@ def deliver_webhook(*, delivery_id: int) -> dict:
     if tried.retry_in is not None:
         _enqueue_later(deliver_webhook, tried.retry_in, delivery_id=delivery_id)
     return {"state": tried.state, "status": tried.status_code}
+
+
+class OsmSyncFailed(Exception):
+    """A diff of the feed could not be applied: the position stays before it
+    (ReplicationState.last_error says which and why), and the next run tries
+    it again."""
+
+
+@task(takes_context=True)
+@retried
+def osm_sync() -> dict:
+    """`manage.py osm_sync` every OSM_SYNC_EVERY seconds: the next run is
+    queued first; this one applies what the feed published since the last."""
+    from registry.services.osm_sync import osm_sync_run
+
+    schedule_osm_sync()
+    run = osm_sync_run()
+    if run.error is not None:
+        raise OsmSyncFailed(str(run.error))
+    return {
+        "diffs": run.diffs,
+        "created": run.total("created"),
+        "updated": run.total("updated"),
+        "removed": run.total("removed"),
+        "sequence": run.state.sequence if run.state else None,
+    }
+
+
+# Held while deciding whether a periodic run is queued: two workers starting
+# at once queue one run, not two.
+SCHEDULE_LOCK = 0x5347_5343_4845_44  # "SGSCHED"
+
+
+def schedule_osm_sync() -> DBTaskResult | None:
+    """Queue the next osm_sync run OSM_SYNC_EVERY seconds from now, unless
+    the schedule is off, a run is queued already, or tasks run at once
+    where they are queued (each run would start the next straight away)."""
+    every = settings.OSM_SYNC_EVERY
+    if every <= 0 or not osm_sync.get_backend().supports_defer:
+        return None
+    alias = _database()
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK])
+        queued = DBTaskResult.objects.using(alias).filter(
+            task_path=osm_sync.module_path, status=TaskResultStatus.READY
+        )
+        if queued.exists():
+            return None
+        later = osm_sync.using(run_after=timezone.now() + timedelta(seconds=every))
+        return getattr(later.enqueue(), "db_result", None)
+
+
+def schedule_periodic() -> list[DBTaskResult]:
+    """The periodic runs that had none queued, queued now (by the worker's
+    service before each start)."""
+    return [result for result in [schedule_osm_sync()] if result is not None]

@@ -66,6 +66,7 @@ urlpatterns = [
     path("moderation/log/", moderation.log, name="moderation-log"),
     path("moderation/spellings/", moderation.spellings, name="moderation-spellings"),
     path("moderation/operators/", moderation.operators, name="moderation-operators"),
+    path("moderation/osm-sync/", moderation.osm_sync, name="moderation-osm-sync"),
     path("moderation/areas/upload/", moderation.upload_areas, name="moderation-area-upload"),
     path(
         "moderation/cameras/<int:pk>/history/",

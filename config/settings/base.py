@@ -413,6 +413,22 @@ IMPORT_MAX_DECOMPRESSED_BYTES = int(
     os.environ.get("IMPORT_MAX_DECOMPRESSED_BYTES", str(1_000_000_000))
 )
 
+# Following OpenStreetMap (`manage.py osm_sync`, registry/services/osm_sync.py):
+# the replication feed (minutely, hourly or daily; Geofabrik's regional
+# `<region>-updates/` feeds too) and how often the worker follows it, in
+# seconds (0 or empty: never; the command still runs by hand).
+OSM_REPLICATION_URL = os.environ.get(
+    "OSM_REPLICATION_URL", "https://planet.openstreetmap.org/replication/minute/"
+)
+OSM_SYNC_EVERY = int(os.environ.get("OSM_SYNC_EVERY") or "0")
+# One transaction applies at most this many diffs, or the diffs read until
+# they hold this many MB once unpacked in memory (at least one diff).
+OSM_SYNC_BATCH_DIFFS = int(os.environ.get("OSM_SYNC_BATCH_DIFFS", "60"))
+OSM_SYNC_BATCH_MB = int(os.environ.get("OSM_SYNC_BATCH_MB", "256"))
+# A single diff downloading to more (compressed) MB is refused: a planet
+# daily diff is about 150 MB, a minutely one well under 1 MB.
+OSM_SYNC_MAX_DIFF_MB = int(os.environ.get("OSM_SYNC_MAX_DIFF_MB", "400"))
+
 # Exposure analysis (/exposure/ and POST /api/v1/exposure/, registry/exposure/).
 # The longest route (km) and the largest area (km²) one analysis accepts.
 EXPOSURE_MAX_ROUTE_KM = float(os.environ.get("EXPOSURE_MAX_ROUTE_KM", "50"))

@@ -32,6 +32,7 @@ from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
 from .places import Place, PlaceName
+from .replication import ReplicationState
 from .reports import AreaReportPdf, PdfStatus
 from .safeguards import IdempotentRequest, SpentProof
 from .tiles import TileCell
@@ -83,6 +84,7 @@ __all__ = [
     "PlaceName",
     "Receipt",
     "RemovalReport",
+    "ReplicationState",
     "RestrictionRegime",
     "ReviewState",
     "Revision",

@@ -248,6 +248,14 @@ class CameraQuerySet(models.QuerySet):
     def with_osm_object(self, osm_type: str, osm_id: int) -> CameraQuerySet:
         return self.filter(osm_type=osm_type, osm_id=osm_id)
 
+    def osm_ids(self, osm_type: str) -> list[int]:
+        """The ids of the OSM objects of `osm_type` these cameras are."""
+        return list(
+            self.filter(osm_type=osm_type, osm_id__isnull=False)
+            .order_by()
+            .values_list("osm_id", flat=True)
+        )
+
     def count_by(self, field: str) -> dict[str, int]:
         """How many cameras per value of `field` (a path like `vendor__slug`),
         most first; no value counts as "unknown"."""

@@ -1,6 +1,7 @@
 """`manage.py tasks [ID]`: how background work went. `--requeue-stalled`
 fails the tries whose worker stopped while running them and queues their next
-attempts (registry/tasks.py); the worker's service runs it before each start."""
+attempts (registry/tasks.py), and queues the periodic work that has no run
+queued; the worker's service runs it before each start."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tasks_db.models import DBTaskResult
 
 from registry import tasks as background
+from registry.models import ReplicationState
+
+from .osm_sync import describe_batch, describe_position
 
 # How many of the latest tries the list shows.
 LISTED = 30
@@ -27,7 +31,8 @@ class Command(BaseCommand):
             help=(
                 "Mark failed the tasks left running by a worker that stopped (killed, out of "
                 "memory, its machine lost) and queue their next attempt; a live worker's tasks "
-                "are left alone. Safe to run at any time."
+                "are left alone; then queue the periodic work (OSM_SYNC_EVERY) if no run of it "
+                "is queued. Safe to run at any time."
             ),
         )
 
@@ -49,6 +54,18 @@ class Command(BaseCommand):
                 f"try {attempt}  queued {result.enqueued_at:%Y-%m-%d %H:%M:%S}  "
                 f"finished {finished}"
             )
+        self.show_osm_sync()
+
+    def show_osm_sync(self) -> None:
+        """Where following OpenStreetMap stands, for each feed followed."""
+        for state in ReplicationState.objects.all():
+            self.stdout.write(f"OpenStreetMap sync: {describe_position(state)}")
+            if state.last_batch:
+                when = f"{state.last_batch_at:%Y-%m-%d %H:%M:%S}"
+                self.stdout.write(f"  last batch ({when}): {describe_batch(state.last_batch)}")
+            if state.last_error:
+                when = f"{state.last_error_at:%Y-%m-%d %H:%M:%S}"
+                self.stdout.write(f"  last error ({when}): {state.last_error}")
 
     def requeue_stalled(self) -> None:
         if not background.database_backends():
@@ -67,6 +84,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{stalled.failed.id}  {name}, try {stalled.attempt}: the worker stopped "
                 f"while running it; {then}"
+            )
+        for scheduled in background.schedule_periodic():
+            name = scheduled.task_path.rsplit(".", 1)[-1]
+            self.stdout.write(
+                f"{scheduled.id}  {name} queued to run at {scheduled.run_after:%Y-%m-%d %H:%M:%S}"
             )
 
     def show(self, id: str) -> None:

@@ -8,6 +8,7 @@ from .cameras import camera_history
 from .items import item
 from .log import log
 from .operators import operators
+from .osm_sync import osm_sync
 from .queue import decide_merge_candidates, queue
 from .spellings import spellings
 
@@ -17,6 +18,7 @@ __all__ = [
     "item",
     "log",
     "operators",
+    "osm_sync",
     "queue",
     "spellings",
     "upload_areas",
