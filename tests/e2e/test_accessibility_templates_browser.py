@@ -230,6 +230,7 @@ PAGES = [
         ready="#camera-map[data-drawn]",
     ),
     Page("registry/moderation/log.html", "/moderation/log/", who="moderator", ready=".log-table"),
+    Page("registry/moderation/osm_sync.html", "/moderation/osm-sync/", who="moderator"),
     Page("registry/moderation/operators.html", "/moderation/operators/", who="moderator"),
     Page(
         "registry/moderation/spellings.html",

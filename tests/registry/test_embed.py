@@ -104,3 +104,11 @@ def test_the_map_and_area_pages_offer_the_code_to_paste(client, evanston):
     assert "&lt;iframe src=&quot;http://testserver/embed/?kind=ALPR&quot;" in map_page
     assert "data-follow-location" in map_page
     assert f"&lt;iframe src=&quot;http://testserver/embed/?area={evanston.slug}&quot;" in area_page
+
+
+def test_a_camera_page_offers_the_code_to_paste_for_its_own_map(client):
+    camera = camera_create(location=Point(-87.68, 42.04, srid=4326), actor=None, kind="ALPR")
+
+    page = client.get(f"/cameras/{camera.pk}/").content.decode()
+
+    assert f"&lt;iframe src=&quot;http://testserver/embed/?camera={camera.pk}&quot;" in page

@@ -46,6 +46,7 @@ from registry.places import NearestPlace
 from registry.reports.maps import MAP_POINTS_MAX, map_points
 from registry.services.moderators import is_moderator
 
+from ..embed import embed_snippet
 from ..sharing import camera_share, organisation_share
 from .countries import country_table
 from .listing import (
@@ -220,6 +221,9 @@ def camera_detail(request, pk: int):
     }
     if camera.status != Status.HIDDEN:
         context["share"] = camera_share(request, camera)
+        context.update(
+            embed_snippet(request, query={"camera": str(camera.pk)}, snippet_id="camera-embed")
+        )
     return render(request, "registry/camera_detail.html", context)
 
 
