@@ -9,6 +9,7 @@ confirmation and, once it is followed, the digests
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -73,7 +74,13 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     area = Area.objects.filter(slug=(data.get("area") or "").strip()).only("id", "name", "slug")
     area = area.first()
     form = SubscribeForm(request.POST if request.method == "POST" else None, initial=data)
-    context = {"form": form, "area": area, "filters": _filter_fields(filters)}
+    context = {
+        "form": form,
+        "area": area,
+        "filters": _filter_fields(filters),
+        # Where the drawing map opens: the main map's default view.
+        "map_view": list(settings.MAP_DEFAULT_VIEW),
+    }
     if request.method != "POST":
         return render(request, "registry/watch/subscribe.html", context)
     for item in filters.ignored:

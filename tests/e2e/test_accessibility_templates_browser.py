@@ -149,6 +149,12 @@ PAGES = [
     Page("registry/data.html", "/data/"),
     Page("registry/embed.html", "/embed/?area={area}", ready="#embed-map[data-existing-total]"),
     Page("registry/watch/subscribe.html", "/watch/?area={area}"),
+    Page(
+        "registry/watch/subscribe.html",
+        "/watch/",
+        ready="#watch-map[data-points]",
+        label="subscribe.html (drawing)",
+    ),
     Page("registry/watch/check_email.html", "/watch/?area={area}", then="subscribe"),
     Page("registry/watch/confirmed.html", "/watch/confirm/{confirm_token}/"),
     Page("registry/watch/unsubscribe.html", "/watch/unsubscribe/{unsubscribe_token}/"),
