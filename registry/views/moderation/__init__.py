@@ -8,6 +8,10 @@ from .cameras import camera_history
 from .items import item
 from .log import log
 from .operators import operators
+from .osm import callback as osm_callback
+from .osm import connect as osm_connect
+from .osm import disconnect_account as osm_disconnect
+from .osm import give_back as osm_give_back
 from .queue import decide_merge_candidates, queue
 from .spellings import spellings
 
@@ -17,6 +21,10 @@ __all__ = [
     "item",
     "log",
     "operators",
+    "osm_callback",
+    "osm_connect",
+    "osm_disconnect",
+    "osm_give_back",
     "queue",
     "spellings",
     "upload_areas",
