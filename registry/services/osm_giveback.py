@@ -181,7 +181,8 @@ def upload_batch(
     comment = comment.strip()
     batch = _checked_batch(user, cameras, comment)
     authorization = authorization_of(user)
-    if authorization is None:
+    # A token is good only on the server that issued it.
+    if authorization is None or authorization.api_url != settings.OSM_API_URL:
         raise UploadRefused({"osm": _("Connect your OpenStreetMap account first.")})
     session = api_session(authorization)
     sent = _send(session, batch, comment)
