@@ -56,7 +56,7 @@ COMMENT_MAX_LENGTH = 255
 OSM_KEYS_TOO = {"height", "operator"}
 BOOKKEEPING_KEYS = (set(CSV_COLUMNS) | {"created_at", "dataset", "feature"}) - OSM_KEYS_TOO
 # How the API names the element it refuses (409, 410, 412 messages).
-NAMED_NODE = re.compile(r"\b[Nn]ode:? (-?\d+)")
+NAMED_NODE = re.compile(r"\b[Nn]ode(?::| with the id)? (-?\d+)")
 
 
 def osm_keys_only(tags: dict[str, str]) -> dict[str, str]:
@@ -232,7 +232,7 @@ def _checked_batch(
 @dataclass
 class Sent:
     changeset: int | None = None
-    # (old id, type) -> (new id, new version), from the diffResult.
+    # Old id -> (new id, new version), from the diffResult.
     results: dict[int, tuple[int, int]] = field(default_factory=dict)
     failure: str | None = None
     # Node id (negative for a new one) -> why OSM refused it.
@@ -308,7 +308,11 @@ def _failure(error: osmapi.OsmApiError) -> tuple[str, dict[int, str]]:
     payload = error.payload.decode("utf-8", "replace") if error.payload else ""
     payload = payload.strip()[:500]
     if error.status == 0:
-        message = _("OpenStreetMap could not be reached: %(error)s") % {"error": error.reason}
+        # The upload may have arrived even though its answer did not.
+        message = _(
+            "OpenStreetMap could not be reached: %(error)s. If the upload arrived all the "
+            "same, the changeset in the log shows it: look there before sending these again."
+        ) % {"error": error.reason}
     else:
         message = f"{error.status} {error.reason}: {payload}".strip(": ")
     named = {int(node): payload or message for node in NAMED_NODE.findall(payload)}

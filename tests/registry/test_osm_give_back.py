@@ -43,6 +43,7 @@ class FakeOsm:
         self.next_node = 90_000
         self.next_changeset = 500
         self.refuse_with_412: set[int] = set()
+        self.hang_up_on_upload = False
         self.lock = threading.Lock()
 
 
@@ -112,6 +113,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(200, "{}", "application/json")
         parts = url.path.strip("/").split("/")
         if parts[:3] == ["api", "0.6", "changeset"] and parts[-1] == "upload":
+            if self.osm.hang_up_on_upload:
+                # The network fails mid-request: no answer at all.
+                self.close_connection = True
+                return None
             if not self._authorised():
                 return self._answer(401, "Couldn't authenticate you")
             return self._upload(int(parts[3]), self._body())
@@ -402,12 +407,14 @@ def test_upload_one_changeset_and_store_ids_and_versions(client, staff, osm, cam
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("refusal", [409, 412])
+@pytest.mark.parametrize("refusal", [409, 410, 412])
 def test_a_refused_node_marks_it_and_records_nothing(client, staff, osm, cameras, refusal):
     client.force_login(staff)
     _connect(client, osm)
     if refusal == 409:
         osm.nodes[1001]["version"] = 5  # someone edited it in OSM meanwhile
+    elif refusal == 410:
+        osm.nodes[1001]["deleted"] = True
     else:
         osm.refuse_with_412.add(1001)
     before = {camera.pk: (camera.osm_id, camera.version) for camera in Camera.objects.all()}
@@ -415,7 +422,7 @@ def test_a_refused_node_marks_it_and_records_nothing(client, staff, osm, cameras
     answer = client.post("/moderation/osm/", {"camera": _ticked(*batch), "comment": "Fixes"})
     assert answer.status_code == 409
     rows = {row.camera_id: row for row in answer.context["rows"]}
-    assert "Node 1001" in rows[cameras["corrected"].pk].refused
+    assert "1001" in rows[cameras["corrected"].pk].refused
     assert not rows[cameras["contributed"].pk].refused
     assert f"{refusal}" in answer.content.decode()
     after = {camera.pk: (camera.osm_id, camera.version) for camera in Camera.objects.all()}
@@ -425,6 +432,26 @@ def test_a_refused_node_marks_it_and_records_nothing(client, staff, osm, cameras
     assert list(upload.errors) == [str(cameras["corrected"].pk)]
     (changeset,) = osm.changesets.values()
     assert not changeset["open"]
+
+
+@pytest.mark.django_db
+def test_a_network_failure_records_nothing_as_uploaded(client, staff, osm, cameras):
+    client.force_login(staff)
+    _connect(client, osm)
+    osm.hang_up_on_upload = True
+    before = {camera.pk: (camera.osm_id, camera.version) for camera in Camera.objects.all()}
+    answer = client.post(
+        "/moderation/osm/", {"camera": _ticked(cameras["contributed"]), "comment": "New"}
+    )
+    assert answer.status_code == 409
+    assert "could not be reached" in answer.content.decode()
+    after = {camera.pk: (camera.osm_id, camera.version) for camera in Camera.objects.all()}
+    assert after == before
+    upload = OsmUpload.objects.get()
+    assert (upload.outcome, upload.created, upload.refused) == ("failed", 0, 1)
+    # The changeset it opened is closed again, empty.
+    (changeset,) = osm.changesets.values()
+    assert not changeset["open"] and not changeset["uploads"]
 
 
 @pytest.mark.django_db
