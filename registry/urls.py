@@ -68,6 +68,12 @@ urlpatterns = [
     path("moderation/operators/", moderation.operators, name="moderation-operators"),
     path("moderation/osm-sync/", moderation.osm_sync, name="moderation-osm-sync"),
     path("moderation/areas/upload/", moderation.upload_areas, name="moderation-area-upload"),
+    path("moderation/osm/", moderation.osm_give_back, name="moderation-osm"),
+    path("moderation/osm/connect/", moderation.osm_connect, name="moderation-osm-connect"),
+    path("moderation/osm/callback/", moderation.osm_callback, name="moderation-osm-callback"),
+    path(
+        "moderation/osm/disconnect/", moderation.osm_disconnect, name="moderation-osm-disconnect"
+    ),
     path(
         "moderation/cameras/<int:pk>/history/",
         moderation.camera_history,

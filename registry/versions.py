@@ -36,3 +36,8 @@ def class_shape(namespace: dict) -> str:
         if isinstance(value, type) and is_dataclass(value)
     )
     return hashlib.sha256(";".join(shapes).encode()).hexdigest()[:12]
+
+
+# Sightline's release, as it names itself to other services (the
+# `created_by` tag of a changeset it uploads to OpenStreetMap).
+SIGHTLINE_VERSION = "1.0"

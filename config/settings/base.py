@@ -699,3 +699,20 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sightline <sightline@localhost>")
+
+# Giving back to OpenStreetMap (docs/moderation.md): moderators upload
+# reviewed cameras under their own OSM accounts through OAuth 2.0 (PKCE).
+# OSM_URL serves /oauth2/..., OSM_API_URL /api/0.6/...; both default to
+# OSM's development server, so that nobody writes to the live map by
+# accident: set them to https://www.openstreetmap.org to give back for real.
+# Register the application on that server (scope write_api, redirect URI
+# SITE_URL + /moderation/osm/callback/). The secret is optional for a public
+# client. Tokens are kept encrypted with OSM_TOKEN_KEY (a Fernet key), else
+# with a key derived from SECRET_KEY (see registry/services/osm_accounts.py).
+OSM_URL = os.environ.get("OSM_URL", "https://master.apis.dev.openstreetmap.org").rstrip("/")
+OSM_API_URL = os.environ.get("OSM_API_URL", OSM_URL).rstrip("/")
+OSM_OAUTH_CLIENT_ID = os.environ.get("OSM_OAUTH_CLIENT_ID", "")
+OSM_OAUTH_CLIENT_SECRET = os.environ.get("OSM_OAUTH_CLIENT_SECRET", "")
+OSM_TOKEN_KEY = os.environ.get("OSM_TOKEN_KEY", "")
+# Seconds to wait for OSM's answer to one request.
+OSM_TIMEOUT_SECONDS = float(os.environ.get("OSM_TIMEOUT_SECONDS", "60"))

@@ -23,3 +23,7 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 SITE_URL = "https://sightline.example.org"
+# Nothing in the suite may reach OSM: the give-back tests point these at
+# their own server on 127.0.0.1.
+OSM_URL = OSM_API_URL = "http://127.0.0.1:9"
+OSM_OAUTH_CLIENT_ID = "sightline-test"

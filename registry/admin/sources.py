@@ -96,7 +96,7 @@ class DatasetForm(SeenUpdatedAtForm):
 @admin.register(Dataset)
 class DatasetAdmin(ServiceWritesMixin, NoDeleteMixin, HttpsUrlsMixin, admin.ModelAdmin):
     form = DatasetForm
-    list_display = ("name", "licence", "camera_count", "created_at")
+    list_display = ("name", "licence", "odbl_compatible", "camera_count", "created_at")
     search_fields = ("name",)
 
     @admin.display(description=_("cameras"))

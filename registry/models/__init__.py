@@ -28,6 +28,7 @@ from .contributions import (
 )
 from .datasets import Dataset
 from .evidence import Evidence
+from .giveback import OsmAuthorization, OsmUpload
 from .history import ANONYMOUS, Changeset, Revision
 from .imports import ImportConflict, MergeCandidate
 from .organisations import Operator, Vendor, VendorRestriction
@@ -78,7 +79,9 @@ __all__ = [
     "Operator",
     "OperatorOrigin",
     "OperatorType",
+    "OsmAuthorization",
     "OsmType",
+    "OsmUpload",
     "PdfStatus",
     "Place",
     "PlaceName",

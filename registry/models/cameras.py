@@ -256,6 +256,43 @@ class CameraQuerySet(models.QuerySet):
             .values_list("osm_id", flat=True)
         )
 
+    def offerable_to_osm(self) -> CameraQuerySet:
+        """Verified cameras OSM does not have whose data may go into it: a
+        contribution to Sightline (no dataset: under Sightline's own terms,
+        the ODbL) or a dataset whose licence is marked ODbL-compatible."""
+        return self.filter(status=Status.VERIFIED, osm_id__isnull=True).filter(
+            Q(dataset__isnull=True) | Q(dataset__odbl_compatible=True)
+        )
+
+    def corrected_since_osm(self) -> CameraQuerySet:
+        """OSM nodes (with a known version) still in place whose latest
+        revision is a moderator's edit in Sightline: no import has written
+        over it since, and it is not the record of an upload to OSM. Whether
+        the tags then differ from OSM's is for the caller to compare (the
+        raw tags hold OSM's as last imported or uploaded)."""
+        from .history import Changeset, Revision
+
+        moderator = (
+            Q(user__is_superuser=True)
+            | Q(user__user_permissions__codename="moderate")
+            | Q(user__groups__permissions__codename="moderate")
+            | Q(moderation_actions__isnull=False)
+        )
+        by_moderator = Changeset.objects.filter(
+            moderator, pk=OuterRef("last_changeset"), dataset__isnull=True, osm_uploads=None
+        )
+        latest = Revision.objects.filter(camera=OuterRef("pk")).order_by("-version")
+        return (
+            self.filter(
+                osm_type=OsmType.NODE,
+                osm_id__isnull=False,
+                osm_version__isnull=False,
+                status__in=IN_PLACE_STATUSES,
+            )
+            .annotate(last_changeset=Subquery(latest.values("changeset_id")[:1]))
+            .filter(Exists(by_moderator))
+        )
+
     def count_by(self, field: str) -> dict[str, int]:
         """How many cameras per value of `field` (a path like `vendor__slug`),
         most first; no value counts as "unknown"."""

@@ -15,6 +15,16 @@ class Dataset(models.Model):
         _("licence"), max_length=100, blank=True, help_text=_("e.g. ODbL-1.0")
     )
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)
+    odbl_compatible = models.BooleanField(
+        _("compatible with the ODbL"),
+        default=False,
+        help_text=_(
+            "Tick only when this licence lets the data go into OpenStreetMap (ODbL-compatible "
+            "and accepted by OSM's contributor terms, or an explicit permission). Data taken "
+            "from OpenStreetMap is ODbL itself. Verified cameras of this dataset are offered "
+            "to OpenStreetMap only when ticked."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # What an edit form saw, so a second editor's save is refused, not merged.
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,7 +13,7 @@ from registry.models import Dataset
 
 from .records import assign, check_unchanged, locked
 
-DATASET_FIELDS = ("name", "description", "url", "licence", "attribution")
+DATASET_FIELDS = ("name", "description", "url", "licence", "attribution", "odbl_compatible")
 
 
 @transaction.atomic

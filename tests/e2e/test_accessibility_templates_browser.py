@@ -258,6 +258,7 @@ PAGES = [
         then="preview",
         label="moderation/area_upload.html (preview)",
     ),
+    Page("registry/moderation/osm.html", "/moderation/osm/", who="moderator", ready=".osm-table"),
     Page(
         "registry/moderation/queue.html",
         "/es/moderation/",

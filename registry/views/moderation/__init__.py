@@ -8,6 +8,10 @@ from .cameras import camera_history
 from .items import item
 from .log import log
 from .operators import operators
+from .osm import callback as osm_callback
+from .osm import connect as osm_connect
+from .osm import disconnect_account as osm_disconnect
+from .osm import give_back as osm_give_back
 from .osm_sync import osm_sync
 from .queue import decide_merge_candidates, queue
 from .spellings import spellings
@@ -18,6 +22,10 @@ __all__ = [
     "item",
     "log",
     "operators",
+    "osm_callback",
+    "osm_connect",
+    "osm_disconnect",
+    "osm_give_back",
     "osm_sync",
     "queue",
     "spellings",
