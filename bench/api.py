@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -34,6 +32,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gunicorn import start_server, stop_server  # noqa: E402
+
 SAMPLE = ROOT.parent / "shared" / "data" / "osm-surveillance-sample.geojson.gz"
 BENCH_DB = "sightline_bench"  # bench.settings.BENCH_DATABASE
 PORT = 8765
@@ -205,41 +207,6 @@ def concurrent_latencies(url: str) -> tuple[list[float], float]:
     return latencies, time.perf_counter() - started
 
 
-def start_server() -> subprocess.Popen:
-    workers = 2 * (os.cpu_count() or 1) + 1
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "CONN_MAX_AGE": "600",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{PORT}",
-            f"--workers={workers}",
-            "--log-level=warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            fetch(f"http://127.0.0.1:{PORT}/api/v1/")
-            print(f"gunicorn: {workers} sync workers on 127.0.0.1:{PORT}")
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
-
-
 def measure() -> None:
     print(
         f"\n{'cameras':>8} {'ours ms':>9} {'drf-gis ms':>11} {'floor ms':>9} "
@@ -296,7 +263,7 @@ def main() -> None:
     if not reuse:
         load(arguments.cameras)
     print(f"cameras in the bench database: {Camera.objects.count()}")
-    server = start_server()
+    server = start_server(PORT, probe="/api/v1/", workers=2 * (os.cpu_count() or 1) + 1)
     try:
         measure()
     finally:

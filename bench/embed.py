@@ -25,18 +25,15 @@ import functools
 import http.server
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ogc import free_port, stop_server  # noqa: E402  (gunicorn's start and stop)
+from bench.gunicorn import free_port, start_server, stop_server  # noqa: E402
 
 BENCH_DB = "sightline_bench_embed"
 CHROMIUM = "/usr/bin/chromium"
@@ -50,36 +47,6 @@ FIRST_DRAW = """() => {
   const map = document.getElementById('embed-map');
   return map && map.dataset.existingTotal !== undefined;
 }"""
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SIGHTLINE_BENCH_DATABASE": BENCH_DB,
-        "CONN_MAX_AGE": "600",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--log-level=warning",
-            f"--access-logfile={log}",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/embed/", timeout=5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def story_site(folder: Path, embed_url: str) -> tuple[http.server.ThreadingHTTPServer, str]:
@@ -171,9 +138,8 @@ def main() -> None:
         databases.recreate_database(BENCH_DB)
         load(arguments.cameras)
     with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "access.log"
         port = free_port()
-        server = start_server(port, log)
+        server = start_server(port, probe="/embed/", database=BENCH_DB)
         try:
             print(f"{arguments.cameras:,} cameras; /embed/ in a frame of another origin")
             measure(port, arguments.loads, Path(folder))

@@ -23,61 +23,24 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.gunicorn import free_port, start_server, stop_server  # noqa: E402
+
 BENCH_DB = "sightline_bench_ogc"
 ITEMS = "/ogc/collections/cameras/items"
 IN_PLACE = ("reported", "verified")
 # Path, query string and microseconds of each request, tab-separated.
 ACCESS_FORMAT = "%(U)s\t%(q)s\t%(D)s"
-
-
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SIGHTLINE_BENCH_DATABASE": BENCH_DB,
-        "CONN_MAX_AGE": "600",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--log-level=warning",
-            f"--access-logfile={log}",
-            f"--access-logformat={ACCESS_FORMAT}",
-        ],
-        cwd=ROOT,
-        env=environment,
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ogc/", timeout=5):
-                print(f"gunicorn: 2 sync workers on 127.0.0.1:{port}")
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("gunicorn did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
 
 
 def page_times(log: Path, skip: int) -> list[tuple[str, float]]:
@@ -154,14 +117,6 @@ def measure(port: int, log: Path, page_sizes: list[int], folder: Path) -> None:
             )
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cameras", type=int, default=100_000)
@@ -185,7 +140,9 @@ def main() -> None:
         log = Path(folder) / "access.log"
         log.touch()
         port = free_port()
-        server = start_server(port, log)
+        server = start_server(
+            port, probe="/ogc/", database=BENCH_DB, access_log=log, access_format=ACCESS_FORMAT
+        )
         try:
             measure(port, log, page_sizes, Path(folder))
         finally:
