@@ -69,3 +69,18 @@ def test_another_site_cannot_frame_the_rest_of_sightline(page, story, live_serve
     )
     # Chromium refuses the frame (frame-ancestors 'none'): it never shows the map page.
     assert site.locator("#map").count() == 0
+
+
+def test_the_map_offers_its_own_filters_and_view_to_embed(page, live_server):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{live_server.url}/?kind=ALPR#14/41.88/-87.63")
+    page.locator("#map-panel > summary").click()
+    page.get_by_text("Embed this map on your site").click()
+
+    code = page.locator("#map-embed").input_value()
+    page.get_by_role("button", name="Copy", exact=True).click()
+
+    assert 'src="http://' in code
+    assert "/embed/?kind=ALPR#14/41.88" in code
+    page.get_by_text("Copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == code

@@ -78,7 +78,7 @@ def test_a_filter_changes_the_map_and_the_url(
 ):
     page.goto(f"{live_server.url}/{CITY_VIEW}")
     wait_for_total(page, 30)
-    page.locator("#map-panel summary").click()
+    page.locator("#map-panel > summary").click()
     screenshot("before")
 
     page.get_by_label("licence-plate reader (ALPR)").check()
@@ -104,7 +104,7 @@ def test_a_permalink_restores_the_view_and_the_filters(
     assert zoom == 16
     assert lat == pytest.approx(41.8801, abs=1e-6)
     assert lon == pytest.approx(-87.6299, abs=1e-6)
-    page.locator("#map-panel summary").click()
+    page.locator("#map-panel > summary").click()
     assert page.get_by_label("licence-plate reader (ALPR)").is_checked()
     assert not page.get_by_label("camera (CCTV)").is_checked()
     screenshot("restored")
@@ -165,7 +165,7 @@ def test_the_map_on_a_phone(browser, live_server, chicago_cameras, screenshot):
         box = phone.locator("#map").bounding_box()
         assert box["width"] == 360
         assert box["height"] > 500
-        phone.locator("#map-panel summary").click()
+        phone.locator("#map-panel > summary").click()
         panel = phone.locator("#map-panel").bounding_box()
         # The filters open as a sheet along the bottom, inside the screen.
         assert panel["x"] == 0 and panel["width"] == 360

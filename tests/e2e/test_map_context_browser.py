@@ -371,7 +371,7 @@ def test_the_ignored_filters_notice_sits_above_the_map(
     screenshot("notice")
 
     # Once a filter is chosen the notice goes, and the map takes its place.
-    page.locator("#map-panel summary").click()
+    page.locator("#map-panel > summary").click()
     page.locator("#map-filters input[type=checkbox]").first.check()
     page.wait_for_function("() => document.getElementById('map-ignored').hidden")
     page.wait_for_function(
@@ -429,7 +429,7 @@ def test_the_map_and_its_filters_work_one_handed_on_a_phone(
         "zoom out": page.locator(".leaflet-control-zoom-out"),
         "locate": page.locator("button.map-locate"),
         "legend": page.locator("details.map-legend summary"),
-        "filters": page.locator("#map-panel summary"),
+        "filters": page.locator("#map-panel > summary"),
         "search": page.locator("#map-search-input"),
     }
     for name, target in targets.items():

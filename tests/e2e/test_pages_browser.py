@@ -78,7 +78,7 @@ def test_the_spanish_pages_are_in_spanish(page, live_server, cameras, console_er
 
     page.goto(f"{live_server.url}/es/#15/41.88/-87.63")
     page.wait_for_function("() => document.getElementById('map').dataset.total === '5'")
-    assert spanish("Filters") in page.locator("#map-panel summary").inner_text()
+    assert spanish("Filters") in page.locator("#map-panel > summary").inner_text()
     count = page.locator("#map-count").inner_text()
     assert count == spanish("%(count)s cameras in view") % {"count": 5}
     screenshot("map-es")
