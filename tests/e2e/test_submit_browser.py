@@ -207,7 +207,10 @@ def test_an_error_is_summarised_and_focused(page, live_server, console_errors, s
     page.fill("#id_longitude", "-87.63")
     page.get_by_role("button", name="Send the report").tap()
     page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # The page's script focuses it once it has run (the map and its tiles first).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'"
+    )
     summary = page.inner_text("#error-summary")
     assert "A latitude is from -90 to 90 degrees." in summary
     assert page.get_attribute("#id_latitude", "aria-invalid") == "true"
