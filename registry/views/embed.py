@@ -14,7 +14,6 @@ import html
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from registry.models import Area, Camera
 from registry.reports.maps import display_boundary, geojson
 
 from .pages.listing import with_query
+from .tiles import bad_values
 
 
 @require_safe
@@ -41,7 +41,7 @@ def embed(request):
     if camera_id and not camera_id.isdigit():
         problems.append(Ignored("camera", camera_id[:40], _("not a camera's number")))
     if problems:
-        return _refused(problems)
+        return bad_values(problems)
     config = {
         "query": filters.query_string(),
         "view": list(settings.MAP_DEFAULT_VIEW),
@@ -62,17 +62,6 @@ def embed(request):
         longitude, latitude = camera.location.coords
         config["camera"] = {"lat": latitude, "lon": longitude}
     return render(request, "registry/embed.html", {"config": config, "title": title})
-
-
-def _refused(problems: list[Ignored]) -> HttpResponseBadRequest:
-    lines = [
-        _("Bad value for %(parameter)s: %(value)r (%(reason)s)")
-        % {"parameter": problem.parameter, "value": problem.value, "reason": problem.reason}
-        for problem in problems
-    ]
-    return HttpResponseBadRequest(
-        "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
-    )
 
 
 # The frame's height in another page: the map and its controls, on a phone

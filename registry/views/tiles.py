@@ -16,6 +16,8 @@ are public, and other sites' maps are welcome to use them.
 
 What a tile holds is documented in registry/tiles.py."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.http import (
     Http404,
@@ -30,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry import tiles
-from registry.filters import MapFilters
+from registry.filters import Ignored, MapFilters
 from registry.languages import mark_language_independent
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -65,7 +67,7 @@ def camera_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
         raise Http404("No such tile")
     filters = MapFilters.from_query(request.GET)
     if filters.ignored:
-        return _bad_filters(filters)
+        return bad_values(filters.ignored)
     data = tiles.shared_camera_tile(address, filters)
     response = HttpResponse(data, status=200 if data else 204, content_type=MVT_CONTENT_TYPE)
     # One cached copy per tile, whatever the browser's language.
@@ -77,7 +79,7 @@ def camera_tilejson(request: HttpRequest) -> HttpResponse:
     """TileJSON 3.0.0 for the camera tiles, under the request's filters."""
     filters = MapFilters.from_query(request.GET)
     if filters.ignored:
-        return _bad_filters(filters)
+        return bad_values(filters.ignored)
     # Braces added last: reverse() and build_absolute_uri() would escape them.
     first_tile = request.build_absolute_uri(reverse("camera-tile", args=[0, 0, 0]))
     address = first_tile.replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt")
@@ -125,11 +127,13 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _bad_filters(filters: MapFilters) -> HttpResponseBadRequest:
+def bad_values(ignored: Iterable[Ignored]) -> HttpResponseBadRequest:
+    """A 400 naming each parameter not understood, one a line of plain
+    text (for callers that are scripts and other sites' maps, not pages)."""
     lines = [
         _("Bad value for %(parameter)s: %(value)r (%(reason)s)")
-        % {"parameter": ignored.parameter, "value": ignored.value, "reason": ignored.reason}
-        for ignored in filters.ignored
+        % {"parameter": item.parameter, "value": item.value, "reason": item.reason}
+        for item in ignored
     ]
     return HttpResponseBadRequest(
         "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
