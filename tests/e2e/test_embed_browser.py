@@ -77,7 +77,7 @@ def test_the_map_offers_its_own_filters_and_view_to_embed(page, live_server):
     page.locator("#map-panel > summary").click()
     page.get_by_text("Embed this map on your site").click()
     # The snippet takes the map's address when it opens (its toggle event).
-    page.wait_for_function("document.getElementById('map-embed').value.includes('#14/')")
+    page.wait_for_function("() => document.getElementById('map-embed').value.includes('#14/')")
 
     code = page.locator("#map-embed").input_value()
     page.get_by_role("button", name="Copy", exact=True).click()

@@ -209,7 +209,7 @@ def test_an_error_is_summarised_and_focused(page, live_server, console_errors, s
     page.wait_for_selector("#error-summary")
     # The page's script focuses it once it has run (the map and its tiles first).
     page.wait_for_function(
-        "document.activeElement && document.activeElement.id === 'error-summary'"
+        "() => document.activeElement && document.activeElement.id === 'error-summary'"
     )
     summary = page.inner_text("#error-summary")
     assert "A latitude is from -90 to 90 degrees." in summary
